@@ -1,0 +1,169 @@
+// swift-tools-version:6.2
+// Lifeline (防返贫监测帮扶平台): message-driven services for dynamic monitoring and assistance to
+// prevent households from falling (back) into poverty. See README.md and docs/architecture.md.
+import PackageDescription
+
+/// librdkafka 2.16 copied out of the confluent-kafka wheel by scripts/setup.sh. Debian's 2.0.2 cannot
+/// talk to Tansu, so the binaries link against this copy and find it again at run time through RPATH.
+let librdkafkaDirectory = Context.packageDirectory + "/.deps/lib"
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+/// A service: a library target with the logic (started in-process by tests) and a thin executable.
+func service(_ name: String, directory: String, executable: String) -> [Target] {
+    [
+        .target(
+            name: name,
+            dependencies: [
+                "LifelineRuntime", "LifelineEvents", "LifelinePersistence", "LifelineEventBus",
+                "LifelineAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Services/\(directory)/Sources",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: executable,
+            dependencies: [.target(name: name), "LifelineRuntime"],
+            path: "Services/\(directory)/Main",
+            swiftSettings: swiftSettings
+        ),
+    ]
+}
+
+let package = Package(
+    name: "lifeline",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lifeline-intake", targets: ["IntakeMain"]),
+        .executable(name: "lifeline-department-screening", targets: ["DepartmentScreeningMain"]),
+        .executable(name: "lifeline-hotline", targets: ["HotlineMain"]),
+        .executable(name: "lifeline-review", targets: ["ReviewMain"]),
+        .executable(name: "lifeline-insurance", targets: ["InsuranceMain"]),
+        .executable(name: "lifeline-notification", targets: ["NotificationMain"]),
+        .executable(name: "lifeline-token", targets: ["TokenTool"]),
+        .executable(name: "lifeline-bench", targets: ["Bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", exact: "2.101.3"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", exact: "2.13.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/vapor/jwt-kit", exact: "5.8.0"),
+    ],
+    targets: [
+        // MARK: Shared
+        .systemLibrary(name: "CRdKafka", path: "Shared/CRdKafka"),
+        .target(
+            name: "LifelineKafka",
+            dependencies: [
+                "CRdKafka",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Kafka",
+            swiftSettings: swiftSettings,
+            linkerSettings: [
+                .unsafeFlags([
+                    "-L\(librdkafkaDirectory)",
+                    "-Xlinker", "-rpath", "-Xlinker", librdkafkaDirectory,
+                ])
+            ]
+        ),
+        .target(
+            name: "LifelineEvents",
+            dependencies: [],
+            path: "Shared/Events",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LifelinePersistence",
+            dependencies: [
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Persistence",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LifelineEventBus",
+            dependencies: [
+                "LifelineKafka", "LifelineEvents", "LifelinePersistence",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/EventBus",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LifelineAuth",
+            dependencies: [
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            path: "Shared/Auth",
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "LifelineRuntime",
+            dependencies: [
+                "LifelineKafka", "LifelineEvents", "LifelinePersistence", "LifelineEventBus", "LifelineAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ],
+            path: "Shared/Runtime",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tools
+        .executableTarget(
+            name: "TokenTool",
+            dependencies: ["LifelineAuth"],
+            path: "Tools/Token",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Bench",
+            dependencies: [
+                "LifelineKafka", "LifelineEvents", "LifelinePersistence", "LifelineEventBus", "LifelineRuntime",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Tools/Bench",
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(
+            name: "LifelineTests",
+            dependencies: [
+                "LifelineKafka", "LifelineEvents", "LifelinePersistence", "LifelineEventBus",
+                "LifelineRuntime", "LifelineAuth",
+                "Intake", "DepartmentScreening", "Hotline", "Review", "Insurance", "Notification",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/LifelineTests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+        + service("Intake", directory: "intake", executable: "IntakeMain")
+        + service("DepartmentScreening", directory: "department-screening", executable: "DepartmentScreeningMain")
+        + service("Hotline", directory: "hotline", executable: "HotlineMain")
+        + service("Review", directory: "review", executable: "ReviewMain")
+        + service("Insurance", directory: "insurance", executable: "InsuranceMain")
+        + service("Notification", directory: "notification", executable: "NotificationMain")
+)

@@ -1,0 +1,4 @@
+import DepartmentScreening
+import LifelineRuntime
+
+await ServiceMain.run(DepartmentScreeningService.definition, defaultHTTPPort: DepartmentScreeningService.defaultHTTPPort)

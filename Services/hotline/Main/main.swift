@@ -1,0 +1,4 @@
+import Hotline
+import LifelineRuntime
+
+await ServiceMain.run(HotlineService.definition, defaultHTTPPort: HotlineService.defaultHTTPPort)

@@ -1,0 +1,41 @@
+import LifelineEvents
+import LifelinePersistence
+import LifelineRuntime
+
+/// Hotline (信访信息处置): takes work orders pushed by the 12345 and 12317 hotlines, the cyberspace office
+/// and the petition bureau, and raises risk leads for the towns to verify.
+public enum HotlineService {
+    /// Port when `HTTP_PORT` is not set.
+    public static let defaultHTTPPort = 8083
+
+    /// The service's definition.
+    public static let definition = ServiceDefinition(
+        name: "hotline",
+        migrations: [
+            Migration(version: 100, name: "work orders", statements: [
+                """
+                CREATE TABLE work_orders (
+                    order_number text PRIMARY KEY,
+                    channel text NOT NULL,
+                    village_code text NOT NULL,
+                    household_id text,
+                    summary text NOT NULL,
+                    received_at timestamptz NOT NULL,
+                    lead_id text NOT NULL UNIQUE,
+                    recorded_at timestamptz NOT NULL DEFAULT now()
+                )
+                """
+            ])
+        ],
+        producedTopics: [.hotlineLeads],
+        consumers: [
+            ConsumerDefinition(name: "work-order-intake", topics: [.hotlineInbound]) { dependencies in
+                let intake = WorkOrderIntake(dependencies: dependencies)
+                return { received, connection in try await intake.handle(received, on: connection) }
+            }
+        ],
+        routes: { router, dependencies in
+            WorkOrderRoutes(dependencies: dependencies).add(to: router)
+        }
+    )
+}

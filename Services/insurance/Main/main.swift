@@ -1,0 +1,4 @@
+import Insurance
+import LifelineRuntime
+
+await ServiceMain.run(InsuranceService.definition, defaultHTTPPort: InsuranceService.defaultHTTPPort)

@@ -1,0 +1,4 @@
+import Intake
+import LifelineRuntime
+
+await ServiceMain.run(IntakeService.definition, defaultHTTPPort: IntakeService.defaultHTTPPort)

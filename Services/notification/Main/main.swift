@@ -1,0 +1,4 @@
+import LifelineRuntime
+import Notification
+
+await ServiceMain.run(NotificationService.definition, defaultHTTPPort: NotificationService.defaultHTTPPort)

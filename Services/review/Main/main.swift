@@ -1,0 +1,4 @@
+import LifelineRuntime
+import Review
+
+await ServiceMain.run(ReviewService.definition, defaultHTTPPort: ReviewService.defaultHTTPPort)

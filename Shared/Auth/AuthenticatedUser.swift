@@ -1,0 +1,35 @@
+/// The caller of a request, from a verified token.
+public struct AuthenticatedUser: Sendable, Hashable {
+    /// User id.
+    public var id: String
+    /// Role.
+    public var role: Role
+    /// Division code of the jurisdiction.
+    public var region: String
+
+    /// Creates a user.
+    public init(id: String, role: Role, region: String) {
+        self.id = id
+        self.role = role
+        self.region = region
+    }
+
+    /// Whether the user's jurisdiction includes the division `code` (admins see everything).
+    public func covers(region code: String) -> Bool {
+        role == .admin || DivisionCode.contains(region, code)
+    }
+
+    /// Throws `forbidden` unless the user has one of `roles`.
+    public func require(_ roles: Set<Role>) throws {
+        guard role == .admin || roles.contains(role) else {
+            throw AuthError(code: .forbidden, message: "role \(role.rawValue) may not do this")
+        }
+    }
+
+    /// Throws `forbidden` unless the user's jurisdiction includes `code`.
+    public func requireJurisdiction(over code: String) throws {
+        guard covers(region: code) else {
+            throw AuthError(code: .forbidden, message: "outside the caller's jurisdiction")
+        }
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import LifelineEvents
+import LifelinePersistence
+import Logging
+
+/// Publishes domain events through the transactional outbox: the event is written in the same
+/// transaction as the state change that caused it and reaches Kafka only if that transaction commits.
+public struct EventPublisher: Sendable {
+    /// CloudEvents `source` of this service, for example `/lifeline/intake`.
+    public let source: String
+    private let outbox: OutboxStore
+
+    /// Creates a publisher for a service.
+    public init(source: String, outbox: OutboxStore) {
+        self.source = source
+        self.outbox = outbox
+    }
+
+    /// Writes `payload` to the outbox inside the caller's transaction and returns the CloudEvent.
+    /// An event caused by another carries the cause's correlation id and a child span of its trace.
+    @discardableResult
+    public func publish<Event: DomainEvent>(
+        _ payload: Event, on connection: PostgresConnection, causedBy cause: CloudEvent? = nil, correlationId: String? = nil
+    ) async throws -> CloudEvent {
+        let event = try payload.cloudEvent(
+            source: source,
+            correlationId: correlationId ?? cause?.correlationId ?? cause?.id ?? UUID().uuidString.lowercased(),
+            traceparent: TraceContext.child(of: cause?.traceparent)
+        )
+        var headers: [String: String] = [:]
+        for header in CloudEventKafkaBinding.binaryHeaders(for: event) { headers[header.name] = header.value }
+        try await outbox.append(
+            OutboxEntry(eventId: event.id, topic: Event.topic.name, partitionKey: payload.partitionKey, headers: headers, payload: event.data),
+            on: connection
+        )
+        return event
+    }
+}

@@ -1,0 +1,39 @@
+/// A Kafka topic of the event catalogue. Topics are named `<owning service>.<stream>`.
+public struct EventTopic: Sendable, Hashable {
+    /// The topic name.
+    public var name: String
+    /// Partitions: the most consumer instances of one group that can share the work.
+    public var partitions: Int32
+    /// Whether the topic is compacted (keeps the latest record per key: a replayable registry).
+    public var compacted: Bool
+
+    /// Creates a topic description.
+    public init(name: String, partitions: Int32, compacted: Bool = false) {
+        self.name = name
+        self.partitions = partitions
+        self.compacted = compacted
+    }
+
+    /// Self-applications submitted to intake (户申请).
+    public static let intakeApplications = EventTopic(name: "intake.applications", partitions: 12)
+    /// The household registry, compacted, keyed by household id.
+    public static let intakeHouseholds = EventTopic(name: "intake.households", partitions: 12, compacted: true)
+    /// Review cases: identification and exit workflow (认定/风险消除).
+    public static let reviewCases = EventTopic(name: "review.cases", partitions: 12)
+    /// Work orders pushed by outside hotline and petition systems, structured CloudEvents.
+    public static let hotlineInbound = EventTopic(name: "hotline.inbound", partitions: 6)
+    /// Risk leads raised from hotline and petition items (信访信息处置).
+    public static let hotlineLeads = EventTopic(name: "hotline.leads", partitions: 12)
+    /// Messages recorded for delivery by notification.
+    public static let notificationMessages = EventTopic(name: "notification.messages", partitions: 12)
+
+    /// Every topic of the catalogue (dead-letter topics excepted).
+    public static let catalogue: [EventTopic] = [
+        intakeApplications, intakeHouseholds, reviewCases, hotlineInbound, hotlineLeads, notificationMessages,
+    ]
+
+    /// The dead-letter topic of a consumer group: `<group>.deadletter`.
+    public static func deadLetter(forGroup group: String) -> EventTopic {
+        EventTopic(name: "\(group).deadletter", partitions: 3)
+    }
+}

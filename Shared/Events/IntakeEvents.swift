@@ -1,0 +1,96 @@
+import Foundation
+
+/// A household submitted a self-application (农户自主申请). Published by intake on
+/// `intake.applications`, keyed by household id. Carries the applicant's contact details, which are
+/// personal data: consumers keep them only where a role needs them and never log them.
+public struct ApplicationSubmitted: DomainEvent, Hashable {
+    public static let eventType = "lifeline.intake.ApplicationSubmitted.v1"
+    public static let topic = EventTopic.intakeApplications
+
+    /// The number the household uses to follow its application, for example `SQ20261129000123`.
+    public var applicationNumber: String
+    /// The household the application is for (provisional when intake did not know it yet).
+    public var householdId: String
+    /// Whether intake created the household from this application; the village must confirm it.
+    public var householdIsProvisional: Bool
+    /// The village (12-digit division code) whose QR code the applicant scanned.
+    public var villageCode: String
+    /// Who applied (personal data).
+    public var applicant: ContactDetails
+    /// People in the household as the applicant stated.
+    public var householdSize: Int
+    /// What the household reports.
+    public var difficulties: [DifficultyType]
+    /// The applicant's own words.
+    public var statement: String
+    /// When intake accepted it.
+    public var submittedAt: Date
+
+    public var partitionKey: String { householdId }
+    public var subject: String? { applicationNumber }
+
+    /// Creates the event.
+    public init(
+        applicationNumber: String, householdId: String, householdIsProvisional: Bool, villageCode: String,
+        applicant: ContactDetails, householdSize: Int, difficulties: [DifficultyType], statement: String, submittedAt: Date
+    ) {
+        self.applicationNumber = applicationNumber
+        self.householdId = householdId
+        self.householdIsProvisional = householdIsProvisional
+        self.villageCode = villageCode
+        self.applicant = applicant
+        self.householdSize = householdSize
+        self.difficulties = difficulties
+        self.statement = statement
+        self.submittedAt = submittedAt
+    }
+}
+
+/// A household's registry entry as intake knows it now; published on the compacted topic
+/// `intake.households`, keyed by household id, so other services can keep and rebuild their own copy.
+public struct HouseholdRegistered: DomainEvent, Hashable {
+    public static let eventType = "lifeline.intake.HouseholdRegistered.v1"
+    public static let topic = EventTopic.intakeHouseholds
+
+    /// The household id.
+    public var householdId: String
+    /// The village's 12-digit division code.
+    public var villageCode: String
+    /// The household group (联户网格) it belongs to, once known.
+    public var householdGroupId: String?
+    /// Created from a self-application and not yet confirmed by the village.
+    public var provisional: Bool
+    /// Members as registered. ID numbers are personal data.
+    public var members: [Member]
+    /// When this version of the entry was made.
+    public var updatedAt: Date
+
+    public var partitionKey: String { householdId }
+
+    /// One registered member.
+    public struct Member: Codable, Sendable, Hashable {
+        /// Full name.
+        public var name: String
+        /// Citizen ID number (GB 11643), personal data.
+        public var idNumber: String
+        /// Relation to the head of household (户主, 配偶, 子女, …).
+        public var relation: String
+
+        /// Creates a member.
+        public init(name: String, idNumber: String, relation: String) {
+            self.name = name
+            self.idNumber = idNumber
+            self.relation = relation
+        }
+    }
+
+    /// Creates the event.
+    public init(householdId: String, villageCode: String, householdGroupId: String?, provisional: Bool, members: [Member], updatedAt: Date) {
+        self.householdId = householdId
+        self.villageCode = villageCode
+        self.householdGroupId = householdGroupId
+        self.provisional = provisional
+        self.members = members
+        self.updatedAt = updatedAt
+    }
+}

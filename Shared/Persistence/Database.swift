@@ -1,0 +1,52 @@
+import Logging
+import ServiceLifecycle
+
+/// A service's connection pool. Run it as the first `Service` of the group (it must be running for
+/// queries to lease connections) so that it is the last to stop.
+public final class Database: Service, Sendable {
+    /// The configuration it connects with.
+    public let configuration: DatabaseConfiguration
+    /// The underlying PostgresNIO client.
+    public let client: PostgresClient
+    private let logger: Logger
+
+    /// Creates the pool; nothing connects until `run()`.
+    public init(configuration: DatabaseConfiguration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+        self.client = PostgresClient(configuration: configuration.clientConfiguration, backgroundLogger: logger)
+    }
+
+    /// Runs the pool until the task is cancelled (graceful shutdown cancels it after the services after it).
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await self.client.run()
+        }
+    }
+
+    /// The schema this service owns.
+    public var schema: String { configuration.schema }
+
+    /// Runs `body` in one transaction: committed if it returns, rolled back if it throws. Errors are
+    /// unwrapped from PostgresNIO's transaction wrapper so callers see what `body` threw.
+    public func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            throw error.closureError ?? error.commitError ?? error.beginError ?? error
+        }
+    }
+
+    /// Runs one statement outside an explicit transaction.
+    @discardableResult
+    public func query(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        try await client.query(query, logger: logger)
+    }
+
+    /// Throws unless the database answers `SELECT 1` within the pool's connect timeout.
+    public func checkReachable() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+}

@@ -1,0 +1,37 @@
+/// Decides whether a database failure may succeed when tried again.
+public enum DatabaseFailure {
+    /// SQLSTATE classes that describe a passing condition: connection exceptions (08), transaction
+    /// rollbacks such as serialization failures and deadlocks (40), insufficient resources (53),
+    /// operator intervention such as a server restart (57).
+    private static let retriableClasses: Set<String> = ["08", "40", "53", "57"]
+
+    /// `true` for connection problems and transient server conditions; `false` for errors in the data or
+    /// the SQL (constraint violations, syntax), which would fail the same way every time.
+    public static func isRetriable(_ error: any Error) -> Bool {
+        if let transactionError = error as? PostgresTransactionError {
+            return isRetriable(transactionError.closureError ?? transactionError.commitError ?? transactionError.beginError ?? transactionError)
+        }
+        guard let error = error as? PSQLError else { return false }
+        if let sqlState = error.serverInfo?[.sqlState] {
+            return retriableClasses.contains(String(sqlState.prefix(2)))
+        }
+        return true  // client-side: connection closed, timeouts, pool shut down
+    }
+
+    /// The SQLSTATE of a server error, if it is one. Safe to log (it carries no data).
+    public static func sqlState(of error: any Error) -> String? {
+        if let transactionError = error as? PostgresTransactionError {
+            return sqlState(of: transactionError.closureError ?? transactionError.commitError ?? transactionError)
+        }
+        return (error as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// The server's primary message (never the `detail` field, which can quote row values). Messages
+    /// name tables, columns and constraints, not data.
+    public static func serverMessage(of error: any Error) -> String? {
+        if let transactionError = error as? PostgresTransactionError {
+            return serverMessage(of: transactionError.closureError ?? transactionError.commitError ?? transactionError)
+        }
+        return (error as? PSQLError)?.serverInfo?[.message]
+    }
+}

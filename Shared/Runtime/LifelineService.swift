@@ -1,0 +1,178 @@
+import Foundation
+import Hummingbird
+import LifelineAuth
+import LifelineEventBus
+import LifelineEvents
+import LifelineKafka
+import LifelinePersistence
+import Logging
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+
+/// Assembles and runs one service: database pool, producer, outbox relay, consumers and the HTTP server,
+/// in one service group.
+///
+/// Start-up: the pool and producer start; migrations run under an advisory lock and topics are created;
+/// then the relay and consumers start and the HTTP server opens. Shutdown runs in reverse: HTTP stops
+/// taking requests, consumers finish the message in hand and leave their groups, the relay stops, the
+/// producer flushes, the pool closes.
+public final class LifelineService: Sendable {
+    /// The service's definition.
+    public let definition: ServiceDefinition
+    /// Its configuration.
+    public let configuration: LifelineConfiguration
+    /// What routes and handlers use.
+    public let dependencies: ServiceDependencies
+    private let producer: KafkaProducer
+    private let gate = StartGate()
+    private let logger: Logger
+    private let boundPort = BoundPort()
+    private let serviceGroup = Mutex<ServiceGroup?>(nil)
+
+    /// Builds the service from its definition and configuration; nothing runs until `run()`.
+    public init(definition: ServiceDefinition, configuration: LifelineConfiguration, logger: Logger? = nil) async throws {
+        let logger = logger ?? LogSetup.logger(service: definition.name)
+        _ = MetricsSetup.registry
+        self.definition = definition
+        self.configuration = configuration
+        self.logger = logger
+        var producerConfiguration = KafkaProducerConfiguration(client: configuration.kafka)
+        producerConfiguration.lingerMilliseconds = 2
+        self.producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        let database = Database(configuration: configuration.database, logger: logger)
+        self.dependencies = ServiceDependencies(
+            configuration: configuration,
+            database: database,
+            publisher: EventPublisher(source: configuration.eventSource, outbox: OutboxStore(database: database, logger: logger)),
+            tokenKeys: try await TokenKeys.verifying(publicKeyPEM: configuration.authPublicKeyPEM),
+            logger: logger
+        )
+    }
+
+    /// The HTTP port once the server listens (useful with `HTTP_PORT=0`).
+    public var port: Int? { boundPort.value }
+
+    /// Waits until the HTTP server listens and returns its port.
+    public func waitForPort() async -> Int {
+        await boundPort.wait()
+    }
+
+    /// Runs until one of `signals` arrives or `shutdown()` is called, then shuts down gracefully.
+    public func run(gracefulShutdownSignals signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        let application = makeApplication()
+        let group = ServiceGroup(configuration: .init(services: [application], gracefulShutdownSignals: signals, logger: logger))
+        serviceGroup.withLock { $0 = group }
+        try await group.run()
+    }
+
+    /// Starts graceful shutdown (as SIGTERM would).
+    public func shutdown() async {
+        guard let group = serviceGroup.withLock({ $0 }) else { return }
+        await group.triggerGracefulShutdown()
+    }
+
+    /// The consumer group ids this service runs.
+    public var consumerGroups: [String] { definition.consumers.map { "\(definition.name).\($0.name)" } }
+
+    private func makeApplication() -> some ApplicationProtocol {
+        let dependencies = self.dependencies
+        let router = Router(context: LifelineRequestContext.self)
+        router.add(middleware: ErrorMiddleware())
+        router.add(middleware: MetricsMiddleware())
+        ReadinessProbe(database: dependencies.database, producer: producer, gate: gate).addRoutes(to: router)
+        definition.routes(router, dependencies)
+
+        var services: [any Service] = [dependencies.database, producer]
+        services.append(GatedService(gate: gate, service: OutboxRelay(database: dependencies.database, producer: producer, logger: logger)))
+        for consumer in definition.consumers {
+            var configuration = KafkaConsumerConfiguration(
+                client: self.configuration.kafka, groupId: "\(definition.name).\(consumer.name)", topics: consumer.topics.map(\.name))
+            configuration.sessionTimeoutMilliseconds = self.configuration.sessionTimeoutMilliseconds
+            let service = EventConsumerService(
+                consumer: configuration, database: dependencies.database, producer: producer,
+                retryPolicy: self.configuration.retryPolicy, faults: self.configuration.faults, logger: logger,
+                handler: consumer.makeHandler(dependencies))
+            services.append(GatedService(gate: gate, service: service))
+        }
+
+        var application = Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.httpHost, port: configuration.httpPort), serverName: "lifeline-\(definition.name)"),
+            services: services,
+            onServerRunning: { [boundPort] channel in
+                boundPort.set(channel.localAddress?.port ?? 0)
+            },
+            logger: logger
+        )
+        application.beforeServerStarts { [self] in
+            try await self.prepare()
+        }
+        return application
+    }
+
+    /// Migrations (retrying while the database is not yet reachable) and topics, then opens the gate.
+    private func prepare() async throws {
+        let migrator = Migrator(database: dependencies.database, logger: logger)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try await migrator.migrate(SharedMigrations.all + definition.migrations)
+                break
+            } catch where DatabaseFailure.isRetriable(error) && attempt < 30 {
+                logger.warning("database not ready; retrying migrations", metadata: ["attempt": "\(attempt)", "error": "\(error)"])
+                try await Task.sleep(for: .seconds(1))
+            }
+        }
+        if configuration.createTopics {
+            try await KafkaAdmin(configuration: configuration.kafka).createTopics(topicSpecifications())
+        }
+        gate.open()
+        logger.info("service prepared", metadata: ["http.port": "\(configuration.httpPort)", "consumers": "\(consumerGroups)"])
+    }
+
+    /// Topics this service writes or reads, and its dead-letter topics.
+    func topicSpecifications() -> [KafkaTopicSpecification] {
+        var topics = definition.producedTopics + definition.consumers.flatMap(\.topics)
+        topics += consumerGroups.map(EventTopic.deadLetter(forGroup:))
+        var seen = Set<String>()
+        return topics.filter { seen.insert($0.name).inserted }.map { topic in
+            KafkaTopicSpecification(
+                name: topic.name, partitions: topic.partitions, replicationFactor: configuration.replicationFactor,
+                config: topic.compacted ? ["cleanup.policy": "compact"] : [:])
+        }
+    }
+}
+
+/// The HTTP port once known, and the tasks waiting for it.
+final class BoundPort: Sendable {
+    private struct State {
+        var port: Int?
+        var waiters: [CheckedContinuation<Int, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    var value: Int? { state.withLock { $0.port } }
+
+    func set(_ port: Int) {
+        let waiters = state.withLock { state -> [CheckedContinuation<Int, Never>] in
+            state.port = port
+            defer { state.waiters = [] }
+            return state.waiters
+        }
+        waiters.forEach { $0.resume(returning: port) }
+    }
+
+    func wait() async -> Int {
+        await withCheckedContinuation { continuation in
+            let port = state.withLock { state -> Int? in
+                if let port = state.port { return port }
+                state.waiters.append(continuation)
+                return nil
+            }
+            if let port { continuation.resume(returning: port) }
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import Hummingbird
+import LifelineAuth
+import LifelineEventBus
+import LifelineEvents
+import LifelineKafka
+import LifelinePersistence
+import Logging
+
+/// What a service's route and handler code may use: its own database, its publisher, the token keys.
+public struct ServiceDependencies: Sendable {
+    /// The configuration the service started with.
+    public let configuration: LifelineConfiguration
+    /// The service's own schema.
+    public let database: Database
+    /// Publishes events through the outbox.
+    public let publisher: EventPublisher
+    /// Verifies access tokens.
+    public let tokenKeys: TokenKeys
+    /// The service's logger.
+    public let logger: Logger
+}
+
+/// One consumer group of a service: the topics it reads and the handler for their events.
+public struct ConsumerDefinition: Sendable {
+    /// The group name within the service; the group id is `<service>.<name>`.
+    public var name: String
+    /// Topics to read.
+    public var topics: [EventTopic]
+    /// Builds the handler once the dependencies exist.
+    public var makeHandler: @Sendable (ServiceDependencies) -> EventHandler
+
+    /// Creates a definition.
+    public init(name: String, topics: [EventTopic], makeHandler: @escaping @Sendable (ServiceDependencies) -> EventHandler) {
+        self.name = name
+        self.topics = topics
+        self.makeHandler = makeHandler
+    }
+}
+
+/// Everything that makes one service different from another; `LifelineService` assembles the rest.
+public struct ServiceDefinition: Sendable {
+    /// The service's name (`intake`, `review`, …).
+    public var name: String
+    /// Its schema migrations, versions from 100 (1-99 are the shared outbox and inbox).
+    public var migrations: [Migration]
+    /// Topics it publishes to.
+    public var producedTopics: [EventTopic]
+    /// Its consumer groups.
+    public var consumers: [ConsumerDefinition]
+    /// Adds its HTTP routes.
+    public var routes: @Sendable (Router<LifelineRequestContext>, ServiceDependencies) -> Void
+
+    /// Creates a definition.
+    public init(
+        name: String, migrations: [Migration], producedTopics: [EventTopic], consumers: [ConsumerDefinition],
+        routes: @escaping @Sendable (Router<LifelineRequestContext>, ServiceDependencies) -> Void
+    ) {
+        self.name = name
+        self.migrations = migrations
+        self.producedTopics = producedTopics
+        self.consumers = consumers
+        self.routes = routes
+    }
+}

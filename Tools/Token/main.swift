@@ -1,0 +1,45 @@
+// lifeline-token: key pairs and access tokens for local use and tests.
+//
+//   lifeline-token keygen <directory>          writes private.pem and public.pem (ES256, P-256)
+//   lifeline-token issue --key <private.pem> --user <id> --role <role> --region <division code> [--hours N]
+//
+// Roles: village, town, district, department, insurer, hotline-operator, admin.
+import Foundation
+import LifelineAuth
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("lifeline-token: \(message)\n".utf8))
+    exit(2)
+}
+
+func option(_ name: String, in arguments: [String]) -> String? {
+    guard let index = arguments.firstIndex(of: name), index + 1 < arguments.count else { return nil }
+    return arguments[index + 1]
+}
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+switch arguments.first {
+case "keygen":
+    guard arguments.count == 2 else { fail("usage: lifeline-token keygen <directory>") }
+    let directory = URL(fileURLWithPath: arguments[1])
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let pair = TokenKeys.generateKeyPair()
+    try pair.privateKeyPEM.write(to: directory.appendingPathComponent("private.pem"), atomically: true, encoding: .utf8)
+    try pair.publicKeyPEM.write(to: directory.appendingPathComponent("public.pem"), atomically: true, encoding: .utf8)
+    print(directory.path)
+case "issue":
+    guard let keyPath = option("--key", in: arguments) else { fail("--key <private.pem> is required") }
+    guard let user = option("--user", in: arguments) else { fail("--user is required") }
+    guard let roleText = option("--role", in: arguments), let role = Role(rawValue: roleText) else {
+        fail("--role must be one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+    }
+    guard let region = option("--region", in: arguments), DivisionCode.isValid(region) else {
+        fail("--region must be a division code (2, 4, 6, 9 or 12 digits), e.g. 370115")
+    }
+    let hours = Double(option("--hours", in: arguments) ?? "8") ?? 8
+    guard let pem = try? String(contentsOfFile: keyPath, encoding: .utf8) else { fail("cannot read \(keyPath)") }
+    let keys = try await TokenKeys.signing(privateKeyPEM: pem)
+    print(try await keys.issue(LifelineClaims(user: user, role: role, region: region, lifetime: hours * 3600)))
+default:
+    fail("usage: lifeline-token keygen <directory> | issue --key <private.pem> --user <id> --role <role> --region <code>")
+}

