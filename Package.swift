@@ -120,6 +120,7 @@ let package = Package(
             dependencies: [
                 "LifelineKafka", "LifelineEvents", "LifelinePersistence", "LifelineEventBus", "LifelineAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

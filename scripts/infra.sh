@@ -10,7 +10,8 @@ profile="${2:?usage: infra.sh up|down run|test}"
 case "$profile" in
   run)  pg_port="${LIFELINE_PG_PORT:-55432}"; kafka_port="${LIFELINE_KAFKA_PORT:-59092}" ;;
   test) pg_port="${LIFELINE_PG_PORT:-55433}"; kafka_port="${LIFELINE_KAFKA_PORT:-59093}" ;;
-  *) echo "infra: unknown profile $profile (run or test)" >&2; exit 2 ;;
+  bench) pg_port="${LIFELINE_PG_PORT:-55434}"; kafka_port="${LIFELINE_KAFKA_PORT:-59094}" ;;
+  *) echo "infra: unknown profile $profile (run, test or bench)" >&2; exit 2 ;;
 esac
 state="$root/.run/$profile"
 checkout_id="$(printf '%s' "$root" | md5sum | cut -c1-8)"
@@ -55,6 +56,18 @@ ALTER ROLE $role SET search_path = $schema;
 GRANT CONNECT ON DATABASE lifeline TO $role;
 SQL
   done
+  if [ "$profile" != run ]; then
+    # Tests of the shared persistence layer create and drop throwaway schemas of their own.
+    psql_admin -d lifeline <<SQL
+SET client_min_messages = warning;
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'svc_lifeline_test') THEN
+    CREATE ROLE svc_lifeline_test LOGIN PASSWORD 'lifeline';
+  END IF;
+END \$\$;
+GRANT CONNECT, CREATE ON DATABASE lifeline TO svc_lifeline_test;
+SQL
+  fi
 }
 
 start_tansu() {

@@ -5,6 +5,7 @@ import LifelinePersistence
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 
 /// Handles one event inside the transaction that also records it in the inbox. Throw
 /// `EventContractError` or a non-retriable `EventHandlingError` for an event that can never succeed.
@@ -43,6 +44,11 @@ public final class EventConsumerService: Service, Sendable {
     private let processedCounter: Counter
     private let duplicateCounter: Counter
     private let handlingTimer: Metrics.Timer
+    private let assignedGauge: Gauge
+    private let current = Mutex<KafkaConsumer?>(nil)
+
+    /// Partitions this member owns right now (empty before it joined its group, or after it left).
+    public var assignment: Set<KafkaTopicPartition> { current.withLock { $0?.assignment ?? [] } }
 
     /// Creates the service; the consumer joins its group when `run()` starts.
     public init(
@@ -65,11 +71,14 @@ public final class EventConsumerService: Service, Sendable {
         processedCounter = Counter(label: "lifeline_events_processed_total", dimensions: dimensions)
         duplicateCounter = Counter(label: "lifeline_events_duplicate_total", dimensions: dimensions)
         handlingTimer = Metrics.Timer(label: "lifeline_event_handling_seconds", dimensions: dimensions, preferredDisplayUnit: .seconds)
+        assignedGauge = Gauge(label: "lifeline_consumer_assigned_partitions", dimensions: dimensions)
     }
 
     /// Consumes until graceful shutdown or cancellation.
     public func run() async throws {
         let consumer = try KafkaConsumer(configuration: consumerConfiguration, logger: logger)
+        current.withLock { $0 = consumer }
+        defer { current.withLock { $0 = nil } }
         await withGracefulShutdownHandler {
             for await message in consumer.messages {
                 await self.process(message, consumer: consumer)
@@ -82,6 +91,7 @@ public final class EventConsumerService: Service, Sendable {
 
     private func process(_ message: KafkaMessage, consumer: KafkaConsumer) async {
         lagGauge.record(message.lag)
+        assignedGauge.record(consumer.assignment.count)
         let started = ContinuousClock.now
         let finished = await handleWithRetries(message)
         guard finished else { return }  // cancelled mid-way: leave the offset, the message comes again

@@ -18,9 +18,11 @@ public struct EventPublisher: Sendable {
 
     /// Writes `payload` to the outbox inside the caller's transaction and returns the CloudEvent.
     /// An event caused by another carries the cause's correlation id and a child span of its trace.
+    /// `topic` overrides the event type's own topic (for tests and re-routing).
     @discardableResult
     public func publish<Event: DomainEvent>(
-        _ payload: Event, on connection: PostgresConnection, causedBy cause: CloudEvent? = nil, correlationId: String? = nil
+        _ payload: Event, to topic: String? = nil, on connection: PostgresConnection, causedBy cause: CloudEvent? = nil,
+        correlationId: String? = nil
     ) async throws -> CloudEvent {
         let event = try payload.cloudEvent(
             source: source,
@@ -30,7 +32,7 @@ public struct EventPublisher: Sendable {
         var headers: [String: String] = [:]
         for header in CloudEventKafkaBinding.binaryHeaders(for: event) { headers[header.name] = header.value }
         try await outbox.append(
-            OutboxEntry(eventId: event.id, topic: Event.topic.name, partitionKey: payload.partitionKey, headers: headers, payload: event.data),
+            OutboxEntry(eventId: event.id, topic: topic ?? Event.topic.name, partitionKey: payload.partitionKey, headers: headers, payload: event.data),
             on: connection
         )
         return event

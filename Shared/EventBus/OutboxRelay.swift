@@ -82,16 +82,21 @@ public final class OutboxRelay: Service, Sendable {
             }
             try Task.checkCancellation()
             logger.debug("outbox relay is leading", metadata: ["db.schema": "\(database.schema)"])
-            defer { Task { [database] in _ = try? await database.query("SELECT 1") } }
-            try await connection.listen(on: channel) { notifications in
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask {
-                        for try await _ in notifications { self.wake.signal() }
+            do {
+                try await connection.listen(on: channel) { notifications in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask {
+                            for try await _ in notifications { self.wake.signal() }
+                        }
+                        group.addTask { try await self.relayLoop() }
+                        try await group.next()
+                        group.cancelAll()
                     }
-                    group.addTask { try await self.relayLoop() }
-                    try await group.next()
-                    group.cancelAll()
                 }
+            } catch {
+                // Give leadership back before the connection returns to the pool, or no relay could lead again.
+                _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
+                throw error
             }
             _ = try? await connection.query("SELECT pg_advisory_unlock(hashtext(\(lockKey)))", logger: logger)
         }

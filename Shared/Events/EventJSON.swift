@@ -2,10 +2,13 @@ import Foundation
 
 /// The JSON coding every Lifeline event payload uses: ISO 8601 dates, sorted keys.
 public enum EventJSON {
-    /// Encoder for payloads.
+    /// Encoder for payloads: dates as RFC 3339 with milliseconds.
     public static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(formatTimestamp(date))
+        }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
     }

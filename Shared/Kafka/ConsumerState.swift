@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import Synchronization
 
@@ -17,8 +18,10 @@ final class ConsumerState: Sendable {
     private let state = Mutex(State())
     let highWater: Int
     let lowWater: Int
+    let logger: Logger
 
-    init(maxBuffered: Int) {
+    init(maxBuffered: Int, logger: Logger) {
+        self.logger = logger
         highWater = max(1, maxBuffered)
         lowWater = max(0, maxBuffered / 2)
     }
@@ -52,17 +55,26 @@ final class ConsumerState: Sendable {
         continuation?.resume(returning: message)
     }
 
-    /// The next message, waiting for one if necessary; `nil` once the consumer is closing.
+    /// The next message, waiting for one if necessary; `nil` once the consumer is closing or the
+    /// reading task is cancelled.
     func next() async -> KafkaMessage? {
-        await withCheckedContinuation { continuation in
-            let immediate: KafkaMessage?? = state.withLock { state in
-                if let message = state.buffer.popFirst() { return .some(message) }
-                if state.finished { return .some(nil) }
-                precondition(state.waiting == nil, "KafkaConsumer.messages supports one reader")
-                state.waiting = continuation
-                return .none
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let immediate: KafkaMessage?? = state.withLock { state in
+                    if let message = state.buffer.popFirst() { return .some(message) }
+                    if state.finished || Task.isCancelled { return .some(nil) }
+                    precondition(state.waiting == nil, "KafkaConsumer.messages supports one reader")
+                    state.waiting = continuation
+                    return .none
+                }
+                if let immediate { continuation.resume(returning: immediate) }
             }
-            if let immediate { continuation.resume(returning: immediate) }
+        } onCancel: {
+            let waiting = state.withLock { state -> CheckedContinuation<KafkaMessage?, Never>? in
+                defer { state.waiting = nil }
+                return state.waiting
+            }
+            waiting?.resume(returning: nil)
         }
     }
 
@@ -77,14 +89,17 @@ final class ConsumerState: Sendable {
     }
 
     func assigned(_ partitions: [KafkaTopicPartition]) {
-        state.withLock { state in
+        let total = state.withLock { state in
             state.assignment.formUnion(partitions)
             state.paused = false
+            return state.assignment.count
         }
+        logger.info("partitions assigned", metadata: ["kafka.assigned": "\(partitions.count)", "kafka.assignment": "\(total)"])
     }
 
     /// Forgets revoked partitions and drops their buffered messages: the new owner reads them again.
     func revoked(_ partitions: [KafkaTopicPartition]) {
+        logger.info("partitions revoked", metadata: ["kafka.revoked": "\(partitions.count)"])
         state.withLock { state in
             let revoked = Set(partitions)
             state.assignment.subtract(revoked)

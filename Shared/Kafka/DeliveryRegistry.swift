@@ -19,15 +19,29 @@ final class DeliveryPromise: Sendable {
         waiting?.resume(with: result)
     }
 
+    /// Waits for the delivery report. On cancellation the wait ends with `CancellationError`; the record
+    /// may still be delivered (the outbox treats it as unsent and sends it again).
     func wait() async throws -> KafkaDeliveryReport {
-        try await withCheckedThrowingContinuation { continuation in
-            let ready: Result<KafkaDeliveryReport, any Error>? = state.withLock { state in
-                switch state {
-                case .done(let result): return result
-                case .pending: state = .pending(continuation); return nil
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { continuation in
+                let ready: Result<KafkaDeliveryReport, any Error>? = state.withLock { state in
+                    switch state {
+                    case .done(let result): return result
+                    case .pending:
+                        if Task.isCancelled { return .failure(CancellationError()) }
+                        state = .pending(continuation)
+                        return nil
+                    }
                 }
+                if let ready { continuation.resume(with: ready) }
             }
-            if let ready { continuation.resume(with: ready) }
+        } onCancel: {
+            let waiting = state.withLock { state -> CheckedContinuation<KafkaDeliveryReport, any Error>? in
+                guard case .pending(let continuation) = state else { return nil }
+                state = .pending(nil)
+                return continuation
+            }
+            waiting?.resume(throwing: CancellationError())
         }
     }
 }
@@ -56,6 +70,15 @@ final class DeliveryRegistry: Sendable {
     }
 
     var pendingCount: Int { state.withLock { $0.waiting.count } }
+
+    /// Fails every promise still waiting (the producer is gone; no report will come).
+    func failAll(with error: KafkaError) {
+        let promises = state.withLock { state -> [DeliveryPromise] in
+            defer { state.waiting = [:] }
+            return Array(state.waiting.values)
+        }
+        promises.forEach { $0.fulfil(.failure(error)) }
+    }
 
     /// Called by librdkafka for every produced message, on the poll thread.
     static let callback: @convention(c) (OpaquePointer?, UnsafePointer<rd_kafka_message_t>?, UnsafeMutableRawPointer?) -> Void = {

@@ -42,6 +42,27 @@ public struct KafkaAdmin: Sendable {
         }
     }
 
+    /// Waits until every topic in `names` appears in the brokers' metadata. A consumer that subscribes
+    /// before a new topic is visible would leave it out of its first assignment until its next
+    /// metadata refresh, minutes later.
+    public func waitUntilVisible(_ names: Set<String>, timeout: Duration = .seconds(30)) async throws {
+        let properties = configuration.baseProperties.merging(configuration.extraProperties) { _, new in new }
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            let visible = try await BlockingCalls.run {
+                let handle = try RDKafkaHandle.make(type: RD_KAFKA_PRODUCER, properties: properties, opaque: nil)
+                defer { rd_kafka_destroy(handle.pointer) }
+                return try handle.topicNames(timeoutMilliseconds: 5000)
+            }
+            let missing = names.subtracting(visible)
+            if missing.isEmpty { return }
+            guard ContinuousClock.now < deadline else {
+                throw KafkaError(code: .admin, message: "topics not visible: \(missing.sorted())", isRetriable: true)
+            }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
     /// Throws unless a broker answers a metadata request within `timeout`.
     public func checkBrokers(timeout: Duration = .seconds(2)) async throws {
         let properties = configuration.baseProperties

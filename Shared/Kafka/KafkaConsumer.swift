@@ -19,7 +19,7 @@ public final class KafkaConsumer: Sendable {
 
     /// Creates the consumer, subscribes and starts polling.
     public init(configuration: KafkaConsumerConfiguration, logger: Logger) throws {
-        let state = ConsumerState(maxBuffered: configuration.maxBufferedMessages)
+        let state = ConsumerState(maxBuffered: configuration.maxBufferedMessages, logger: logger)
         let handle = try RDKafkaHandle.make(
             type: RD_KAFKA_CONSUMER,
             properties: configuration.properties,

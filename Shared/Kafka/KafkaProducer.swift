@@ -95,6 +95,7 @@ public final class KafkaProducer: Service, Sendable {
             logger.warning("producer flush did not finish", metadata: ["kafka.pending": "\(registry.pendingCount)"])
         }
         await pollThread.stop()
+        registry.failAll(with: KafkaError(code: .shutdown, message: "producer shut down before the broker confirmed", isRetriable: true))
         state.withLock { $0 = .shutDown }
     }
 

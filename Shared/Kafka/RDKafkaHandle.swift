@@ -36,6 +36,22 @@ final class RDKafkaHandle: @unchecked Sendable {
         return RDKafkaHandle(pointer: handle)
     }
 
+    /// Names of the topics the brokers report; blocking, so call it through `BlockingCalls`.
+    func topicNames(timeoutMilliseconds: Int32) throws -> Set<String> {
+        var metadata: UnsafePointer<rd_kafka_metadata>?
+        let err = rd_kafka_metadata(pointer, 1, nil, &metadata, timeoutMilliseconds)
+        guard err == RD_KAFKA_RESP_ERR_NO_ERROR, let metadata else {
+            throw KafkaError.fromResponse(err, code: .admin, context: "metadata request")
+        }
+        defer { rd_kafka_metadata_destroy(metadata) }
+        var names = Set<String>()
+        for index in 0..<Int(metadata.pointee.topic_cnt) {
+            let topic = metadata.pointee.topics[index]
+            if topic.err == RD_KAFKA_RESP_ERR_NO_ERROR { names.insert(String(cString: topic.topic)) }
+        }
+        return names
+    }
+
     /// Asks the brokers for cluster metadata; blocking, so call it through `BlockingCalls`.
     func fetchMetadata(timeoutMilliseconds: Int32) throws -> Int {
         var metadata: UnsafePointer<rd_kafka_metadata>?

@@ -9,6 +9,7 @@ public final class Database: Service, Sendable {
     /// The underlying PostgresNIO client.
     public let client: PostgresClient
     private let logger: Logger
+    private let started = StartGate()
 
     /// Creates the pool; nothing connects until `run()`.
     public init(configuration: DatabaseConfiguration, logger: Logger) {
@@ -19,9 +20,16 @@ public final class Database: Service, Sendable {
 
     /// Runs the pool until the task is cancelled (graceful shutdown cancels it after the services after it).
     public func run() async throws {
+        started.open()
         await cancelWhenGracefulShutdown {
             await self.client.run()
         }
+    }
+
+    /// Waits until `run()` has started, so that start-up work does not lease before the pool runs.
+    public func waitUntilRunning() async {
+        _ = await started.wait()
+        await Task.yield()
     }
 
     /// The schema this service owns.

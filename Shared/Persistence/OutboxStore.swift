@@ -53,7 +53,14 @@ public struct OutboxStore: Sendable {
     }
 
     /// Appends an entry inside the caller's transaction; the relay is woken when that transaction commits.
+    ///
+    /// Outbox ids come from a sequence, handed out before commit, so two concurrent transactions could
+    /// commit events of one key in the opposite order of their ids. A transaction-scoped advisory lock
+    /// per key makes the second writer of a key wait for the first to commit before it takes an id, so
+    /// per key, id order is commit order and the relay (which sends in id order) keeps it.
     public func append(_ entry: OutboxEntry, on connection: PostgresConnection) async throws {
+        let lockKey = database.schema + "/" + (entry.partitionKey ?? "")
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
         let headers = String(decoding: try JSONEncoder().encode(entry.headers), as: UTF8.self)
         try await connection.query("""
             INSERT INTO outbox (event_id, topic, partition_key, headers, payload)

@@ -2,6 +2,7 @@ import Hummingbird
 import LifelineAuth
 import LifelinePersistence
 import Logging
+import NIOCore
 
 /// Turns every error into the JSON error shape at the edge; unexpected errors become a 500 that
 /// reveals nothing and are logged by type only.
@@ -21,6 +22,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(status: error.status, code: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
         } catch let error as DecodingError {
             throw RequestDecoding.apiError(for: error)
+        } catch is NIOTooManyBytesError {
+            throw APIError(status: .contentTooLarge, code: "body_too_large", message: "request body is larger than \(context.maxUploadSize) bytes")
         } catch {
             context.logger.error("unhandled error", metadata: [
                 "error.type": "\(type(of: error))", "error.sqlstate": "\(DatabaseFailure.sqlState(of: error) ?? "-")",

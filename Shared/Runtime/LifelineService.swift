@@ -29,6 +29,12 @@ public final class LifelineService: Sendable {
     private let logger: Logger
     private let boundPort = BoundPort()
     private let serviceGroup = Mutex<ServiceGroup?>(nil)
+    private let consumerServices = Mutex<[EventConsumerService]>([])
+
+    /// Partitions each consumer group member of this instance owns, by group id.
+    public var consumerAssignments: [String: Int] {
+        Dictionary(uniqueKeysWithValues: consumerServices.withLock { $0 }.map { ($0.name, $0.assignment.count) })
+    }
 
     /// Builds the service from its definition and configuration; nothing runs until `run()`.
     public init(definition: ServiceDefinition, configuration: LifelineConfiguration, logger: Logger? = nil) async throws {
@@ -93,6 +99,7 @@ public final class LifelineService: Sendable {
                 consumer: configuration, database: dependencies.database, producer: producer,
                 retryPolicy: self.configuration.retryPolicy, faults: self.configuration.faults, logger: logger,
                 handler: consumer.makeHandler(dependencies))
+            consumerServices.withLock { $0.append(service) }
             services.append(GatedService(gate: gate, service: service))
         }
 
@@ -113,6 +120,7 @@ public final class LifelineService: Sendable {
 
     /// Migrations (retrying while the database is not yet reachable) and topics, then opens the gate.
     private func prepare() async throws {
+        await dependencies.database.waitUntilRunning()
         let migrator = Migrator(database: dependencies.database, logger: logger)
         var attempt = 0
         while true {
@@ -125,9 +133,11 @@ public final class LifelineService: Sendable {
                 try await Task.sleep(for: .seconds(1))
             }
         }
+        let admin = KafkaAdmin(configuration: configuration.kafka)
         if configuration.createTopics {
-            try await KafkaAdmin(configuration: configuration.kafka).createTopics(topicSpecifications())
+            try await admin.createTopics(topicSpecifications())
         }
+        try await admin.waitUntilVisible(Set(definition.consumers.flatMap(\.topics).map(\.name)))
         gate.open()
         logger.info("service prepared", metadata: ["http.port": "\(configuration.httpPort)", "consumers": "\(consumerGroups)"])
     }

@@ -2,6 +2,7 @@ import Foundation
 import LifelineEventBus
 import LifelineEvents
 import LifelinePersistence
+import LifelineRuntime
 import Logging
 
 /// The outcome of a submission: a new application, or the one already open for this person or key.
@@ -44,6 +45,13 @@ struct ApplicationStore: Sendable {
             SELECT number, status, submitted_at FROM applications
             WHERE applicant_id_number = \(application.idNumber.value) AND status <> 'decided'
             """, on: connection) {
+            // The same person again (a second tap, a retry): the same phone gets the same application;
+            // anyone else learns only that one is open, not its number.
+            guard try await hasPhone(existing.applicationNumber, application.phone, on: connection) else {
+                throw APIError(
+                    status: .conflict, code: "application_open",
+                    message: "该身份证号已有正在办理的申请，请使用原申请编号和手机号查询进度", field: "idNumber")
+            }
             return existing
         }
         let (householdId, provisional) = try await householdFor(application, on: connection)
@@ -65,6 +73,12 @@ struct ApplicationStore: Sendable {
             difficulties: application.difficulties, statement: application.statement, submittedAt: now
         ), on: connection)
         return SubmissionOutcome(applicationNumber: number, status: "submitted", submittedAt: now, created: true)
+    }
+
+    private func hasPhone(_ number: String, _ phone: String, on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("SELECT applicant_phone = \(phone) FROM applications WHERE number = \(number)", logger: logger)
+        for try await same in rows.decode(Bool.self) { return same }
+        return false
     }
 
     private func existing(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> SubmissionOutcome? {
@@ -130,7 +144,7 @@ struct ApplicationStore: Sendable {
             timeline.append(.init(stage: stage, stageName: known?.chineseName ?? stage, at: occurredAt, note: note))
         }
         let order = Dictionary(uniqueKeysWithValues: ReviewStage.allCases.enumerated().map { ($1.rawValue, $0) })
-        timeline.sort { ($0.at, order[$0.stage] ?? 99) < ($1.at, order[$1.stage] ?? 99) }
+        timeline.sort { (order[$0.stage] ?? 99, $0.at) < (order[$1.stage] ?? 99, $1.at) }  // stages only move forward
         return ApplicationProgress(
             applicationNumber: number, status: found.status, statusText: ApplicationProgress.statusText(found.status),
             decisionReason: found.reason, timeline: timeline)

@@ -40,8 +40,9 @@ struct CaseRoutes: Sendable {
             let user = try context.requireUser()
             try user.require(Self.officialRoles)
             let id = try context.parameters.require("id")
-            guard let view = try await load("WHERE id = \(id)").first else { throw APIError.notFound("case") }
-            try user.requireJurisdiction(over: view.villageCode)
+            guard let view = try await load("WHERE id = \(id)").first, user.covers(region: view.villageCode) else {
+                throw APIError.notFound("case")  // outside the jurisdiction looks the same: existence is not revealed
+            }
             return try JSONResponse.make(view)
         }
         cases.get { request, context -> Response in

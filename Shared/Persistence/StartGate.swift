@@ -1,4 +1,3 @@
-import ServiceLifecycle
 import Synchronization
 
 /// Opens once the service's start-up work (migrations, topics) is done; the services that need the
@@ -51,15 +50,3 @@ public final class StartGate: Sendable {
     }
 }
 
-/// Runs `service` only after `gate` opened; ends quietly if shutdown comes first.
-struct GatedService: Service {
-    let gate: StartGate
-    let service: any Service
-
-    func run() async throws {
-        let gate = self.gate
-        let opened = await cancelWhenGracefulShutdown { await gate.wait() }
-        guard opened, !Task.isCancelled else { return }
-        try await service.run()
-    }
-}

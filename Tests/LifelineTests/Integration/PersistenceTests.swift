@@ -1,0 +1,129 @@
+import Foundation
+import LifelineEventBus
+import LifelineEvents
+import LifelineKafka
+import LifelinePersistence
+import Logging
+import ServiceLifecycle
+import Testing
+
+@Suite(.tags(.integration), .timeLimit(.minutes(2))) struct PersistenceTests {
+    let logger = Logger(label: "persistence-test")
+
+    static let sample = Migration(version: 100, name: "sample", statements: [
+        "CREATE TABLE sample (id integer PRIMARY KEY)",
+        "INSERT INTO sample VALUES (1)",
+    ])
+
+    @Test func migrationsApplyOnceWhenInstancesStartTogether() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            try await TestDatabase.with(configuration) { database in
+                let migrations = SharedMigrations.all + [Self.sample]
+                let migrator = Migrator(database: database, logger: logger)
+                let applied = try await withThrowingTaskGroup(of: [Int].self) { group in
+                    for _ in 0..<3 { group.addTask { try await migrator.migrate(migrations) } }
+                    var all: [Int] = []
+                    for try await versions in group { all += versions }
+                    return all
+                }
+                #expect(applied.sorted() == [1, 2, 100])
+                var versions: [Int] = []
+                for try await version in try await database.query("SELECT version FROM schema_migrations ORDER BY version").decode(Int.self) {
+                    versions.append(version)
+                }
+                #expect(versions == [1, 2, 100])
+                #expect(try await migrator.migrate(migrations).isEmpty)
+            }
+        }
+    }
+
+    @Test func aServiceRoleCannotReadAnotherServicesSchema() async throws {
+        try await TestDatabase.with(try TestEnvironment.database(schema: "review")) { database in
+            do {
+                try await database.query("SELECT count(*) FROM intake.applications")
+                Issue.record("svc_review read intake's table")
+            } catch {
+                #expect(DatabaseFailure.sqlState(of: error) == "42501")  // insufficient_privilege
+            }
+            do {
+                try await database.query("CREATE TABLE intake.intruder (id int)")
+                Issue.record("svc_review created a table in intake's schema")
+            } catch {
+                #expect(DatabaseFailure.sqlState(of: error) == "42501")
+            }
+            // …while its own schema is its search path.
+            for try await schema in try await database.query("SELECT current_schema()").decode(String.self) {
+                #expect(schema == "review")
+            }
+        }
+    }
+
+    @Test func theInboxClaimsAnEventOnce() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            try await TestDatabase.with(configuration) { database in
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let inbox = Inbox(logger: logger)
+                let first = try await database.transaction { try await inbox.claim(consumer: "c", eventId: "e1", eventType: "t", on: $0) }
+                let again = try await database.transaction { try await inbox.claim(consumer: "c", eventId: "e1", eventType: "t", on: $0) }
+                let otherConsumer = try await database.transaction { try await inbox.claim(consumer: "d", eventId: "e1", eventType: "t", on: $0) }
+                #expect(first && !again && otherConsumer)
+            }
+        }
+    }
+
+    @Test func outboxEventsReachKafkaInOrderAndOnlyWhenCommitted() async throws {
+        let topic = EventTopic(name: TestData.unique("test.outbox"), partitions: 3)
+        try await KafkaAdmin(configuration: try TestEnvironment.kafka()).createTopics([KafkaTopicSpecification(name: topic.name, partitions: 3)])
+        try await TestDatabase.withScratchSchema { configuration in
+            let database = Database(configuration: configuration, logger: logger)
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: logger)
+            let relay = OutboxRelay(database: database, producer: producer, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: [database, producer], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let relayGroup = ServiceGroup(configuration: .init(services: [relay], logger: logger))
+                tasks.addTask { try await relayGroup.run() }
+                let publisher = EventPublisher(source: "/lifeline/test", outbox: OutboxStore(database: database, logger: logger))
+                for batch in 0..<4 {
+                    try await database.transaction { connection in
+                        for index in 0..<5 {
+                            try await publisher.publish(TestEvent(household: "h\((batch * 5 + index) % 2)", sequence: batch * 5 + index), to: topic.name, on: connection)
+                        }
+                    }
+                }
+                struct Rollback: Error {}
+                await #expect(throws: Rollback.self) {
+                    try await database.transaction { connection in
+                        try await publisher.publish(TestEvent(household: "h0", sequence: -1), to: topic.name, on: connection)
+                        throw Rollback()
+                    }
+                }
+                let messages = try await KafkaProbe.collect(topic: topic.name) { $0.count >= 20 }
+                let events = try messages.map { try $0.cloudEvent().decode(TestEvent.self) }
+                #expect(!events.contains { $0.sequence == -1 })
+                for household in ["h0", "h1"] {
+                    let sequence = events.filter { $0.household == household }.map(\.sequence)
+                    #expect(sequence == sequence.sorted())
+                    #expect(sequence.count == 10)
+                }
+                #expect(messages.allSatisfy { $0.headers.text(for: "ce_source") == "/lifeline/test" })
+                _ = try await eventually("outbox marked sent") {
+                    try await OutboxStore(database: database, logger: logger).backlog().count == 0 ? true : nil
+                }
+                await relayGroup.triggerGracefulShutdown()
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+        }
+    }
+}
+
+/// An event type for tests of the shared machinery.
+struct TestEvent: DomainEvent, Hashable {
+    static let eventType = "lifeline.test.TestEvent.v1"
+    static var topic: EventTopic { EventTopic(name: "test.unused", partitions: 1) }
+    var household: String
+    var sequence: Int
+    var partitionKey: String { household }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import LifelineEvents
+
+enum TestData {
+    /// A valid citizen ID number issued in 济阳 (370125), random birth date and sequence.
+    static func idNumber(male: Bool = true) -> String {
+        let year = Int.random(in: 1950...2005)
+        let month = Int.random(in: 1...12)
+        let day = Int.random(in: 1...28)
+        var sequence = Int.random(in: 0...998)
+        if (sequence % 2 == 1) != male { sequence += 1 }
+        let body = String(format: "370125%04d%02d%02d%03d", year, month, day, sequence)
+        return body + String(CitizenIdNumber.checkCharacter(for: body.map { Int(String($0))! }))
+    }
+
+    /// A random valid mobile number.
+    static func phone() -> String {
+        "139" + String(format: "%08d", Int.random(in: 0...99_999_999))
+    }
+
+    /// A village of 垛石镇 with a random 3-digit tail, so tests do not see each other's rows.
+    static func villageCode() -> String {
+        "370115101" + String(format: "%03d", Int.random(in: 200...999))
+    }
+
+    static func application(village: String = villageCode(), idNumber: String = idNumber(), phone: String = phone()) -> [String: Any] {
+        [
+            "villageCode": village, "applicantName": "李秀英", "idNumber": idNumber, "phone": phone, "householdSize": 3,
+            "difficulties": ["illness", "lossOfWork"], "statement": "丈夫住院，家里没有收入", "consent": true,
+        ]
+    }
+
+    static func unique(_ prefix: String) -> String {
+        prefix + "-" + UUID().uuidString.prefix(8).lowercased()
+    }
+}

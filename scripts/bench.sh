@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# make bench: start PostgreSQL and Tansu on the bench ports, build release, run lifeline-bench and write
+# docs/performance.md's measured section. Usage: scripts/bench.sh [raw records] [hop events]
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+cleanup() { bash scripts/stop.sh bench >/dev/null 2>&1 || true; }
+trap cleanup EXIT
+bash scripts/infra.sh up bench
+source .run/bench/env
+swift build -c release --product lifeline-bench 2>&1 | grep -E "error|warning: " | grep -v swift-distributed-tracing || true
+swift build -c release --product lifeline-bench >/dev/null
+bin="$(swift build -c release --show-bin-path)"
+command="scripts/bench.sh ${1:-200000} ${2:-20000}"
+output="$("$bin/lifeline-bench" "${1:-200000}" "${2:-20000}")"
+echo "$output"
+{
+  echo "## Measured $(date -u +%Y-%m-%d) with \`make bench\` (\`$command\`)"
+  echo
+  echo "Machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; Tansu $(grep -o 'tansu broker [0-9.]*' .run/bench/tansu.log | head -n 1 | cut -d' ' -f3), PostgreSQL 15 (fsync on), release build."
+  echo
+  echo '```'
+  echo "$output"
+  echo '```'
+} > .run/bench/latest.md
+python3 - "$root/docs/performance.md" "$root/.run/bench/latest.md" <<'PY'
+import sys, re
+doc_path, latest_path = sys.argv[1], sys.argv[2]
+latest = open(latest_path).read()
+try:
+    doc = open(doc_path).read()
+except FileNotFoundError:
+    doc = "# Performance\n\n<!-- measured -->\n<!-- /measured -->\n"
+doc = re.sub(r"<!-- measured -->.*<!-- /measured -->", "<!-- measured -->\n" + latest + "<!-- /measured -->", doc, flags=re.S)
+open(doc_path, "w").write(doc)
+PY
+echo "bench: results written to docs/performance.md"
