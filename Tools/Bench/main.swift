@@ -116,8 +116,10 @@ let relay = OutboxRelay(database: database, producer: producer, logger: logger)
 let pipeline = ServiceGroup(configuration: .init(services: [relay, hop], logger: logger))
 let pipelineTask = Task { try await pipeline.run() }
 
-/// Reads `count` outputs and returns (latencies in ms, seconds from first to last arrival).
-func collectOutputs(_ count: Int, group: String) async throws -> ([Double], Double) {
+/// Reads `count` outputs with a sequence of at least `from` (a new group starts at the earliest offset,
+/// and Tansu's "latest" offset lookup is unreliable) and returns (latencies in ms, seconds from first to
+/// last arrival).
+func collectOutputs(_ count: Int, from: Int = 0, group: String) async throws -> ([Double], Double) {
     var configuration = KafkaConsumerConfiguration(client: client, groupId: group, topics: [outTopic])
     configuration.maxBufferedMessages = 10_000
     let reader = try KafkaConsumer(configuration: configuration, logger: logger)
@@ -125,6 +127,7 @@ func collectOutputs(_ count: Int, group: String) async throws -> ([Double], Doub
     var first: UInt64 = 0
     for await message in reader.messages {
         let event = try message.cloudEvent().decode(BenchEvent.self)
+        guard event.sequence >= from else { continue }
         let arrived = now()
         if latencies.isEmpty { first = arrived }
         latencies.append(Double(arrived - event.sentAtNanos) / 1e6)
@@ -155,7 +158,7 @@ print(String(format: "event hop, backlog: %d events in %.2f s = %.0f events/s (o
 // Latency: a steady 100 events/s for 20 s.
 let rate = 100
 let latencyCount = rate * 20
-let latencyReader = Task { try await collectOutputs(latencyCount, group: "bench-out-b-\(run)") }
+let latencyReader = Task { try await collectOutputs(latencyCount, from: hopCount, group: "bench-out-b-\(run)") }
 try await Task.sleep(for: .seconds(5))  // let the reader join its group
 for second in 0..<20 {
     let tick = now()
