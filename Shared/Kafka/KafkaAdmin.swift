@@ -65,7 +65,7 @@ public struct KafkaAdmin: Sendable {
 
     /// Throws unless a broker answers a metadata request within `timeout`.
     public func checkBrokers(timeout: Duration = .seconds(2)) async throws {
-        let properties = configuration.baseProperties
+        let properties = configuration.baseProperties.merging(configuration.extraProperties) { _, new in new }
         let milliseconds = Int32(timeout.components.seconds * 1000)
         _ = try await BlockingCalls.run {
             let handle = try RDKafkaHandle.make(type: RD_KAFKA_PRODUCER, properties: properties, opaque: nil)

@@ -56,6 +56,21 @@ public struct ConfigReader: Sendable {
         }
     }
 
+    /// `key=value` pairs separated by commas (`security.protocol=SASL_SSL,sasl.mechanism=SCRAM-SHA-512`);
+    /// empty when unset. Throws naming the variable and the entry that has no `=`.
+    public func properties(_ key: String) throws -> [String: String] {
+        guard let text = optionalString(key) else { return [:] }
+        var result: [String: String] = [:]
+        for (index, entry) in text.split(separator: ",").enumerated() {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, !parts[0].isEmpty else {
+                throw ConfigurationError(variable: key, reason: "entry \(index + 1) is not key=value")
+            }
+            result[parts[0]] = parts[1]
+        }
+        return result
+    }
+
     /// One of `allowed` or `defaultValue`.
     public func choice(_ key: String, default defaultValue: String, allowed: Set<String>) throws -> String {
         let value = string(key, default: defaultValue)

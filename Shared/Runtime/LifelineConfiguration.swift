@@ -14,7 +14,8 @@ public struct LifelineConfiguration: Sendable {
     public var httpPort: Int
     /// Database connection (`DATABASE_*`).
     public var database: DatabaseConfiguration
-    /// Kafka connection (`KAFKA_BOOTSTRAP_SERVERS`).
+    /// Kafka connection (`KAFKA_BOOTSTRAP_SERVERS`, `KAFKA_CLIENT_ID`, and `KAFKA_PROPERTIES` for
+    /// further librdkafka properties such as TLS and SASL settings in production).
     public var kafka: KafkaClientConfiguration
     /// Replication factor for topics the service creates (`KAFKA_REPLICATION_FACTOR`, 1 locally, 3 in production).
     public var replicationFactor: Int32
@@ -71,7 +72,8 @@ public struct LifelineConfiguration: Sendable {
             ),
             kafka: KafkaClientConfiguration(
                 bootstrapServers: reader.string("KAFKA_BOOTSTRAP_SERVERS", default: "127.0.0.1:9092"),
-                clientId: reader.string("KAFKA_CLIENT_ID", default: "lifeline-\(service)")
+                clientId: reader.string("KAFKA_CLIENT_ID", default: "lifeline-\(service)"),
+                extraProperties: try reader.properties("KAFKA_PROPERTIES")
             ),
             replicationFactor: Int32(try reader.int("KAFKA_REPLICATION_FACTOR", default: 1, range: 1...10)),
             createTopics: try reader.bool("KAFKA_CREATE_TOPICS", default: true),

@@ -33,6 +33,20 @@ import Testing
         #expect(configuration.eventSource == "/lifeline/department-screening")
     }
 
+    @Test func kafkaPropertiesReachTheClientConfiguration() throws {
+        let configuration = try LifelineConfiguration.load(
+            service: "review", defaultHTTPPort: 8084,
+            reader: ConfigReader(environment: ["AUTH_PUBLIC_KEY": "pem", "KAFKA_PROPERTIES": "security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-512"]))
+        #expect(configuration.kafka.extraProperties == ["security.protocol": "SASL_SSL", "sasl.mechanism": "SCRAM-SHA-512"])
+        do {
+            _ = try ConfigReader(environment: ["KAFKA_PROPERTIES": "acks=all,broken"]).properties("KAFKA_PROPERTIES")
+            Issue.record("accepted an entry without =")
+        } catch let error as ConfigurationError {
+            #expect(error.variable == "KAFKA_PROPERTIES")
+            #expect(error.reason == "entry 2 is not key=value")
+        }
+    }
+
     @Test func retryBackoffDoublesUpToTheCeiling() {
         let policy = RetryPolicy(maximumAttempts: 6, initialBackoff: .milliseconds(100), maximumBackoff: .milliseconds(500))
         #expect(policy.backoff(afterAttempt: 1) == .milliseconds(100))
