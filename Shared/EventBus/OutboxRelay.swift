@@ -20,6 +20,8 @@ public final class OutboxRelay: Service, Sendable {
         public var maximumBackoff: Duration = .seconds(5)
         /// Sent entries older than this are deleted.
         public var retainSent: Duration = .seconds(7 * 24 * 3600)
+        /// Inbox records older than this are deleted; must exceed the topics' retention (7 days by default).
+        public var retainInbox: Duration = .seconds(30 * 24 * 3600)
 
         /// Defaults.
         public init() {}
@@ -110,7 +112,9 @@ public final class OutboxRelay: Service, Sendable {
             try await updateBacklogMetrics()
             if ContinuousClock.now - lastPurge > .seconds(3600) {
                 lastPurge = .now
+                // Housekeeping for the schema, done by its one relay leader.
                 try await store.purgeSent(olderThan: configuration.retainSent)
+                try await Inbox(logger: logger).purge(olderThan: configuration.retainInbox, in: database)
             }
             switch outcome {
             case .sentAll(let count) where count == configuration.batchSize:

@@ -21,4 +21,17 @@ public struct Inbox: Sendable {
         for try await _ in rows { return true }
         return false
     }
+
+    /// Deletes records older than `age`; returns how many. `age` must exceed the longest time a
+    /// message can be redelivered (the topics' retention), or an old redelivery would run again.
+    @discardableResult
+    public func purge(olderThan age: Duration, in database: Database) async throws -> Int {
+        let seconds = Double(age.components.seconds)
+        let rows = try await database.query("""
+            WITH gone AS (DELETE FROM inbox WHERE received_at < now() - make_interval(secs => \(seconds)) RETURNING 1)
+            SELECT count(*)::bigint FROM gone
+            """)
+        for try await count in rows.decode(Int64.self) { return Int(count) }
+        return 0
+    }
 }

@@ -67,6 +67,9 @@ import Testing
                 let again = try await database.transaction { try await inbox.claim(consumer: "c", eventId: "e1", eventType: "t", on: $0) }
                 let otherConsumer = try await database.transaction { try await inbox.claim(consumer: "d", eventId: "e1", eventType: "t", on: $0) }
                 #expect(first && !again && otherConsumer)
+                try await database.query("UPDATE inbox SET received_at = now() - interval '40 days' WHERE consumer = 'c'")
+                #expect(try await inbox.purge(olderThan: .seconds(30 * 24 * 3600), in: database) == 1)
+                #expect(try await database.transaction { try await inbox.claim(consumer: "d", eventId: "e1", eventType: "t", on: $0) } == false)
             }
         }
     }
