@@ -53,6 +53,12 @@ public final class Database: Service, Sendable {
         try await client.query(query, logger: logger)
     }
 
+    /// Runs a query whose first row's first column is a `bigint` count (0 when no row).
+    public func count(_ query: PostgresQuery) async throws -> Int {
+        for try await value in try await client.query(query, logger: logger).decode(Int64.self) { return Int(value) }
+        return 0
+    }
+
     /// Throws unless the database answers `SELECT 1` within the pool's connect timeout.
     public func checkReachable() async throws {
         try await client.query("SELECT 1", logger: logger)

@@ -27,11 +27,9 @@ public struct Inbox: Sendable {
     @discardableResult
     public func purge(olderThan age: Duration, in database: Database) async throws -> Int {
         let seconds = Double(age.components.seconds)
-        let rows = try await database.query("""
+        return try await database.count("""
             WITH gone AS (DELETE FROM inbox WHERE received_at < now() - make_interval(secs => \(seconds)) RETURNING 1)
             SELECT count(*)::bigint FROM gone
             """)
-        for try await count in rows.decode(Int64.self) { return Int(count) }
-        return 0
     }
 }

@@ -113,11 +113,9 @@ public struct OutboxStore: Sendable {
     @discardableResult
     public func purgeSent(olderThan age: Duration) async throws -> Int {
         let seconds = Double(age.components.seconds)
-        let rows = try await database.query("""
+        return try await database.count("""
             WITH gone AS (DELETE FROM outbox WHERE sent_at < clock_timestamp() - make_interval(secs => \(seconds)) RETURNING 1)
             SELECT count(*)::bigint FROM gone
             """)
-        for try await count in rows.decode(Int64.self) { return Int(count) }
-        return 0
     }
 }
