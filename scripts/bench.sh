@@ -9,8 +9,7 @@ cleanup() { bash scripts/stop.sh bench >/dev/null 2>&1 || true; }
 trap cleanup EXIT
 bash scripts/infra.sh up bench
 source .run/bench/env
-swift build -c release --product lifeline-bench 2>&1 | grep -E "error|warning: " | grep -v swift-distributed-tracing || true
-swift build -c release --product lifeline-bench >/dev/null
+bash scripts/build.sh .run/bench/build.log -c release --product lifeline-bench
 bin="$(swift build -c release --show-bin-path)"
 command="scripts/bench.sh ${1:-200000} ${2:-20000}"
 output="$("$bin/lifeline-bench" "${1:-200000}" "${2:-20000}")"

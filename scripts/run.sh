@@ -7,8 +7,7 @@ cd "$root"
 bash scripts/setup.sh
 bash scripts/infra.sh up run
 echo "run: building (release; the first build takes several minutes)"
-swift build -c release 2>&1 | grep -E "error:" || true
-swift build -c release >/dev/null
+bash scripts/build.sh .run/run/build.log -c release
 source .run/run/env
 bin="$(swift build -c release --show-bin-path)"
 mkdir -p .run/run/logs .run/run/pids

@@ -13,7 +13,6 @@ export LIFELINE_TEST_STATE="$root/.run/test"
 export LOG_LEVEL="${LOG_LEVEL:-warning}"
 mkdir -p .run/test/pids
 echo "test: building (debug)"
-swift build --build-tests 2>&1 | grep -E "error:|warning: " | grep -v "swift-distributed-tracing" || true
-swift build --build-tests >/dev/null
+bash scripts/build.sh .run/test/build.log --build-tests
 # A hang must fail the run, not hold CI until its own limit.
 timeout --signal=KILL "${LIFELINE_TEST_TIMEOUT:-1800}" swift test --skip-build "$@"

@@ -26,12 +26,14 @@ public enum DatabaseFailure {
         return (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
-    /// The server's primary message (never the `detail` field, which can quote row values). Messages
-    /// name tables, columns and constraints, not data.
-    public static func serverMessage(of error: any Error) -> String? {
+    /// The table and constraint a server error names, e.g. `applications/applications_pkey`. Safe to
+    /// log: unlike the server's message and detail, which can quote row values, these are schema names.
+    public static func objectNames(of error: any Error) -> String? {
         if let transactionError = error as? PostgresTransactionError {
-            return serverMessage(of: transactionError.closureError ?? transactionError.commitError ?? transactionError)
+            return objectNames(of: transactionError.closureError ?? transactionError.commitError ?? transactionError)
         }
-        return (error as? PSQLError)?.serverInfo?[.message]
+        guard let info = (error as? PSQLError)?.serverInfo else { return nil }
+        let names = [info[.tableName], info[.constraintName]].compactMap { $0 }
+        return names.isEmpty ? nil : names.joined(separator: "/")
     }
 }

@@ -27,7 +27,7 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch {
             context.logger.error("unhandled error", metadata: [
                 "error.type": "\(type(of: error))", "error.sqlstate": "\(DatabaseFailure.sqlState(of: error) ?? "-")",
-                "error.server_message": "\(DatabaseFailure.serverMessage(of: error) ?? "-")", "http.path": "\(request.uri.path)",
+                "error.db_object": "\(DatabaseFailure.objectNames(of: error) ?? "-")", "http.path": "\(request.uri.path)",
             ])
             throw APIError(status: .internalServerError, code: "internal_error", message: "服务暂时不可用，请稍后再试")
         }
