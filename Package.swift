@@ -13,7 +13,7 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// A service: a library target with the logic (started in-process by tests) and a thin executable.
-func service(_ name: String, directory: String, executable: String) -> [Target] {
+func service(_ name: String, directory: String, executable: String, extraDependencies: [Target.Dependency] = []) -> [Target] {
     [
         .target(
             name: name,
@@ -22,7 +22,7 @@ func service(_ name: String, directory: String, executable: String) -> [Target] 
                 "LifelineAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-            ],
+            ] + extraDependencies,
             path: "Services/\(directory)/Sources",
             swiftSettings: swiftSettings
         ),
@@ -57,6 +57,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", exact: "1.33.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/vapor/jwt-kit", exact: "5.8.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
     ],
     targets: [
         // MARK: Shared
@@ -156,12 +157,16 @@ let package = Package(
                 "LifelineRuntime", "LifelineAuth",
                 "Intake", "DepartmentScreening", "Hotline", "Review", "Insurance", "Notification",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
             ],
             path: "Tests/LifelineTests",
             swiftSettings: swiftSettings
         ),
     ]
-        + service("Intake", directory: "intake", executable: "IntakeMain")
+        + [.systemLibrary(name: "CQRencode", path: "Services/intake/CQRencode", pkgConfig: "libqrencode")]
+        + service(
+            "Intake", directory: "intake", executable: "IntakeMain",
+            extraDependencies: ["CQRencode", .product(name: "ZIPFoundation", package: "ZIPFoundation")])
         + service("DepartmentScreening", directory: "department-screening", executable: "DepartmentScreeningMain")
         + service("Hotline", directory: "hotline", executable: "HotlineMain")
         + service("Review", directory: "review", executable: "ReviewMain")

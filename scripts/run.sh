@@ -11,6 +11,13 @@ bash scripts/build.sh .run/run/build.log -c release
 source .run/run/env
 bin="$(swift build -c release --show-bin-path)"
 mkdir -p .run/run/logs .run/run/pids
+# Demo data for a synthetic 济阳区: the grid and DEMO_HOUSEHOLDS households (idempotent: a second run
+# finds nothing to change). Intake's relay publishes the registry events when it starts.
+if [ ! -f .run/run/demo-seeded ] || [ "$(cat .run/run/demo-seeded)" != "${DEMO_HOUSEHOLDS:-30000}" ]; then
+  echo "run: loading demo data (${DEMO_HOUSEHOLDS:-30000} households)"
+  "$bin/lifeline-intake" seed-demo --households "${DEMO_HOUSEHOLDS:-30000}" | tail -n 3
+  echo "${DEMO_HOUSEHOLDS:-30000}" > .run/run/demo-seeded
+fi
 declare -A ports=([intake]=8081 [department-screening]=8082 [hotline]=8083 [review]=8084 [insurance]=8085 [notification]=8086)
 order=(intake department-screening hotline review insurance notification)
 for service in "${order[@]}"; do
@@ -33,11 +40,12 @@ for service in "${order[@]}"; do
     sleep 0.5
   done
 done
-if [ -x "$bin/lifeline-demo" ] 2>/dev/null; then "$bin/lifeline-demo" >/dev/null 2>&1 || true; fi
 for service in "${order[@]}"; do
   printf '%-21s http://127.0.0.1:%s\n' "$service" "${ports[$service]}"
 done
 printf '%-21s %s\n' kafka "$KAFKA_BOOTSTRAP_SERVERS"
 printf '%-21s postgresql://svc_intake:lifeline@127.0.0.1:%s/lifeline (one role per service: svc_<schema>)\n' postgres "$DATABASE_PORT"
 printf '%-21s %s\n' logs ".run/run/logs/"
+printf '%-21s %s\n' apply-page "http://127.0.0.1:8081/apply/370115101201  (a village's QR code opens this; progress: /progress)"
+printf '%-21s %s\n' posters "curl -H \"Authorization: Bearer \$TOKEN\" http://127.0.0.1:8081/v1/posters?region=370115101 -o posters.zip"
 printf '%-21s %s\n' token "$bin/lifeline-token issue --key $AUTH_PRIVATE_KEY_FILE --user demo --role district --region 370115"

@@ -1,7 +1,10 @@
 /// What a user may do. Later issues enforce each endpoint's roles with `AuthenticatedUser.require`.
 public enum Role: String, Codable, Sendable, CaseIterable {
-    /// Village official or grid member (村级/联户网格员).
+    /// Village official (村级: 村网格长, 专职网格员); region is the village code.
     case village
+    /// Grid member of a household group (联户长); region is the village code and the token's subject
+    /// is the member's grid id, which decides the households the member sees.
+    case gridMember = "grid-member"
     /// Town or subdistrict official (镇街).
     case town
     /// District official (区级).

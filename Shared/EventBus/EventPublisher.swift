@@ -37,4 +37,20 @@ public struct EventPublisher: Sendable {
         )
         return event
     }
+
+    /// Writes many events to the outbox inside the caller's transaction, in order, with a few
+    /// statements whatever their number (bulk imports). Each event gets its own correlation id.
+    public func publishAll<Event: DomainEvent>(_ payloads: [Event], on connection: PostgresConnection) async throws {
+        var entries: [OutboxEntry] = []
+        entries.reserveCapacity(payloads.count)
+        for payload in payloads {
+            let event = try payload.cloudEvent(
+                source: source, correlationId: UUID().uuidString.lowercased(), traceparent: TraceContext.child(of: nil))
+            var headers: [String: String] = [:]
+            for header in CloudEventKafkaBinding.binaryHeaders(for: event) { headers[header.name] = header.value }
+            entries.append(OutboxEntry(
+                eventId: event.id, topic: Event.topic.name, partitionKey: payload.partitionKey, headers: headers, payload: event.data))
+        }
+        try await outbox.appendAll(entries, on: connection)
+    }
 }

@@ -62,6 +62,10 @@ public struct HouseholdRegistered: DomainEvent, Hashable {
     public var provisional: Bool
     /// Members as registered. ID numbers are personal data.
     public var members: [Member]
+    /// A formerly poor household (脱贫户), from the national system; nil in events before it was known.
+    public var formerlyPoor: Bool?
+    /// Where the entry came from: `import` (the district's file) or `self-application` (provisional).
+    public var source: String?
     /// When this version of the entry was made.
     public var updatedAt: Date
 
@@ -75,22 +79,75 @@ public struct HouseholdRegistered: DomainEvent, Hashable {
         public var idNumber: String
         /// Relation to the head of household (户主, 配偶, 子女, …).
         public var relation: String
+        /// Date of birth (`YYYY-MM-DD`), when registered.
+        public var birthDate: String?
+        /// 男 or 女, when registered.
+        public var sex: String?
 
         /// Creates a member.
-        public init(name: String, idNumber: String, relation: String) {
+        public init(name: String, idNumber: String, relation: String, birthDate: String? = nil, sex: String? = nil) {
             self.name = name
             self.idNumber = idNumber
             self.relation = relation
+            self.birthDate = birthDate
+            self.sex = sex
         }
     }
 
     /// Creates the event.
-    public init(householdId: String, villageCode: String, householdGroupId: String?, provisional: Bool, members: [Member], updatedAt: Date) {
+    public init(
+        householdId: String, villageCode: String, householdGroupId: String?, provisional: Bool, members: [Member], updatedAt: Date,
+        formerlyPoor: Bool? = nil, source: String? = nil
+    ) {
+        self.formerlyPoor = formerlyPoor
+        self.source = source
         self.householdId = householdId
         self.villageCode = villageCode
         self.householdGroupId = householdGroupId
         self.provisional = provisional
         self.members = members
         self.updatedAt = updatedAt
+    }
+}
+
+/// A village meeting (主题党日+阳光议事) proposed a household for monitoring: a lead from the grid road
+/// (基层干部排查) that review must verify. On `intake.leads`, keyed by household id.
+public struct GridLeadRaised: DomainEvent, Hashable {
+    public static let eventType = "lifeline.intake.GridLeadRaised.v1"
+    public static let topic = EventTopic.intakeLeads
+
+    /// The lead id (`XS…`), unique per meeting and household.
+    public var leadId: String
+    /// The meeting that proposed it.
+    public var meetingId: String
+    /// The household proposed.
+    public var householdId: String
+    /// Its village (12-digit division code).
+    public var villageCode: String
+    /// Risks grid members observed on their visits and the meeting confirmed.
+    public var observedRisks: [DifficultyType]
+    /// The meeting's reason, in its own words (may describe health: never logged).
+    public var reason: String
+    /// The meeting's date (`YYYY-MM-DD`).
+    public var meetingDate: String
+    /// When intake recorded it.
+    public var raisedAt: Date
+
+    public var partitionKey: String { householdId }
+    public var subject: String? { leadId }
+
+    /// Creates the event.
+    public init(
+        leadId: String, meetingId: String, householdId: String, villageCode: String, observedRisks: [DifficultyType], reason: String,
+        meetingDate: String, raisedAt: Date
+    ) {
+        self.leadId = leadId
+        self.meetingId = meetingId
+        self.householdId = householdId
+        self.villageCode = villageCode
+        self.observedRisks = observedRisks
+        self.reason = reason
+        self.meetingDate = meetingDate
+        self.raisedAt = raisedAt
     }
 }

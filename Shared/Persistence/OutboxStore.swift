@@ -69,6 +69,34 @@ public struct OutboxStore: Sendable {
         try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
     }
 
+    /// Appends many entries inside the caller's transaction with three statements, whatever their
+    /// number: the per-key locks are taken in key order (no deadlock between two bulk writers), then
+    /// the rows go in, in the order given.
+    public func appendAll(_ entries: [OutboxEntry], on connection: PostgresConnection) async throws {
+        guard !entries.isEmpty else { return }
+        let lockKeys = Set(entries.map { database.schema + "/" + ($0.partitionKey ?? "") }).sorted()
+        try await connection.query("""
+            SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest(\(lockKeys)::text[]) AS k(key)
+            """, logger: logger)
+        let encoder = JSONEncoder()
+        var eventIds: [String] = [], topics: [String] = [], keys: [String] = [], headers: [String] = [], payloads: [String] = []
+        for entry in entries {
+            eventIds.append(entry.eventId)
+            topics.append(entry.topic)
+            keys.append(entry.partitionKey ?? "")
+            headers.append(String(decoding: try encoder.encode(entry.headers), as: UTF8.self))
+            payloads.append(Data(entry.payload).base64EncodedString())  // arrays of bytea do not bind; base64 text does
+        }
+        try await connection.query("""
+            INSERT INTO outbox (event_id, topic, partition_key, headers, payload)
+            SELECT e, t, NULLIF(k, ''), h::jsonb, decode(p, 'base64')
+            FROM unnest(\(eventIds)::text[], \(topics)::text[], \(keys)::text[], \(headers)::text[], \(payloads)::text[])
+                WITH ORDINALITY AS r(e, t, k, h, p, n)
+            ORDER BY n
+            """, logger: logger)
+        try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
+    }
+
     /// The oldest unsent entries, in outbox order.
     public func unsent(limit: Int) async throws -> [OutboxEntry] {
         let rows = try await database.query("""

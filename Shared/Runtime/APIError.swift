@@ -15,6 +15,8 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
     public let field: String?
     /// Further per-field problems (for forms).
     public let details: [FieldProblem]
+    /// Seconds the client should wait before trying again (sent as `Retry-After`).
+    public var retryAfterSeconds: Int?
 
     /// A problem with one field.
     public struct FieldProblem: Codable, Sendable, Hashable {
@@ -44,6 +46,13 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
         APIError(status: .badRequest, code: "validation_failed", message: "请求内容有误，请检查标出的字段", field: problems.first?.field, details: problems)
     }
 
+    /// 429 with `Retry-After`, for a client (or a guessed key) over its rate limit.
+    public static func rateLimited(retryAfterSeconds: Int, message: String = "操作过于频繁，请稍后再试") -> APIError {
+        var error = APIError(status: .tooManyRequests, code: "rate_limited", message: message)
+        error.retryAfterSeconds = retryAfterSeconds
+        return error
+    }
+
     /// 404.
     public static func notFound(_ what: String) -> APIError {
         APIError(status: .notFound, code: "not_found", message: "\(what) not found")
@@ -67,6 +76,7 @@ public struct APIError: HTTPResponseError, Sendable, CustomStringConvertible {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var headers = HTTPFields()
         headers[.contentType] = "application/json; charset=utf-8"
+        if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(body))))
     }
 }

@@ -37,6 +37,10 @@ public struct LifelineConfiguration: Sendable {
     public var faults: EventConsumerService.Faults
 
     /// The CloudEvents source of this service.
+    /// The environment this configuration was read from, for a service's own settings
+    /// (for example intake's rate limits).
+    public var settings: ConfigReader = ConfigReader(environment: [:])
+
     public var eventSource: String { "/lifeline/\(serviceName)" }
 
     /// Reads the configuration of `service` from `reader`.
@@ -57,7 +61,7 @@ public struct LifelineConfiguration: Sendable {
         guard let level = Logger.Level(rawValue: levelText) else {
             throw ConfigurationError(variable: "LOG_LEVEL", reason: "must be trace, debug, info, notice, warning, error or critical")
         }
-        return LifelineConfiguration(
+        var configuration = LifelineConfiguration(
             serviceName: service,
             httpHost: reader.string("HTTP_HOST", default: "127.0.0.1"),
             httpPort: try reader.int("HTTP_PORT", default: defaultHTTPPort, range: 0...65535),
@@ -85,5 +89,7 @@ public struct LifelineConfiguration: Sendable {
             logLevel: level,
             faults: EventConsumerService.Faults(crashAfterCommitOfType: reader.optionalString("LIFELINE_FAULT_CRASH_AFTER_COMMIT"))
         )
+        configuration.settings = reader
+        return configuration
     }
 }

@@ -39,6 +39,7 @@ public final class LifelineService: Sendable {
     /// Builds the service from its definition and configuration; nothing runs until `run()`.
     public init(definition: ServiceDefinition, configuration: LifelineConfiguration, logger: Logger? = nil) async throws {
         let logger = logger ?? LogSetup.logger(service: definition.name)
+        try definition.checkSettings?(configuration.settings)
         _ = MetricsSetup.registry
         self.definition = definition
         self.configuration = configuration
@@ -133,6 +134,7 @@ public final class LifelineService: Sendable {
                 try await Task.sleep(for: .seconds(1))
             }
         }
+        try await definition.onPrepared?(dependencies)
         let admin = KafkaAdmin(configuration: configuration.kafka)
         if configuration.createTopics {
             try await admin.createTopics(topicSpecifications())

@@ -50,11 +50,23 @@ public struct ServiceDefinition: Sendable {
     /// Adds its HTTP routes.
     public var routes: @Sendable (Router<LifelineRequestContext>, ServiceDependencies) -> Void
 
+    /// Runs once after migrations and before the service is ready (for example, to mark work that a
+    /// previous instance left unfinished).
+    public var onPrepared: (@Sendable (ServiceDependencies) async throws -> Void)?
+
+    /// Checks the service's own settings (`LifelineConfiguration.settings`) when the service is built,
+    /// so that a bad value stops start-up with a clear message instead of failing later.
+    public var checkSettings: (@Sendable (ConfigReader) throws -> Void)?
+
     /// Creates a definition.
     public init(
         name: String, migrations: [Migration], producedTopics: [EventTopic], consumers: [ConsumerDefinition],
+        checkSettings: (@Sendable (ConfigReader) throws -> Void)? = nil,
+        onPrepared: (@Sendable (ServiceDependencies) async throws -> Void)? = nil,
         routes: @escaping @Sendable (Router<LifelineRequestContext>, ServiceDependencies) -> Void
     ) {
+        self.checkSettings = checkSettings
+        self.onPrepared = onPrepared
         self.name = name
         self.migrations = migrations
         self.producedTopics = producedTopics

@@ -1,4 +1,9 @@
+import Foundation
 import Intake
 import LifelineRuntime
 
+let arguments = Array(CommandLine.arguments.dropFirst())
+if IntakeCommands.isCommand(arguments) {
+    exit(await IntakeCommands.run(arguments))
+}
 await ServiceMain.run(IntakeService.definition, defaultHTTPPort: IntakeService.defaultHTTPPort)

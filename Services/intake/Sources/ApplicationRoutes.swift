@@ -2,12 +2,17 @@ import Foundation
 import Hummingbird
 import LifelineRuntime
 
-/// `POST /v1/applications` and `GET /v1/applications/{number}` (public: a household has no account).
+/// `POST /v1/applications` and `GET /v1/applications/{number}` (public: a household has no account),
+/// each behind its rate limits.
 struct ApplicationRoutes: Sendable {
     let store: ApplicationStore
+    let grid: GridStore
+    let limits: PublicLimits
 
-    init(dependencies: ServiceDependencies) {
+    init(dependencies: ServiceDependencies, limits: PublicLimits) {
         store = ApplicationStore(database: dependencies.database, publisher: dependencies.publisher, logger: dependencies.logger)
+        grid = GridStore(database: dependencies.database, logger: dependencies.logger)
+        self.limits = limits
     }
 
     struct SubmissionResponse: Encodable {
@@ -19,12 +24,9 @@ struct ApplicationRoutes: Sendable {
 
     func add(to router: Router<LifelineRequestContext>) {
         router.post("v1/applications") { request, context -> Response in
+            try PublicLimits.enforce(limits.submissions, limits.client(request, context), message: "提交过于频繁，请稍后再试")
             let body = try await RequestDecoding.decode(ApplicationRequest.self, from: request, context: context)
-            let application: ValidApplication
-            switch body.validate() {
-            case .success(let valid): application = valid
-            case .failure(let error): throw error
-            }
+            let application = try await validate(body)
             let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }.map(\.value).flatMap { $0.isEmpty || $0.count > 100 ? nil : $0 }
             let outcome = try await store.submit(application, idempotencyKey: key)
             return try JSONResponse.make(
@@ -34,14 +36,37 @@ struct ApplicationRoutes: Sendable {
                 status: outcome.created ? .created : .ok)
         }
         router.get("v1/applications/:number") { request, context -> Response in
+            try PublicLimits.enforce(limits.queries, limits.client(request, context), message: "查询过于频繁，请稍后再试")
             let number = try context.parameters.require("number")
             guard let last4 = request.uri.queryParameters.get("phoneLast4"), last4.count == 4, last4.allSatisfy(\.isNumber) else {
                 throw APIError(status: .badRequest, code: "validation_failed", message: "请输入申请时所留手机号的后四位", field: "phoneLast4")
             }
+            let numberKey = String(number.prefix(32))
+            let guesses = limits.guessesPerNumber.check(numberKey)
+            guard guesses.allowed else {
+                throw APIError.rateLimited(retryAfterSeconds: guesses.retryAfterSeconds, message: "该申请编号查询错误次数过多，请稍后再试")
+            }
             guard number.count <= 32, let progress = try await store.progress(number: number, phoneLast4: last4) else {
+                limits.guessesPerNumber.penalize(numberKey)
                 throw APIError(status: .notFound, code: "not_found", message: "未找到该申请，请核对申请编号和手机号后四位")
             }
             return try JSONResponse.make(progress)
         }
+    }
+
+    /// The form's own checks, then that the village is one of the grid's.
+    private func validate(_ body: ApplicationRequest) async throws -> ValidApplication {
+        var problems: [APIError.FieldProblem] = []
+        var valid: ValidApplication?
+        switch body.validate() {
+        case .success(let application): valid = application
+        case .failure(let error): problems = error.details
+        }
+        let village = body.villageCode?.trimmingCharacters(in: .whitespaces) ?? ""
+        if !problems.contains(where: { $0.field == "villageCode" }), try await grid.village(village) == nil {
+            problems.insert(.init(field: "villageCode", message: "村庄编码无效，请重新扫描村里的二维码"), at: 0)
+        }
+        guard problems.isEmpty, let valid else { throw APIError.validation(problems) }
+        return valid
     }
 }

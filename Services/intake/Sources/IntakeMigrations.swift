@@ -54,6 +54,115 @@ enum IntakeMigrations {
                 PRIMARY KEY (application_number, stage)
             )
             """,
-        ])
+        ]),
+        Migration(version: 101, name: "grid, registry import, grid reports", statements: [
+            """
+            CREATE TABLE grid_units (
+                code text PRIMARY KEY,
+                level text NOT NULL CHECK (level IN ('town', 'management-area', 'village', 'household-group')),
+                name text NOT NULL,
+                parent_code text REFERENCES grid_units(code),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            "CREATE INDEX grid_units_parent ON grid_units (parent_code)",
+            """
+            CREATE TABLE grid_members (
+                id text PRIMARY KEY,
+                name text NOT NULL,
+                phone text NOT NULL,
+                duty text NOT NULL,
+                level text NOT NULL,
+                unit_code text NOT NULL REFERENCES grid_units(code),
+                updated_at timestamptz NOT NULL DEFAULT now()
+            )
+            """,
+            "CREATE INDEX grid_members_unit ON grid_members (unit_code)",
+            """
+            ALTER TABLE households
+                ADD COLUMN formerly_poor boolean NOT NULL DEFAULT false,
+                ADD COLUMN source text NOT NULL DEFAULT 'self-application',
+                ADD COLUMN content_hash text,
+                ADD COLUMN confirmed_at timestamptz,
+                ADD COLUMN confirmed_by text
+            """,
+            "CREATE INDEX households_village ON households (village_code)",
+            "CREATE INDEX households_group ON households (household_group_id)",
+            """
+            ALTER TABLE household_members
+                ADD COLUMN birth_date date,
+                ADD COLUMN sex text,
+                ADD COLUMN phone text,
+                ADD COLUMN position integer NOT NULL DEFAULT 0
+            """,
+            """
+            CREATE TABLE import_jobs (
+                id text PRIMARY KEY,
+                file_name text NOT NULL,
+                format text,
+                encoding text,
+                status text NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+                submitted_by text NOT NULL,
+                submitted_region text NOT NULL,
+                submitted_at timestamptz NOT NULL DEFAULT now(),
+                started_at timestamptz,
+                finished_at timestamptz,
+                rows_estimated integer,
+                rows_read integer NOT NULL DEFAULT 0,
+                rows_accepted integer NOT NULL DEFAULT 0,
+                rows_rejected integer NOT NULL DEFAULT 0,
+                households_created integer NOT NULL DEFAULT 0,
+                households_updated integer NOT NULL DEFAULT 0,
+                households_unchanged integer NOT NULL DEFAULT 0,
+                failure text
+            )
+            """,
+            """
+            CREATE TABLE import_errors (
+                job_id text NOT NULL REFERENCES import_jobs(id) ON DELETE CASCADE,
+                line integer NOT NULL,
+                field text NOT NULL,
+                reason text NOT NULL,
+                PRIMARY KEY (job_id, line, field)
+            )
+            """,
+            """
+            CREATE TABLE grid_visits (
+                id text PRIMARY KEY,
+                household_id text NOT NULL REFERENCES households(id),
+                village_code text NOT NULL,
+                visited_on date NOT NULL,
+                risks text[] NOT NULL,
+                notes text NOT NULL,
+                recorded_by text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now(),
+                idempotency_key text UNIQUE
+            )
+            """,
+            "CREATE INDEX grid_visits_household ON grid_visits (household_id, visited_on DESC)",
+            """
+            CREATE TABLE village_meetings (
+                id text PRIMARY KEY,
+                village_code text NOT NULL REFERENCES grid_units(code),
+                held_on date NOT NULL,
+                kind text NOT NULL,
+                attendance integer NOT NULL,
+                recorded_by text NOT NULL,
+                recorded_at timestamptz NOT NULL DEFAULT now(),
+                idempotency_key text UNIQUE
+            )
+            """,
+            """
+            CREATE TABLE meeting_decisions (
+                meeting_id text NOT NULL REFERENCES village_meetings(id),
+                household_id text NOT NULL REFERENCES households(id),
+                propose boolean NOT NULL,
+                reason text NOT NULL,
+                lead_id text UNIQUE,
+                PRIMARY KEY (meeting_id, household_id)
+            )
+            """,
+            "CREATE SEQUENCE grid_record_seq",
+        ]),
     ]
 }

@@ -1,23 +1,50 @@
 import LifelineEvents
 import LifelineRuntime
 
-/// Intake (受理): the household registry and the front door of self-applications and grid reports.
+/// Intake (受理): the household registry, the four-level grid, and the front door of self-applications
+/// and grid reports.
 public enum IntakeService {
     /// Port when `HTTP_PORT` is not set.
     public static let defaultHTTPPort = 8081
+
+    /// Imports run one at a time per instance.
+    static let importQueue = ImportQueue()
 
     /// The service's definition.
     public static let definition = ServiceDefinition(
         name: "intake",
         migrations: IntakeMigrations.all,
-        producedTopics: [.intakeApplications, .intakeHouseholds],
+        producedTopics: [.intakeApplications, .intakeHouseholds, .intakeLeads],
         consumers: [
             ConsumerDefinition(name: "application-progress", topics: [.reviewCases]) { dependencies in
                 { received, connection in try await ApplicationProgressHandler(dependencies: dependencies).handle(received, on: connection) }
             }
         ],
+        checkSettings: { settings in
+            _ = try PublicLimits(settings: settings)
+            _ = try settings.int("IMPORT_MAX_BYTES", default: 512 << 20, range: 1024...(8 << 30))
+        },
+        onPrepared: { dependencies in
+            let interrupted = try await ImportJobStore(database: dependencies.database, logger: dependencies.logger).failInterrupted()
+            if interrupted > 0 { dependencies.logger.warning("marked interrupted imports failed", metadata: ["imports": "\(interrupted)"]) }
+        },
         routes: { router, dependencies in
-            ApplicationRoutes(dependencies: dependencies).add(to: router)
+            let grid = GridStore(database: dependencies.database, logger: dependencies.logger)
+            let limits: PublicLimits
+            let imports: ImportRoutes
+            do {
+                limits = try PublicLimits(settings: dependencies.configuration.settings)
+                imports = try ImportRoutes(dependencies: dependencies, queue: importQueue)
+            } catch {
+                // checkSettings refused these settings before the routes were built.
+                preconditionFailure("intake settings were checked at start-up: \(error)")
+            }
+            ApplicationRoutes(dependencies: dependencies, limits: limits).add(to: router)
+            PageRoutes(grid: grid, limits: limits).add(to: router)
+            PosterRoutes(grid: grid, tokenKeys: dependencies.tokenKeys, publicBaseURL: dependencies.configuration.publicBaseURL).add(to: router)
+            GridRoutes(grid: grid, tokenKeys: dependencies.tokenKeys).add(to: router)
+            HouseholdRoutes(dependencies: dependencies).add(to: router)
+            imports.add(to: router)
         }
     )
 }

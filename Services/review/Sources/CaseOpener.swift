@@ -5,7 +5,7 @@ import LifelinePersistence
 import LifelineRuntime
 import Logging
 
-/// Opens a case for each self-application and each hotline lead, once, and announces it.
+/// Opens a case for each self-application, each hotline lead and each grid lead, once, and announces it.
 struct CaseOpener: Sendable {
     let publisher: EventPublisher
     let logger: Logger
@@ -30,6 +30,11 @@ struct CaseOpener: Sendable {
             let lead = try received.payload(RiskLeadRaised.self)
             try await open(
                 householdId: lead.householdId, villageCode: lead.villageCode, road: .petitionAndHotline,
+                applicationNumber: nil, leadId: lead.leadId, contact: nil, foundAt: lead.raisedAt, cause: received, on: connection)
+        case GridLeadRaised.eventType:
+            let lead = try received.payload(GridLeadRaised.self)
+            try await open(
+                householdId: lead.householdId, villageCode: lead.villageCode, road: .gridReport,
                 applicationNumber: nil, leadId: lead.leadId, contact: nil, foundAt: lead.raisedAt, cause: received, on: connection)
         default:
             return

@@ -14,7 +14,7 @@ public enum ReviewService {
         migrations: ReviewMigrations.all,
         producedTopics: [.reviewCases],
         consumers: [
-            ConsumerDefinition(name: "case-opener", topics: [.intakeApplications, .hotlineLeads]) { dependencies in
+            ConsumerDefinition(name: "case-opener", topics: [.intakeApplications, .hotlineLeads, .intakeLeads]) { dependencies in
                 let opener = CaseOpener(dependencies: dependencies)
                 return { received, connection in try await opener.handle(received, on: connection) }
             }

@@ -36,7 +36,8 @@ import Testing
     }
 
     func submit(_ intake: String, _ application: [String: Any], key: String? = nil) async throws -> HTTPResult {
-        try await HTTP.request("POST", "\(intake)/v1/applications", json: application, headers: key.map { ["Idempotency-Key": $0] } ?? [:])
+        if let village = application["villageCode"] as? String, village.count == 12 { try await TestGrid.village(village) }
+        return try await HTTP.request("POST", "\(intake)/v1/applications", json: application, headers: key.map { ["Idempotency-Key": $0] } ?? [:])
     }
 
     @Test func aSelfApplicationCrossesEveryHop() async throws {

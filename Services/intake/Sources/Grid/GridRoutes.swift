@@ -1,0 +1,43 @@
+import Hummingbird
+import LifelineAuth
+import LifelineRuntime
+
+/// The grid for officials: `GET /v1/grid` (towns) and `GET /v1/grid/{code}` (a unit's children, each
+/// with its grid members), and `GET /v1/villages?region=` (the villages of a region).
+struct GridRoutes: Sendable {
+    let grid: GridStore
+    let tokenKeys: TokenKeys
+
+    func add(to router: Router<LifelineRequestContext>) {
+        let group = router.group("v1").add(middleware: BearerAuthMiddleware(keys: tokenKeys))
+        group.get("grid") { _, context -> Response in
+            try context.requireUser().require(HouseholdAccess.officials)
+            struct List: Encodable { var units: [GridUnitView] }
+            return try JSONResponse.make(List(units: try await grid.children(of: nil)))
+        }
+        group.get("grid/:code") { _, context -> Response in
+            let user = try context.requireUser()
+            try user.require(HouseholdAccess.officials)
+            let code = try context.parameters.require("code")
+            // A management area (370115101A01) belongs to its town; household groups to their village.
+            let region = String(code.prefix(while: \.isNumber).prefix(12))
+            guard DivisionCode.isValid(region), user.covers(region: region) else {
+                throw APIError(status: .notFound, code: "not_found", message: "没有这个网格单元，或不在本账号负责范围内")
+            }
+            struct List: Encodable { var parentCode: String; var units: [GridUnitView] }
+            return try JSONResponse.make(List(parentCode: code, units: try await grid.children(of: code)))
+        }
+        group.get("villages") { request, context -> Response in
+            let user = try context.requireUser()
+            try user.require(HouseholdAccess.officials)
+            let region = request.uri.queryParameters.get("region") ?? user.region
+            guard DivisionCode.isValid(region), user.covers(region: region) else {
+                throw APIError(status: .forbidden, code: "forbidden", message: "outside the caller's jurisdiction", field: "region")
+            }
+            struct Village: Encodable { var code: String; var name: String; var townName: String }
+            struct List: Encodable { var villages: [Village] }
+            let villages = try await grid.villages(in: DivisionCode.significantPrefix(region))
+            return try JSONResponse.make(List(villages: villages.map { Village(code: $0.code, name: $0.name, townName: $0.townName) }))
+        }
+    }
+}

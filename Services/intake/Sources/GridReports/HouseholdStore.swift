@@ -1,0 +1,109 @@
+import Foundation
+import LifelineEventBus
+import LifelineEvents
+import LifelinePersistence
+import LifelineRuntime
+import Logging
+
+/// A household as officials and grid members see it: ID numbers masked.
+struct HouseholdView: Codable, Sendable {
+    struct Member: Codable, Sendable {
+        var name: String
+        var relation: String
+        var idNumberMasked: String
+        var birthDate: String?
+        var sex: String?
+    }
+
+    var id: String
+    var villageCode: String
+    var householdGroupCode: String?
+    var provisional: Bool
+    var formerlyPoor: Bool
+    var source: String
+    var members: [Member]
+}
+
+/// Intake's SQL for reading households and confirming provisional ones.
+struct HouseholdStore: Sendable {
+    let database: Database
+    let publisher: EventPublisher
+    let logger: Logger
+
+    /// One household with its members, or nil.
+    func household(_ id: String) async throws -> HouseholdView? {
+        try await households(where: "h.id = ANY($1)", ids: [id], limit: 1, offset: 0).first
+    }
+
+    /// Households of a region (by village-code prefix) or of some household groups, newest first.
+    func list(regionPrefix: String, groups: [String]?, provisionalOnly: Bool, limit: Int, offset: Int) async throws -> [HouseholdView] {
+        var ids: [String] = []
+        let prefix = regionPrefix + "%"
+        let rows: PostgresRowSequence
+        if let groups {
+            rows = try await database.query("""
+                SELECT id FROM households WHERE household_group_id = ANY(\(groups)) AND village_code LIKE \(prefix)
+                    AND (\(!provisionalOnly) OR provisional) ORDER BY id LIMIT \(limit) OFFSET \(offset)
+                """)
+        } else {
+            rows = try await database.query("""
+                SELECT id FROM households WHERE village_code LIKE \(prefix) AND (\(!provisionalOnly) OR provisional)
+                ORDER BY provisional DESC, id LIMIT \(limit) OFFSET \(offset)
+                """)
+        }
+        for try await id in rows.decode(String.self) { ids.append(id) }
+        let found = try await households(where: "h.id = ANY($1)", ids: ids, limit: ids.count, offset: 0)
+        let order = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        return found.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }
+    }
+
+    private func households(where condition: String, ids: [String], limit: Int, offset: Int) async throws -> [HouseholdView] {
+        guard !ids.isEmpty else { return [] }
+        var views: [String: HouseholdView] = [:]
+        let rows = try await database.query("""
+            SELECT id, village_code, household_group_id, provisional, formerly_poor, source FROM households WHERE id = ANY(\(ids))
+            """)
+        for try await (id, village, group, provisional, poor, source) in rows.decode((String, String, String?, Bool, Bool, String).self) {
+            views[id] = HouseholdView(
+                id: id, villageCode: village, householdGroupCode: group, provisional: provisional, formerlyPoor: poor, source: source, members: [])
+        }
+        let members = try await database.query("""
+            SELECT household_id, name, relation, id_number, to_char(birth_date, 'YYYY-MM-DD'), sex FROM household_members
+            WHERE household_id = ANY(\(ids)) ORDER BY household_id, position, name
+            """)
+        for try await (household, name, relation, idNumber, birth, sex) in members.decode((String, String, String, String, String?, String?).self) {
+            views[household]?.members.append(.init(
+                name: name, relation: relation, idNumberMasked: String(idNumber.prefix(6)) + "********" + String(idNumber.suffix(4)), birthDate: birth, sex: sex))
+        }
+        return Array(views.values)
+    }
+
+    /// Confirms a provisional household into a household group of its village and republishes it.
+    func confirm(_ id: String, groupCode: String, by user: String) async throws {
+        try await database.transaction { connection in
+            let rows = try await connection.query("""
+                UPDATE households h SET provisional = false, household_group_id = \(groupCode), confirmed_at = now(), confirmed_by = \(user),
+                    updated_at = now()
+                WHERE h.id = \(id) AND h.provisional
+                    AND EXISTS (SELECT 1 FROM grid_units g WHERE g.code = \(groupCode) AND g.level = 'household-group' AND g.parent_code = h.village_code)
+                RETURNING village_code, formerly_poor
+                """, logger: logger)
+            var updated: (String, Bool)?
+            for try await row in rows.decode((String, Bool).self) { updated = row }
+            guard let (village, poor) = updated else {
+                throw APIError(
+                    status: .conflict, code: "not_confirmable", message: "该户不是待确认的临时户，或联户网格不属于该村", field: "householdGroupCode")
+            }
+            var members: [HouseholdRegistered.Member] = []
+            for try await (name, idNumber, relation, birth, sex) in try await connection.query("""
+                SELECT name, id_number, relation, to_char(birth_date, 'YYYY-MM-DD'), sex FROM household_members WHERE household_id = \(id)
+                ORDER BY position, name
+                """, logger: logger).decode((String, String, String, String?, String?).self) {
+                members.append(.init(name: name, idNumber: idNumber, relation: relation, birthDate: birth, sex: sex))
+            }
+            try await publisher.publish(HouseholdRegistered(
+                householdId: id, villageCode: village, householdGroupId: groupCode, provisional: false, members: members, updatedAt: Date(),
+                formerlyPoor: poor, source: "self-application"), on: connection)
+        }
+    }
+}

@@ -1,0 +1,184 @@
+import Foundation
+import LifelineEvents
+
+/// A problem with one row of an imported file: the line, the column (its Chinese header) and why.
+/// Reasons are Chinese, for the clerk, and never quote the value (it may be an ID number).
+struct RowProblem: Sendable, Hashable, Codable {
+    var line: Int
+    var field: String
+    var reason: String
+}
+
+/// The problems of one rejected row.
+struct RowProblems: Error, Sendable {
+    var problems: [RowProblem]
+}
+
+/// One member row that passed the row-level checks.
+struct ImportedMember: Sendable, Hashable {
+    var line: Int
+    var householdNumber: String
+    var villageCode: String
+    var householdGroupCode: String
+    var name: String
+    var idNumber: String
+    var relation: String
+    var birthDate: String
+    var sex: String
+    var phone: String?
+    var formerlyPoor: Bool
+
+    var isHead: Bool { relation == "户主" }
+}
+
+/// Where each known column is in a file, from its header row.
+struct HouseholdColumnMap: Sendable {
+    private var indexes: [HouseholdFileColumn: Int]
+
+    /// Maps a header row, or names the required columns it lacks.
+    static func make(header: [String]) -> Result<HouseholdColumnMap, ImportFailure> {
+        var indexes: [HouseholdFileColumn: Int] = [:]
+        let normalized = header.map { $0.trimmingCharacters(in: .whitespacesAndNewlines.union(["\u{FEFF}", "*"])) }
+        for column in HouseholdFileColumn.allCases {
+            let names = [column.rawValue] + column.aliases
+            if let index = normalized.firstIndex(where: names.contains) { indexes[column] = index }
+        }
+        let missing = HouseholdFileColumn.allCases.filter { $0.isRequired && indexes[$0] == nil }
+        guard missing.isEmpty else {
+            return .failure(ImportFailure(
+                code: .missingColumns, message: "文件缺少必需的列：\(missing.map(\.rawValue).joined(separator: "、"))（第1行应为表头）"))
+        }
+        return .success(HouseholdColumnMap(indexes: indexes))
+    }
+
+    func value(_ column: HouseholdFileColumn, in cells: [String]) -> String {
+        guard let index = indexes[column], index < cells.count else { return "" }
+        return cells[index].trimmingCharacters(in: .whitespacesAndNewlines.union(["\u{3000}"]))
+    }
+}
+
+/// Why a whole import failed (as opposed to single rows).
+struct ImportFailure: Error, Sendable, CustomStringConvertible {
+    enum Code: String, Sendable { case missingColumns = "missing_columns", unreadable, empty, interrupted }
+    var code: Code
+    /// Chinese, for the clerk.
+    var message: String
+    var description: String { "ImportFailure(\(code.rawValue))" }
+}
+
+/// Row-level checks of a household-member file.
+enum HouseholdRowParser {
+    static let relations: Set<String> = [
+        "户主", "配偶", "子", "女", "子女", "之子", "之女", "儿媳", "之儿媳", "女婿", "之女婿", "孙子", "孙女", "孙子女", "之孙子", "之孙女",
+        "外孙子", "外孙女", "外孙子女", "父亲", "母亲", "父母", "之父", "之母", "岳父", "岳母", "公公", "婆婆", "祖父", "祖母",
+        "外祖父", "外祖母", "兄弟姐妹", "兄", "弟", "姐", "妹", "侄子", "侄女", "其他",
+    ]
+
+    /// Parses one data row: the member, or every problem found in it.
+    static func parse(_ row: TabularRow, columns: HouseholdColumnMap) -> Result<ImportedMember, RowProblems> {
+        var problems: [RowProblem] = []
+        func problem(_ column: HouseholdFileColumn, _ reason: String) {
+            problems.append(RowProblem(line: row.line, field: column.rawValue, reason: reason))
+        }
+        let number = columns.value(.householdNumber, in: row.cells)
+        if number.isEmpty {
+            problem(.householdNumber, "不能为空")
+        } else if number.count > 32 || !number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
+            problem(.householdNumber, "只能由字母、数字和“-”组成，最长32位")
+        }
+        let village = columns.value(.villageCode, in: row.cells)
+        if village.count != 12 || !village.allSatisfy({ $0.isASCII && $0.isNumber }) {
+            problem(.villageCode, village.isEmpty ? "不能为空" : "应为12位行政区划代码")
+        }
+        let group = columns.value(.householdGroupCode, in: row.cells)
+        if group.isEmpty { problem(.householdGroupCode, "不能为空") }
+        let name = columns.value(.name, in: row.cells)
+        if name.isEmpty {
+            problem(.name, "不能为空")
+        } else if name.count > 30 {
+            problem(.name, "不能超过30个字")
+        }
+        let idText = columns.value(.idNumber, in: row.cells)
+        var id: CitizenIdNumber?
+        switch CitizenIdNumber.parse(idText) {
+        case .success(let parsed): id = parsed
+        case .failure(let failure): problem(.idNumber, idText.isEmpty ? "不能为空" : failure.chineseMessage)
+        }
+        let relation = columns.value(.relation, in: row.cells)
+        if relation.isEmpty {
+            problem(.relation, "不能为空")
+        } else if !relations.contains(relation) {
+            problem(.relation, "不是认可的与户主关系")
+        }
+        var birthDate = id.map { Self.birthDate(of: $0) } ?? ""
+        let birthText = columns.value(.birthDate, in: row.cells)
+        if !birthText.isEmpty {
+            if let parsed = DateText.normalize(birthText) {
+                if let id, parsed != Self.birthDate(of: id) { problem(.birthDate, "与身份证号码中的出生日期不一致") }
+                birthDate = parsed
+            } else {
+                problem(.birthDate, "不是有效日期（例如 1968-03-15）")
+            }
+        }
+        var sex = id.map { Self.sex(of: $0) } ?? ""
+        let sexText = columns.value(.sex, in: row.cells)
+        if !sexText.isEmpty {
+            if sexText != "男" && sexText != "女" {
+                problem(.sex, "应为“男”或“女”")
+            } else if let id, sexText != Self.sex(of: id) {
+                problem(.sex, "与身份证号码中的性别不一致")
+            } else {
+                sex = sexText
+            }
+        }
+        let phoneText = columns.value(.phone, in: row.cells).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: " ", with: "")
+        if !phoneText.isEmpty && !MobileNumber.isValid(phoneText) && !(phoneText.count >= 7 && phoneText.count <= 12 && phoneText.allSatisfy(\.isNumber)) {
+            problem(.phone, "不是有效的电话号码")
+        }
+        var formerlyPoor = false
+        let poorText = columns.value(.formerlyPoor, in: row.cells)
+        switch poorText.lowercased() {
+        case "", "否", "n", "no", "0", "false", "非脱贫户": formerlyPoor = false
+        case "是", "y", "yes", "1", "true", "脱贫户": formerlyPoor = true
+        default: problem(.formerlyPoor, "应为“是”或“否”")
+        }
+        guard problems.isEmpty, let id else { return .failure(RowProblems(problems: problems)) }
+        return .success(ImportedMember(
+            line: row.line, householdNumber: number, villageCode: village, householdGroupCode: group, name: name, idNumber: id.value,
+            relation: relation, birthDate: birthDate, sex: sex, phone: phoneText.isEmpty ? nil : phoneText, formerlyPoor: formerlyPoor))
+    }
+
+    static func birthDate(of id: CitizenIdNumber) -> String {
+        let digits = Array(id.value)
+        return String(digits[6..<10]) + "-" + String(digits[10..<12]) + "-" + String(digits[12..<14])
+    }
+
+    static func sex(of id: CitizenIdNumber) -> String {
+        let digit = Array(id.value)[16].wholeNumberValue ?? 0
+        return digit % 2 == 1 ? "男" : "女"
+    }
+}
+
+/// Dates as clerks type them: 1968-03-15, 1968/3/15, 1968.03.15, 19680315, 1968年3月15日.
+enum DateText {
+    /// `YYYY-MM-DD` if `text` is a real date between 1900 and today, else nil.
+    static func normalize(_ text: String) -> String? {
+        var parts: [Int] = []
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        if trimmed.count == 8, trimmed.allSatisfy(\.isNumber), let value = Int(trimmed) {
+            parts = [value / 10000, value / 100 % 100, value % 100]
+        } else {
+            let pieces = trimmed.split(whereSeparator: { "-/.年月日 ".contains($0) }).map(String.init)
+            guard pieces.count == 3 || (pieces.count == 4 && pieces[3].allSatisfy({ $0 == "0" || $0 == ":" })) else { return nil }
+            parts = pieces.prefix(3).compactMap { Int($0) }
+        }
+        guard parts.count == 3 else { return nil }
+        let (year, month, day) = (parts[0], parts[1], parts[2])
+        guard (1900...2100).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
+        let components = DateComponents(year: year, month: month, day: day)
+        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == day, date <= Date() else { return nil }
+        return String(format: "%04d-%02d-%02d", year, month, day)
+    }
+}

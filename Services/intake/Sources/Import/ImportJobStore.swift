@@ -1,0 +1,113 @@
+import Foundation
+import LifelinePersistence
+import Logging
+
+/// An import as its submitter sees it.
+struct ImportJobView: Codable, Sendable {
+    var id: String
+    var fileName: String
+    var format: String?
+    var status: String
+    var submittedAt: Date
+    var startedAt: Date?
+    var finishedAt: Date?
+    /// Rows estimated from the file's lines (CSV), for a progress bar.
+    var rowsEstimated: Int?
+    /// 0–100, while running and at the end.
+    var percent: Int
+    var counts: ImportCounts
+    var failure: String?
+    /// The first problems (all of them through `GET /v1/imports/{id}/errors`).
+    var errors: [RowProblem]
+    var errorCount: Int
+}
+
+/// Intake's SQL for import jobs and their row problems.
+struct ImportJobStore: Sendable {
+    let database: Database
+    let logger: Logger
+
+    func create(id: String, fileName: String, submittedBy: String, region: String) async throws {
+        try await database.query("""
+            INSERT INTO import_jobs (id, file_name, status, submitted_by, submitted_region) VALUES (\(id), \(fileName), 'queued', \(submittedBy), \(region))
+            """)
+    }
+
+    func started(_ id: String, format: String, estimatedRows: Int?) async throws {
+        try await database.query("""
+            UPDATE import_jobs SET status = 'running', started_at = now(), format = \(format), rows_estimated = \(estimatedRows) WHERE id = \(id)
+            """)
+    }
+
+    func progress(_ id: String, _ counts: ImportCounts) async throws {
+        try await database.query("""
+            UPDATE import_jobs SET rows_read = \(counts.rowsRead), rows_accepted = \(counts.rowsAccepted), rows_rejected = \(counts.rowsRejected),
+                households_created = \(counts.householdsCreated), households_updated = \(counts.householdsUpdated),
+                households_unchanged = \(counts.householdsUnchanged)
+            WHERE id = \(id)
+            """)
+    }
+
+    func addProblems(_ id: String, _ problems: [RowProblem]) async throws {
+        guard !problems.isEmpty else { return }
+        try await database.query("""
+            INSERT INTO import_errors (job_id, line, field, reason)
+            SELECT \(id), l, f, r FROM unnest(\(problems.map(\.line))::int8[], \(problems.map(\.field))::text[], \(problems.map(\.reason))::text[]) AS p(l, f, r)
+            ON CONFLICT DO NOTHING
+            """)
+    }
+
+    func finish(_ id: String, failure: String?) async throws {
+        try await database.query("""
+            UPDATE import_jobs SET status = \(failure == nil ? "completed" : "failed"), failure = \(failure), finished_at = now() WHERE id = \(id)
+            """)
+    }
+
+    /// Jobs a stopped instance left queued or running are failed: the file is gone with the instance.
+    /// Importing it again is safe (unchanged households are skipped).
+    func failInterrupted() async throws -> Int {
+        try await database.count("""
+            WITH failed AS (
+                UPDATE import_jobs SET status = 'failed', finished_at = now(), failure = \("导入因服务重启而中断，请重新上传文件（重复导入不会产生重复数据）")
+                WHERE status IN ('queued', 'running') RETURNING 1)
+            SELECT count(*) FROM failed
+            """)
+    }
+
+    func job(_ id: String) async throws -> (view: ImportJobView, region: String)? {
+        let rows = try await database.query("""
+            SELECT file_name, format, status, submitted_at, started_at, finished_at, rows_estimated, rows_read, rows_accepted, rows_rejected,
+                households_created, households_updated, households_unchanged, failure, submitted_region,
+                (SELECT count(*) FROM import_errors e WHERE e.job_id = j.id)::int
+            FROM import_jobs j WHERE id = \(id)
+            """)
+        for try await row in rows {
+            let r = try row.decode(
+                (String, String?, String, Date, Date?, Date?, Int?, Int, Int, Int, Int, Int, Int, String?, String, Int).self)
+            let counts = ImportCounts(
+                rowsRead: r.7, rowsAccepted: r.8, rowsRejected: r.9, householdsCreated: r.10, householdsUpdated: r.11, householdsUnchanged: r.12)
+            let percent: Int
+            switch r.2 {
+            case "completed", "failed": percent = 100
+            case "queued": percent = 0
+            default: percent = r.6.map { $0 > 0 ? min(99, counts.rowsRead * 100 / $0) : 0 } ?? 0
+            }
+            let view = ImportJobView(
+                id: id, fileName: r.0, format: r.1, status: r.2, submittedAt: r.3, startedAt: r.4, finishedAt: r.5, rowsEstimated: r.6,
+                percent: percent, counts: counts, failure: r.13, errors: try await problems(id, offset: 0, limit: 100), errorCount: r.15)
+            return (view, r.14)
+        }
+        return nil
+    }
+
+    func problems(_ id: String, offset: Int, limit: Int) async throws -> [RowProblem] {
+        let rows = try await database.query("""
+            SELECT line, field, reason FROM import_errors WHERE job_id = \(id) ORDER BY line, field OFFSET \(offset) LIMIT \(limit)
+            """)
+        var problems: [RowProblem] = []
+        for try await (line, field, reason) in rows.decode((Int, String, String).self) {
+            problems.append(RowProblem(line: line, field: field, reason: reason))
+        }
+        return problems
+    }
+}

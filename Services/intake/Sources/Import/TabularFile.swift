@@ -1,0 +1,75 @@
+import Foundation
+
+/// One row of a tabular file with its 1-based line number (CSV: the physical line where the record
+/// starts; XLSX: the sheet's row number `r`).
+struct TabularRow: Sendable, Hashable {
+    var line: Int
+    var cells: [String]
+}
+
+/// A source of rows, read lazily so that a file of a million rows is never held in memory at once
+/// (the XLSX reader is the exception: it holds the parsed rows of its sheet, see `XLSXReader`).
+///
+/// Blank records (CSV lines of only whitespace, XLSX rows without any non-empty cell) are skipped;
+/// the line numbers of the remaining rows still count them.
+protocol TabularRowSource: AnyObject {
+    /// The next row, or nil at the end of the file. After an error every further call throws again.
+    func next() throws -> TabularRow?
+    /// How the file was read: "UTF-8", "GB18030" or "XLSX".
+    var encodingName: String { get }
+}
+
+/// Why a file could not be read as a table. The message is English and never quotes file content
+/// (household files hold ID numbers), so it can be logged and shown as is.
+struct TabularFileError: Error, Sendable, CustomStringConvertible {
+    enum Code: String, Sendable {
+        /// The file could not be opened or read.
+        case unreadable
+        /// The file is not a table (binary, legacy .xls, unterminated quote, …).
+        case notTabular
+        /// The bytes are neither valid UTF-8 nor valid GB18030, or the file is UTF-16.
+        case badEncoding
+        /// The file claims to be XLSX but is not a readable workbook.
+        case badXLSX
+    }
+
+    var code: Code
+    /// English, no file content.
+    var message: String
+    /// The 1-based line (CSV) or row (XLSX) the problem was found on, when known.
+    var line: Int? = nil
+
+    var description: String {
+        if let line { return "\(code.rawValue) (line \(line)): \(message)" }
+        return "\(code.rawValue): \(message)"
+    }
+}
+
+/// Opens household files whatever their format.
+enum TabularFile {
+    /// Opens `url` as XLSX when the file starts with the ZIP signature "PK\u{3}\u{4}", otherwise as
+    /// CSV (or TSV) with encoding detection (see `CSVReader`). A file named .xlsx/.xlsm that is not
+    /// a ZIP archive is reported as `badXLSX`; a legacy binary .xls as `notTabular`.
+    static func open(_ url: URL) throws -> any TabularRowSource {
+        let head = try readHead(of: url, count: 8)
+        if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+            return try XLSXReader(url: url)
+        }
+        let pathExtension = url.pathExtension.lowercased()
+        if pathExtension == "xlsx" || pathExtension == "xlsm" {
+            throw TabularFileError(code: .badXLSX, message: "The file is not a valid XLSX workbook (it is not a ZIP archive).")
+        }
+        return try CSVReader(url: url)
+    }
+
+    /// The first `count` bytes of the file (fewer when the file is shorter).
+    private static func readHead(of url: URL, count: Int) throws -> [UInt8] {
+        do {
+            let handle = try FileHandle(forReadingFrom: url)
+            defer { try? handle.close() }
+            return [UInt8](try handle.read(upToCount: count) ?? Data())
+        } catch {
+            throw TabularFileError(code: .unreadable, message: "The file could not be opened for reading.")
+        }
+    }
+}

@@ -1,0 +1,120 @@
+import Foundation
+import LifelineEventBus
+import LifelinePersistence
+import LifelineRuntime
+import Logging
+
+/// The intake executable's commands besides serving:
+/// - `seed-demo [--households N] [--seed S]`: the synthetic Jiyang grid and N households (default
+///   30,000), loaded through the same importer as an uploaded file; running it again changes nothing.
+/// - `write-demo-csv --households N --out FILE [--seed S]`: the demo households as an import file.
+/// - `import FILE [--region CODE]`: imports a household file as the district (or a town) would.
+/// They use the same configuration (`DATABASE_*`) as the service and write only intake's schema; the
+/// registry events wait in the outbox until the service's relay sends them.
+public enum IntakeCommands {
+    /// Whether `arguments` name a command (otherwise the executable serves).
+    public static func isCommand(_ arguments: [String]) -> Bool {
+        ["seed-demo", "write-demo-csv", "import"].contains(arguments.first ?? "")
+    }
+
+    /// Runs the command and returns the exit status.
+    public static func run(_ arguments: [String]) async -> Int32 {
+        LogSetup.bootstrap()
+        let logger = LogSetup.logger(service: "intake")
+        let options = Options(arguments.dropFirst())
+        do {
+            switch arguments.first {
+            case "write-demo-csv":
+                guard let out = options["--out"] else { throw UsageError(message: "write-demo-csv needs --out FILE") }
+                let households = try options.int("--households", default: 30_000)
+                let grid = DemoGrid.make(seed: UInt64(try options.int("--seed", default: 2026)))
+                let rows = try DemoFiles.writeHouseholdCSV(
+                    DemoHouseholds(grid: grid, households: households, seed: UInt64(try options.int("--seed", default: 2026))),
+                    to: URL(fileURLWithPath: out))
+                print("wrote \(rows) member rows of \(households) households to \(out)")
+            case "seed-demo":
+                let households = try options.int("--households", default: 30_000)
+                let seed = UInt64(try options.int("--seed", default: 2026))
+                try await withDatabase(logger: logger) { database in
+                    let grid = DemoGrid.make(seed: seed)
+                    try await GridStore(database: database, logger: logger).upsert(grid)
+                    print("grid: \(grid.units.count) units, \(grid.members.count) grid members")
+                    let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-demo-\(UUID().uuidString).csv")
+                    defer { try? FileManager.default.removeItem(at: file) }
+                    _ = try DemoFiles.writeHouseholdCSV(DemoHouseholds(grid: grid, households: households, seed: seed), to: file)
+                    try await importFile(file, region: "370115", database: database, logger: logger)
+                }
+            case "import":
+                guard let path = options.positional.first else { throw UsageError(message: "import needs a FILE") }
+                let region = options["--region"] ?? "370115"
+                try await withDatabase(logger: logger) { database in
+                    try await importFile(URL(fileURLWithPath: path), region: region, database: database, logger: logger)
+                }
+            default:
+                throw UsageError(message: "unknown command")
+            }
+            return 0
+        } catch let error as UsageError {
+            FileHandle.standardError.write(Data("lifeline-intake: \(error.message)\n".utf8))
+            return 2
+        } catch let failure as ImportFailure {
+            FileHandle.standardError.write(Data("lifeline-intake: import failed: \(failure.message)\n".utf8))
+            return 1
+        } catch {
+            logger.critical("command failed", metadata: ["error.type": "\(type(of: error))", "error": "\(error)"])
+            return 1
+        }
+    }
+
+    private static func importFile(_ file: URL, region: String, database: Database, logger: Logger) async throws {
+        let started = ContinuousClock.now
+        let publisher = EventPublisher(source: "/lifeline/intake", outbox: OutboxStore(database: database, logger: logger))
+        let importer = HouseholdImporter(database: database, publisher: publisher, grid: GridStore(database: database, logger: logger), logger: logger)
+        let reporter = ImportReporter(
+            problems: { problems in
+                for problem in problems.prefix(20) { print("line \(problem.line): \(problem.field): \(problem.reason)") }
+            },
+            progress: { _ in })
+        let counts = try await importer.run(file: file, region: region, reporter: reporter)
+        let seconds = Double((ContinuousClock.now - started).components.seconds)
+        print("""
+            households: \(counts.householdsCreated) created, \(counts.householdsUpdated) updated, \(counts.householdsUnchanged) unchanged; \
+            rows: \(counts.rowsRead) read, \(counts.rowsAccepted) accepted, \(counts.rowsRejected) rejected (\(Int(seconds)) s)
+            """)
+    }
+
+    private static func withDatabase(logger: Logger, _ body: @Sendable @escaping (Database) async throws -> Void) async throws {
+        let configuration = try LifelineConfiguration.load(service: "intake", defaultHTTPPort: IntakeService.defaultHTTPPort)
+        let database = Database(configuration: configuration.database, logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await database.run() }
+            await database.waitUntilRunning()
+            defer { group.cancelAll() }
+            try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all + IntakeMigrations.all)
+            try await body(database)
+        }
+    }
+
+    private struct UsageError: Error { var message: String }
+
+    /// `--name value` pairs and positional arguments.
+    private struct Options {
+        var named: [String: String] = [:]
+        var positional: [String] = []
+
+        init(_ arguments: ArraySlice<String>) {
+            var iterator = arguments.makeIterator()
+            while let argument = iterator.next() {
+                if argument.hasPrefix("--") { named[argument] = iterator.next() ?? "" } else { positional.append(argument) }
+            }
+        }
+
+        subscript(name: String) -> String? { named[name] }
+
+        func int(_ name: String, default value: Int) throws -> Int {
+            guard let text = named[name] else { return value }
+            guard let number = Int(text), number >= 0 else { throw UsageError(message: "\(name) must be a whole number") }
+            return number
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+@testable import Intake
+import LifelinePersistence
+import Testing
+
+/// The registry import against the real PostgreSQL: per-row problems with line numbers, the rest goes
+/// in, re-importing changes nothing, and every encoding and XLSX give the same registry.
+@Suite(.tags(.integration)) struct HouseholdImportTests {
+    static func members(of household: String) async throws -> [String] {
+        try await TestGrid.withIntakeDatabase { database in
+            var names: [String] = []
+            for try await name in try await database.query(
+                "SELECT name FROM household_members WHERE household_id = \(household) ORDER BY position"
+            ).decode(String.self) { names.append(name) }
+            return names
+        }
+    }
+
+    static func outboxEvents(for households: [String]) async throws -> Int {
+        try await TestDatabase.count(schema: "intake", """
+            SELECT count(*) FROM outbox WHERE topic = 'intake.households' AND partition_key = ANY(\(households))
+            """)
+    }
+
+    @Test func badRowsAreReportedByLineAndTheRestGoesIn() async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let tag = TestData.unique("T").replacingOccurrences(of: "-", with: "")
+        let (h1, h2, h3) = ("\(tag)1", "\(tag)2", "\(tag)3")
+        var file = HouseholdFile()
+        let duplicated = TestData.idNumber()
+        file.member(household: h1, village: village, group: village + "001", name: "张建华", idNumber: duplicated, relation: "户主", phone: "13912345678")
+        file.member(household: h1, village: village, group: village + "001", name: "李秀兰", relation: "配偶")
+        file.member(household: h1, village: village, group: village + "001", name: "张小明", relation: "子女")
+        file.member(household: h2, village: village, group: village + "002", name: "王大山", relation: "户主", formerlyPoor: true)
+        var badId = TestData.idNumber()
+        badId = String(badId.dropLast()) + (badId.last == "1" ? "2" : "1")
+        let badIdLine = file.member(household: h2, village: village, group: village + "002", name: "王小山", idNumber: badId, relation: "子女")
+        let badDateLine = file.member(household: h2, village: village, group: village + "002", name: "王小水", relation: "子女", birthDate: "2001-02-30")
+        let duplicateLine = file.member(household: h2, village: village, group: village + "002", name: "冒名", idNumber: duplicated, relation: "子女")
+        let unknownGroupLine = file.member(household: h2, village: village, group: village + "999", name: "王小林", relation: "子女")
+        let noHeadLines = [
+            file.member(household: h3, village: village, group: village + "001", name: "刘一", relation: "配偶"),
+            file.member(household: h3, village: village, group: village + "001", name: "刘二", relation: "子女"),
+        ]
+        let url = try file.utf8File()
+
+        let log = ImportLog()
+        let counts = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: url, region: "370115", reporter: await log.reporter)
+        }
+        #expect(counts.rowsRead == 10)
+        #expect(counts.rowsAccepted == 4)
+        #expect(counts.rowsRejected == 6)
+        #expect(counts.householdsCreated == 2)
+        let problems = await log.problems
+        #expect(Set(problems.map(\.line)) == Set([badIdLine, badDateLine, duplicateLine, unknownGroupLine] + noHeadLines))
+        #expect(problems.first { $0.line == badIdLine }?.field == "证件号码")
+        #expect(problems.first { $0.line == badDateLine }?.field == "出生日期")
+        #expect(problems.first { $0.line == duplicateLine }?.reason == "与第2行的证件号码重复")
+        #expect(problems.first { $0.line == unknownGroupLine }?.field == "联户网格编号")
+        #expect(problems.allSatisfy { !$0.reason.contains(duplicated) && !$0.reason.contains(badId) })
+        #expect(await log.encoding == "UTF-8")
+        #expect(try await Self.members(of: h1) == ["张建华", "李秀兰", "张小明"])
+        #expect(try await Self.members(of: h2) == ["王大山"])
+        #expect(try await Self.members(of: h3).isEmpty)
+        #expect(try await Self.outboxEvents(for: [h1, h2, h3]) == 2)
+
+        // The same file again: nothing changes and nothing is published.
+        let again = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: url, region: "370115", reporter: ImportLog().reporter)
+        }
+        #expect(again.householdsCreated == 0 && again.householdsUpdated == 0 && again.householdsUnchanged == 2)
+        #expect(try await Self.outboxEvents(for: [h1, h2, h3]) == 2)
+
+        // One more member for h2: one update, one event.
+        file.member(household: h2, village: village, group: village + "002", name: "王小河", relation: "子女", formerlyPoor: true)
+        let changedURL = try file.utf8File()
+        let changeLog = ImportLog()
+        let changed = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: changedURL, region: "370115", reporter: await changeLog.reporter)
+        }
+        let changeProblems = await changeLog.problems
+        #expect(changed.householdsUpdated == 1 && changed.householdsUnchanged == 1, "\(changed) \(changeProblems)")
+        #expect(try await Self.members(of: h2) == ["王大山", "王小河"])
+        #expect(try await Self.outboxEvents(for: [h1, h2, h3]) == 3)
+    }
+
+    @Test(arguments: ["gb18030", "xlsx"]) func otherEncodingsGiveTheSameRegistry(format: String) async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let household = TestData.unique("E").replacingOccurrences(of: "-", with: "")
+        var file = HouseholdFile()
+        let head = TestData.idNumber()
+        file.member(household: household, village: village, group: village + "001", name: "欧阳淑珍", idNumber: head, relation: "户主")
+        file.member(household: household, village: village, group: village + "001", name: "欧阳晓燕", relation: "子女")
+        let url = format == "xlsx" ? try file.xlsxFile() : try file.gb18030File()
+        let log = ImportLog()
+        let counts = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: url, region: "370115101", reporter: await log.reporter)
+        }
+        let problems = await log.problems
+        #expect(problems.isEmpty, "\(problems)")
+        #expect(counts.householdsCreated == 1)
+        #expect(await log.encoding == (format == "xlsx" ? "XLSX" : "GB18030"))
+        #expect(try await Self.members(of: household) == ["欧阳淑珍", "欧阳晓燕"])
+        let birth = try await TestGrid.withIntakeDatabase { database -> String? in
+            for try await date in try await database.query(
+                "SELECT to_char(birth_date, 'YYYY-MM-DD') FROM household_members WHERE id_number = \(head)"
+            ).decode(String.self) { return date }
+            return nil
+        }
+        #expect(birth == HouseholdFile.birthDate(of: head))
+    }
+
+    @Test func rowsOutsideTheCallersJurisdictionAreRefused() async throws {
+        let village = TestData.villageCode()  // 垛石镇
+        try await TestGrid.village(village)
+        var file = HouseholdFile()
+        let household = TestData.unique("J").replacingOccurrences(of: "-", with: "")
+        file.member(household: household, village: village, group: village + "001", name: "孙立", relation: "户主")
+        let url = try file.utf8File()
+        let log = ImportLog()
+        let counts = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: url, region: "370115103", reporter: await log.reporter)  // 曲堤镇
+        }
+        #expect(counts.rowsAccepted == 0)
+        #expect(await log.problems.map(\.reason) == ["该村不在本账号管辖范围内"])
+    }
+
+    @Test func aFileWithoutTheRequiredColumnsFailsAndNamesThem() async throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
+        try Data("姓名,证件号码\n张三,370125199001011234\n".utf8).write(to: url)
+        await #expect(throws: ImportFailure.self) {
+            try await TestGrid.withIntakeDatabase { database in
+                try await TestGrid.importer(database).run(file: url, region: "370115", reporter: ImportLog().reporter)
+            }
+        }
+        do {
+            _ = try await TestGrid.withIntakeDatabase { database in
+                try await TestGrid.importer(database).run(file: url, region: "370115", reporter: ImportLog().reporter)
+            }
+        } catch let failure as ImportFailure {
+            #expect(failure.code == .missingColumns)
+            #expect(failure.message.contains("户编号") && failure.message.contains("村代码"))
+        }
+    }
+}
