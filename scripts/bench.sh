@@ -10,9 +10,12 @@ trap cleanup EXIT
 bash scripts/infra.sh up bench
 source .run/bench/env
 bash scripts/build.sh .run/bench/build.log -c release --product lifeline-bench
+bash scripts/build.sh .run/bench/build-intake.log -c release --product lifeline-intake
 bin="$(swift build -c release --show-bin-path)"
 command="scripts/bench.sh ${1:-200000} ${2:-20000}"
 output="$("$bin/lifeline-bench" "${1:-200000}" "${2:-20000}")"
+output="$output
+$(bash scripts/bench/intake.sh "$bin")"
 echo "$output"
 {
   echo "## Measured $(date -u +%Y-%m-%d) with \`make bench\` (\`$command\`)"

@@ -8,9 +8,9 @@ cd "$root"
 
 need_apt=()
 # libqrencode-dev: QR codes; librsvg2-bin + fonts-wqy-zenhei: poster PNGs with Chinese text; chromium,
-# chromium-driver: the page test; zbar-tools: reading posters back in tests; wrk: make bench.
+# chromium-driver: the page test; zbar-tools: reading posters back in tests; wrk, time: make bench.
 for pkg in librdkafka-dev patchelf kcat postgresql qrencode libqrencode-dev zlib1g-dev librsvg2-bin fonts-wqy-zenhei \
-  chromium chromium-driver zbar-tools wrk; do
+  chromium chromium-driver zbar-tools wrk time; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then

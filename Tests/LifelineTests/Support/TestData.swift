@@ -18,9 +18,23 @@ enum TestData {
         "139" + String(format: "%08d", Int.random(in: 0...99_999_999))
     }
 
-    /// A village of 垛石镇 with a random 3-digit tail above the demo villages (201-266), so tests do not see each other's rows; `TestGrid.village` puts it into intake's grid.
+    /// A village of 垛石镇 above the demo villages (201-266) that no other test of this run gets, so tests
+    /// do not see each other's rows; `TestGrid.village` puts it into intake's grid.
     static func villageCode() -> String {
-        "370115101" + String(format: "%03d", Int.random(in: 700...999))
+        "370115101" + String(format: "%03d", 300 + villages.next() % 700)
+    }
+
+    private static let villages = VillageCounter()
+
+    private final class VillageCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = Int.random(in: 0..<700)
+        func next() -> Int {
+            lock.lock()
+            defer { lock.unlock() }
+            value += 1
+            return value
+        }
     }
 
     static func application(village: String = villageCode(), idNumber: String = idNumber(), phone: String = phone()) -> [String: Any] {

@@ -32,7 +32,7 @@ struct HouseholdStore: Sendable {
 
     /// One household with its members, or nil.
     func household(_ id: String) async throws -> HouseholdView? {
-        try await households(where: "h.id = ANY($1)", ids: [id], limit: 1, offset: 0).first
+        try await households([id]).first
     }
 
     /// Households of a region (by village-code prefix) or of some household groups, newest first.
@@ -52,12 +52,12 @@ struct HouseholdStore: Sendable {
                 """)
         }
         for try await id in rows.decode(String.self) { ids.append(id) }
-        let found = try await households(where: "h.id = ANY($1)", ids: ids, limit: ids.count, offset: 0)
+        let found = try await households(ids)
         let order = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
         return found.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }
     }
 
-    private func households(where condition: String, ids: [String], limit: Int, offset: Int) async throws -> [HouseholdView] {
+    private func households(_ ids: [String]) async throws -> [HouseholdView] {
         guard !ids.isEmpty else { return [] }
         var views: [String: HouseholdView] = [:]
         let rows = try await database.query("""
