@@ -22,6 +22,7 @@ func service(_ name: String, directory: String, executable: String, extraDepende
                 "LifelineAuth",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + extraDependencies,
             path: "Services/\(directory)/Sources",
             swiftSettings: swiftSettings

@@ -23,7 +23,8 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as DecodingError {
             throw RequestDecoding.apiError(for: error)
         } catch is NIOTooManyBytesError {
-            throw APIError(status: .contentTooLarge, code: "body_too_large", message: "request body is larger than \(context.maxUploadSize) bytes")
+            throw APIError(
+                status: .contentTooLarge, code: "body_too_large", message: "提交的内容过大（不能超过 \(context.maxUploadSize / 1024) KB）")
         } catch {
             context.logger.error("unhandled error", metadata: [
                 "error.type": "\(type(of: error))", "error.sqlstate": "\(DatabaseFailure.sqlState(of: error) ?? "-")",

@@ -92,6 +92,9 @@ public final class LifelineService: Sendable {
 
         var services: [any Service] = [dependencies.database, producer]
         services.append(GatedService(gate: gate, service: OutboxRelay(database: dependencies.database, producer: producer, logger: logger)))
+        for background in definition.backgroundServices(dependencies) {
+            services.append(GatedService(gate: gate, service: background))
+        }
         for consumer in definition.consumers {
             var configuration = KafkaConsumerConfiguration(
                 client: self.configuration.kafka, groupId: "\(definition.name).\(consumer.name)", topics: consumer.topics.map(\.name))

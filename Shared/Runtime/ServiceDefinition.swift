@@ -1,3 +1,4 @@
+import ServiceLifecycle
 import Hummingbird
 import LifelineAuth
 import LifelineEventBus
@@ -29,6 +30,10 @@ public struct ConsumerDefinition: Sendable {
     /// Builds the handler once the dependencies exist.
     public var makeHandler: @Sendable (ServiceDependencies) -> EventHandler
 
+    /// Long-running work of the service besides HTTP and consumers (for example intake's import
+    /// keeper); started once the service is prepared and stopped on graceful shutdown.
+    public var backgroundServices: @Sendable (ServiceDependencies) -> [any Service] = { _ in [] }
+
     /// Creates a definition.
     public init(name: String, topics: [EventTopic], makeHandler: @escaping @Sendable (ServiceDependencies) -> EventHandler) {
         self.name = name
@@ -58,15 +63,21 @@ public struct ServiceDefinition: Sendable {
     /// so that a bad value stops start-up with a clear message instead of failing later.
     public var checkSettings: (@Sendable (ConfigReader) throws -> Void)?
 
+    /// Long-running work of the service besides HTTP and consumers (for example intake's import
+    /// keeper); started once the service is prepared and stopped on graceful shutdown.
+    public var backgroundServices: @Sendable (ServiceDependencies) -> [any Service] = { _ in [] }
+
     /// Creates a definition.
     public init(
         name: String, migrations: [Migration], producedTopics: [EventTopic], consumers: [ConsumerDefinition],
         checkSettings: (@Sendable (ConfigReader) throws -> Void)? = nil,
         onPrepared: (@Sendable (ServiceDependencies) async throws -> Void)? = nil,
+        backgroundServices: @escaping @Sendable (ServiceDependencies) -> [any Service] = { _ in [] },
         routes: @escaping @Sendable (Router<LifelineRequestContext>, ServiceDependencies) -> Void
     ) {
         self.checkSettings = checkSettings
         self.onPrepared = onPrepared
+        self.backgroundServices = backgroundServices
         self.name = name
         self.migrations = migrations
         self.producedTopics = producedTopics

@@ -164,5 +164,10 @@ enum IntakeMigrations {
             """,
             "CREATE SEQUENCE grid_record_seq",
         ]),
+        Migration(version: 102, name: "import job heartbeats", statements: [
+            // An instance refreshes the heartbeat of the imports it holds; a job whose heartbeat stops
+            // belonged to an instance that went away and is failed by whichever instance notices.
+            "ALTER TABLE import_jobs ADD COLUMN heartbeat_at timestamptz NOT NULL DEFAULT now()",
+        ]),
     ]
 }

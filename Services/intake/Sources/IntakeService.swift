@@ -24,9 +24,8 @@ public enum IntakeService {
             _ = try PublicLimits(settings: settings)
             _ = try settings.int("IMPORT_MAX_BYTES", default: 512 << 20, range: 1024...(8 << 30))
         },
-        onPrepared: { dependencies in
-            let interrupted = try await ImportJobStore(database: dependencies.database, logger: dependencies.logger).failInterrupted()
-            if interrupted > 0 { dependencies.logger.warning("marked interrupted imports failed", metadata: ["imports": "\(interrupted)"]) }
+        backgroundServices: { dependencies in
+            [ImportKeeper(jobs: ImportJobStore(database: dependencies.database, logger: dependencies.logger), queue: importQueue, logger: dependencies.logger)]
         },
         routes: { router, dependencies in
             let grid = GridStore(database: dependencies.database, logger: dependencies.logger)

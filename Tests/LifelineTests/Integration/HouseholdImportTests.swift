@@ -1,6 +1,7 @@
 import Foundation
 @testable import Intake
 import LifelinePersistence
+import Logging
 import Testing
 
 /// The registry import against the real PostgreSQL: per-row problems with line numbers, the rest goes
@@ -143,6 +144,26 @@ import Testing
         } catch let failure as ImportFailure {
             #expect(failure.code == .missingColumns)
             #expect(failure.message.contains("户编号") && failure.message.contains("村代码"))
+        }
+    }
+
+    @Test func importsOfAVanishedInstanceAreFailedButHeldOnesAreNot() async throws {
+        let (held, abandoned) = (TestData.unique("IMPheld"), TestData.unique("IMPgone"))
+        try await TestGrid.withIntakeDatabase { database in
+            let jobs = ImportJobStore(database: database, logger: Logger(label: "test"))
+            for id in [held, abandoned] {
+                try await jobs.create(id: id, fileName: "x.csv", submittedBy: "t", region: "370115")
+                try await database.query("UPDATE import_jobs SET heartbeat_at = now() - interval '10 minutes' WHERE id = \(id)")
+            }
+            let queue = ImportQueue()
+            await queue.enqueue(held) { try? await Task.sleep(for: .seconds(2)) }
+            let keeper = ImportKeeper(jobs: jobs, queue: queue, logger: Logger(label: "test"))
+            try await jobs.heartbeat(await queue.heldJobs)
+            _ = try await jobs.failAbandoned(olderThan: keeper.abandonedAfter)
+            #expect(try await jobs.job(held)?.view.status == "queued")
+            let gone = try await jobs.job(abandoned)?.view
+            #expect(gone?.status == "failed" && gone?.failure?.contains("重新上传") == true)
+            await queue.drain()
         }
     }
 }

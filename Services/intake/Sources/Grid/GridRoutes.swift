@@ -25,6 +25,9 @@ struct GridRoutes: Sendable {
                 throw APIError(status: .notFound, code: "not_found", message: "没有这个网格单元，或不在本账号负责范围内")
             }
             struct List: Encodable { var parentCode: String; var units: [GridUnitView] }
+            guard try await grid.exists(code) else {
+                throw APIError(status: .notFound, code: "not_found", message: "没有这个网格单元，或不在本账号负责范围内")
+            }
             return try JSONResponse.make(List(parentCode: code, units: try await grid.children(of: code)))
         }
         group.get("villages") { request, context -> Response in

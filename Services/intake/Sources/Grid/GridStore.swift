@@ -106,6 +106,11 @@ struct GridStore: Sendable {
         return units.map { var unit = $0; unit.members = byUnit[unit.code] ?? []; return unit }
     }
 
+    /// Whether a unit with this code exists.
+    func exists(_ code: String) async throws -> Bool {
+        try await database.count("SELECT count(*) FROM grid_units WHERE code = \(code)") > 0
+    }
+
     /// The household groups a grid member looks after.
     func groups(ofMember memberId: String) async throws -> [String] {
         let rows = try await database.query("""

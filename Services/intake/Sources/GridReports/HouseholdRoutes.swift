@@ -27,7 +27,10 @@ struct HouseholdRoutes: Sendable {
             let user = try context.requireUser()
             let groups = try await access.groupLimit(for: user)
             let region = request.uri.queryParameters.get("villageCode") ?? user.region
-            guard DivisionCode.isValid(region), user.covers(region: region) else {
+            guard DivisionCode.isValid(region) else {
+                throw APIError.validation([.init(field: "villageCode", message: "应为行政区划代码（12位村代码，或9位镇街代码）")])
+            }
+            guard user.covers(region: region) else {
                 throw APIError(status: .forbidden, code: "forbidden", message: "outside the caller's jurisdiction", field: "villageCode")
             }
             let limit = min(500, max(1, request.uri.queryParameters.get("limit").flatMap { Int($0) } ?? 100))

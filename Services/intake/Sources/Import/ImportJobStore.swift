@@ -43,7 +43,7 @@ struct ImportJobStore: Sendable {
         try await database.query("""
             UPDATE import_jobs SET rows_read = \(counts.rowsRead), rows_accepted = \(counts.rowsAccepted), rows_rejected = \(counts.rowsRejected),
                 households_created = \(counts.householdsCreated), households_updated = \(counts.householdsUpdated),
-                households_unchanged = \(counts.householdsUnchanged)
+                households_unchanged = \(counts.householdsUnchanged), heartbeat_at = now()
             WHERE id = \(id)
             """)
     }
@@ -63,13 +63,20 @@ struct ImportJobStore: Sendable {
             """)
     }
 
-    /// Jobs a stopped instance left queued or running are failed: the file is gone with the instance.
-    /// Importing it again is safe (unchanged households are skipped).
-    func failInterrupted() async throws -> Int {
+    /// Keeps the jobs this instance holds (queued or running) marked alive.
+    func heartbeat(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        try await database.query("UPDATE import_jobs SET heartbeat_at = now() WHERE id = ANY(\(ids)) AND status IN ('queued', 'running')")
+    }
+
+    /// Jobs whose instance stopped (no heartbeat for `age`) are failed: their file went with the
+    /// instance. Importing it again is safe (unchanged households are skipped).
+    func failAbandoned(olderThan age: Duration) async throws -> Int {
         try await database.count("""
             WITH failed AS (
                 UPDATE import_jobs SET status = 'failed', finished_at = now(), failure = \("导入因服务重启而中断，请重新上传文件（重复导入不会产生重复数据）")
-                WHERE status IN ('queued', 'running') RETURNING 1)
+                WHERE status IN ('queued', 'running') AND heartbeat_at < now() - make_interval(secs => \(Double(age.components.seconds)))
+                RETURNING 1)
             SELECT count(*) FROM failed
             """)
     }

@@ -46,7 +46,7 @@ struct ImportRoutes: Sendable {
             try await self.receive(request.body, into: file)
             let id = "IMP" + Self.timestamp() + String(UUID().uuidString.prefix(6))
             try await jobs.create(id: id, fileName: fileName, submittedBy: user.id, region: user.region)
-            await queue.enqueue { await self.run(job: id, file: file, region: user.role == .admin ? "370115" : user.region) }
+            await queue.enqueue(id) { await self.run(job: id, file: file, region: user.role == .admin ? "370115" : user.region) }
             return try JSONResponse.make(Accepted(id: id, status: "queued", progressURL: "/v1/imports/\(id)"), status: .accepted)
         }
         imports.get(":id") { _, context -> Response in
