@@ -25,7 +25,12 @@ public final class RateLimiter: Sendable {
     public let capacity: Int
     /// The time in which a bucket refills completely.
     public let period: Duration
-    private let buckets = Mutex<[String: Bucket]>([:])
+    private struct State {
+        var buckets: [String: Bucket] = [:]
+        var lastPrune: ContinuousClock.Instant
+    }
+
+    private let state: Mutex<State>
     private let clock = ContinuousClock()
 
     /// Creates a limiter of `capacity` requests per `period` per key.
@@ -33,6 +38,7 @@ public final class RateLimiter: Sendable {
         precondition(capacity > 0, "a rate limit needs a capacity of at least 1")
         self.capacity = capacity
         self.period = period
+        self.state = Mutex(State(lastPrune: ContinuousClock().now))
     }
 
     private var refillPerSecond: Double {
@@ -54,20 +60,30 @@ public final class RateLimiter: Sendable {
         _ = take(key, cost: 1, consume: true, force: true)
     }
 
+    /// Gives back a token taken by `acquire` (for requests that turned out not to count).
+    public func refund(_ key: String) {
+        _ = take(key, cost: -1, consume: true, force: true)
+    }
+
     private func take(_ key: String, cost: Double, consume: Bool, force: Bool = false) -> Decision {
         let now = clock.now
         let rate = refillPerSecond
         let capacity = Double(self.capacity)
-        return buckets.withLock { buckets in
-            if buckets.count > 100_000 { Self.forgetFull(&buckets, now: now, rate: rate, capacity: capacity) }
-            var bucket = buckets[key] ?? Bucket(tokens: capacity, updated: now)
+        let period = self.period
+        return state.withLock { state in
+            // Forget idle keys at most once a period, so a flood of keys cannot make every call a scan.
+            if state.buckets.count > 10_000, state.lastPrune.duration(to: now) > period {
+                Self.forgetFull(&state.buckets, now: now, rate: rate, capacity: capacity)
+                state.lastPrune = now
+            }
+            var bucket = state.buckets[key] ?? Bucket(tokens: capacity, updated: now)
             let elapsed = bucket.updated.duration(to: now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             bucket.tokens = min(capacity, bucket.tokens + seconds * rate)
             bucket.updated = now
             let allowed = bucket.tokens >= cost
-            if consume && (allowed || force) { bucket.tokens = max(-capacity, bucket.tokens - cost) }
-            buckets[key] = bucket
+            if consume && (allowed || force) { bucket.tokens = min(capacity, max(-capacity, bucket.tokens - cost)) }
+            state.buckets[key] = bucket
             let missing = max(0, cost - bucket.tokens)
             return Decision(allowed: allowed, retryAfterSeconds: allowed ? 0 : max(1, Int((missing / rate).rounded(.up))))
         }

@@ -41,15 +41,17 @@ struct ApplicationRoutes: Sendable {
             guard let last4 = request.uri.queryParameters.get("phoneLast4"), last4.count == 4, last4.allSatisfy(\.isNumber) else {
                 throw APIError(status: .badRequest, code: "validation_failed", message: "请输入申请时所留手机号的后四位", field: "phoneLast4")
             }
+            // The guess costs a token before the lookup (parallel guesses cannot all pass a check);
+            // a right answer gets it back, so a household may look as often as its client limit allows.
             let numberKey = String(number.prefix(32))
-            let guesses = limits.guessesPerNumber.check(numberKey)
+            let guesses = limits.guessesPerNumber.acquire(numberKey)
             guard guesses.allowed else {
                 throw APIError.rateLimited(retryAfterSeconds: guesses.retryAfterSeconds, message: "该申请编号查询错误次数过多，请稍后再试")
             }
             guard number.count <= 32, let progress = try await store.progress(number: number, phoneLast4: last4) else {
-                limits.guessesPerNumber.penalize(numberKey)
                 throw APIError(status: .notFound, code: "not_found", message: "未找到该申请，请核对申请编号和手机号后四位")
             }
+            limits.guessesPerNumber.refund(numberKey)
             return try JSONResponse.make(progress)
         }
     }

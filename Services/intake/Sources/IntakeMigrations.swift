@@ -169,5 +169,12 @@ enum IntakeMigrations {
             // belonged to an instance that went away and is failed by whichever instance notices.
             "ALTER TABLE import_jobs ADD COLUMN heartbeat_at timestamptz NOT NULL DEFAULT now()",
         ]),
+        Migration(version: 103, name: "idempotency keys per recorder", statements: [
+            // A key is the recorder's own: another user's key must neither find nor block their record.
+            "ALTER TABLE grid_visits DROP CONSTRAINT grid_visits_idempotency_key_key",
+            "ALTER TABLE grid_visits ADD CONSTRAINT grid_visits_recorder_key UNIQUE (recorded_by, idempotency_key)",
+            "ALTER TABLE village_meetings DROP CONSTRAINT village_meetings_idempotency_key_key",
+            "ALTER TABLE village_meetings ADD CONSTRAINT village_meetings_recorder_key UNIQUE (recorded_by, idempotency_key)",
+        ]),
     ]
 }

@@ -26,11 +26,12 @@ struct PublicLimits: Sendable {
         trustProxyHeaders = try settings.bool("TRUST_PROXY_HEADERS", default: false)
     }
 
-    /// The client's address: the socket's peer, or the proxy's `X-Forwarded-For` when trusted.
+    /// The client's address: the socket's peer, or, behind a trusted proxy, the address that proxy
+    /// appended last to `X-Forwarded-For` (earlier entries are whatever the client chose to send).
     func client(_ request: Request, _ context: LifelineRequestContext) -> String {
         if trustProxyHeaders, let forwarded = request.headers[HTTPField.Name("X-Forwarded-For")!] {
-            let first = forwarded.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
-            if !first.isEmpty { return first }
+            let last = forwarded.split(separator: ",").last.map { String($0).trimmingCharacters(in: .whitespaces) } ?? ""
+            if !last.isEmpty { return last }
         }
         return context.remoteAddress ?? "unknown"
     }

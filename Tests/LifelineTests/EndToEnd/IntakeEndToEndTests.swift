@@ -144,6 +144,17 @@ extension EndToEndTests {
             let recorded = try await HTTP.request(
                 "POST", "\(intake)/v1/households/\(mine)/visits", json: visit, headers: ["Authorization": "Bearer \(member)"])
             #expect(recorded.status == 201)
+            // An Idempotency-Key is its recorder's own: a retry finds the visit, another member's same key does not.
+            let key = TestData.unique("visit")
+            let first = try await HTTP.request(
+                "POST", "\(intake)/v1/households/\(mine)/visits", json: visit, headers: ["Authorization": "Bearer \(member)", "Idempotency-Key": key])
+            let retried = try await HTTP.request(
+                "POST", "\(intake)/v1/households/\(mine)/visits", json: visit, headers: ["Authorization": "Bearer \(member)", "Idempotency-Key": key])
+            #expect(first.status == 201 && retried.status == 200 && retried.json["id"] as? String == first.json["id"] as? String)
+            let neighbour = try await TestEnvironment.token(role: .gridMember, region: village, user: "GM\(village)002")
+            let theirVisit = try await HTTP.request(
+                "POST", "\(intake)/v1/households/\(theirs)/visits", json: visit, headers: ["Authorization": "Bearer \(neighbour)", "Idempotency-Key": key])
+            #expect(theirVisit.status == 201 && theirVisit.json["householdId"] as? String == theirs)
             let elsewhere = try await HTTP.request(
                 "POST", "\(intake)/v1/households/\(theirs)/visits", json: visit, headers: ["Authorization": "Bearer \(member)"])
             #expect(elsewhere.status == 404)

@@ -129,6 +129,36 @@ import Testing
         #expect(await log.problems.map(\.reason) == ["该村不在本账号管辖范围内"])
     }
 
+    @Test func anImportCannotTakeOverAnotherTownsHouseholdsOrMembers() async throws {
+        let duoshi = TestData.villageCode()
+        let qudi = TestData.villageCode(town: "370115103")
+        try await TestGrid.village(duoshi)
+        try await TestGrid.village(qudi)
+        let household = TestData.unique("K").replacingOccurrences(of: "-", with: "")
+        let member = TestData.idNumber()
+        var original = HouseholdFile()
+        original.member(household: household, village: duoshi, group: duoshi + "001", name: "高志远", idNumber: member, relation: "户主")
+        let originalURL = try original.utf8File()
+        _ = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: originalURL, region: "370115101", reporter: ImportLog().reporter)
+        }
+
+        // 曲堤镇 reuses the household number, and lists the same person in a household of its own.
+        var hostile = HouseholdFile()
+        hostile.member(household: household, village: qudi, group: qudi + "001", name: "冒名户主", relation: "户主")
+        let stranger = TestData.unique("S").replacingOccurrences(of: "-", with: "")
+        hostile.member(household: stranger, village: qudi, group: qudi + "001", name: "高志远", idNumber: member, relation: "户主")
+        let hostileURL = try hostile.utf8File()
+        let log = ImportLog()
+        let counts = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: hostileURL, region: "370115103", reporter: await log.reporter)
+        }
+        #expect(counts.rowsAccepted == 0)
+        #expect(Set(await log.problems.map(\.reason)) == ["该户编号已登记在本账号管辖范围以外的村", "该证件号码已登记在其他户"])
+        #expect(try await Self.members(of: household) == ["高志远"])
+        #expect(try await TestDatabase.count(schema: "intake", "SELECT count(*) FROM households WHERE id = \(household) AND village_code = \(duoshi)") == 1)
+    }
+
     @Test func aFileWithoutTheRequiredColumnsFailsAndNamesThem() async throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
         try Data("姓名,证件号码\n张三,370125199001011234\n".utf8).write(to: url)

@@ -20,8 +20,8 @@ enum TestData {
 
     /// A village of 垛石镇 above the demo villages (201-266) that no other test of this run gets, so tests
     /// do not see each other's rows; `TestGrid.village` puts it into intake's grid.
-    static func villageCode() -> String {
-        "370115101" + String(format: "%03d", 300 + villages.next() % 700)
+    static func villageCode(town: String = "370115101") -> String {
+        town + String(format: "%03d", 300 + villages.next() % 700)
     }
 
     private static let villages = VillageCounter()

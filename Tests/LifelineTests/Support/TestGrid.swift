@@ -13,7 +13,7 @@ enum TestGrid {
         let area = town + "A99"
         let grid = Grid(
             units: [
-                GridUnit(level: .town, code: town, name: "垛石镇", parentCode: nil),
+                GridUnit(level: .town, code: town, name: town == "370115103" ? "曲堤镇" : "垛石镇", parentCode: nil),
                 GridUnit(level: .managementArea, code: area, name: "测试管区", parentCode: town),
                 GridUnit(level: .village, code: code, name: name, parentCode: area),
                 GridUnit(level: .householdGroup, code: code + "001", name: "第一联户网格", parentCode: code),

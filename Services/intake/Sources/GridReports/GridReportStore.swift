@@ -47,15 +47,21 @@ struct GridReportStore: Sendable {
         householdId: String, villageCode: String, date: String, risks: [DifficultyType], notes: String, by user: String, idempotencyKey: String?
     ) async throws -> (visit: VisitView, created: Bool) {
         try await database.transaction { connection in
-            if let idempotencyKey, let existing = try await visits(where: "idempotency_key", equals: idempotencyKey, on: connection).first {
+            if let idempotencyKey, let existing = try await visits(where: "idempotency_key", equals: idempotencyKey, by: user, on: connection).first {
                 return (existing, false)
             }
             let id = try await nextId("ZF", on: connection)
             try await connection.query("""
                 INSERT INTO grid_visits (id, household_id, village_code, visited_on, risks, notes, recorded_by, idempotency_key)
                 VALUES (\(id), \(householdId), \(villageCode), \(date)::date, \(risks.map(\.rawValue)), \(notes), \(user), \(idempotencyKey))
+                ON CONFLICT (recorded_by, idempotency_key) DO NOTHING
                 """, logger: logger)
-            guard let visit = try await visits(where: "id", equals: id, on: connection).first else {
+            if let idempotencyKey, let raced = try await visits(where: "idempotency_key", equals: idempotencyKey, by: user, on: connection).first,
+                raced.id != id
+            {
+                return (raced, false)  // an identical request committed first
+            }
+            guard let visit = try await visits(where: "id", equals: id, by: nil, on: connection).first else {
                 throw APIError(status: .internalServerError, code: "internal_error", message: "服务暂时不可用，请稍后再试")
             }
             return (visit, true)
@@ -63,15 +69,18 @@ struct GridReportStore: Sendable {
     }
 
     func visits(of householdId: String) async throws -> [VisitView] {
-        try await database.transaction { connection in try await visits(where: "household_id", equals: householdId, on: connection) }
+        try await database.transaction { connection in try await visits(where: "household_id", equals: householdId, by: nil, on: connection) }
     }
 
-    private func visits(where column: String, equals value: String, on connection: PostgresConnection) async throws -> [VisitView] {
+    private func visits(where column: String, equals value: String, by user: String?, on connection: PostgresConnection) async throws -> [VisitView] {
         let query: PostgresQuery
         switch column {
         case "id": query = "SELECT id, household_id, to_char(visited_on, 'YYYY-MM-DD'), risks, notes, recorded_by, recorded_at FROM grid_visits WHERE id = \(value)"
         case "idempotency_key":
-            query = "SELECT id, household_id, to_char(visited_on, 'YYYY-MM-DD'), risks, notes, recorded_by, recorded_at FROM grid_visits WHERE idempotency_key = \(value)"
+            query = """
+                SELECT id, household_id, to_char(visited_on, 'YYYY-MM-DD'), risks, notes, recorded_by, recorded_at FROM grid_visits
+                WHERE idempotency_key = \(value) AND recorded_by = \(user ?? "")
+                """
         default:
             query = """
                 SELECT id, household_id, to_char(visited_on, 'YYYY-MM-DD'), risks, notes, recorded_by, recorded_at FROM grid_visits
@@ -91,7 +100,7 @@ struct GridReportStore: Sendable {
         try await database.transaction { connection in
             if let idempotencyKey {
                 for try await id in try await connection.query(
-                    "SELECT id FROM village_meetings WHERE idempotency_key = \(idempotencyKey)", logger: logger
+                    "SELECT id FROM village_meetings WHERE idempotency_key = \(idempotencyKey) AND recorded_by = \(user)", logger: logger
                 ).decode(String.self) {
                     if let existing = try await self.meeting(id, on: connection) { return (existing, false) }
                 }
@@ -106,12 +115,23 @@ struct GridReportStore: Sendable {
                 throw APIError.validation(strangers.map { .init(field: "decisions.\($0.offset).householdId", message: "该户不属于本村") })
             }
             let meetingId = try await nextId("YS", on: connection)
-            try await connection.query("""
+            var inserted = false
+            for try await _ in try await connection.query("""
                 INSERT INTO village_meetings (id, village_code, held_on, kind, attendance, recorded_by, idempotency_key)
                 VALUES (\(meetingId), \(villageCode), \(meeting.heldOn)::date, \(Self.meetingKind), \(meeting.attendance), \(user), \(idempotencyKey))
-                """, logger: logger)
+                ON CONFLICT (recorded_by, idempotency_key) DO NOTHING RETURNING id
+                """, logger: logger) { inserted = true }
+            if !inserted, let idempotencyKey {
+                // An identical request committed first: answer with its meeting.
+                for try await id in try await connection.query(
+                    "SELECT id FROM village_meetings WHERE idempotency_key = \(idempotencyKey) AND recorded_by = \(user)", logger: logger
+                ).decode(String.self) {
+                    if let existing = try await self.meeting(id, on: connection) { return (existing, false) }
+                }
+            }
             let now = Date()
-            for decision in meeting.decisions {
+            // Household order, as bulk imports take their per-household outbox locks: no deadlock between them.
+            for decision in meeting.decisions.sorted(by: { $0.householdId < $1.householdId }) {
                 let leadId = decision.propose ? try await nextId("XS", on: connection) : nil
                 try await connection.query("""
                     INSERT INTO meeting_decisions (meeting_id, household_id, propose, reason, lead_id)

@@ -47,13 +47,16 @@ struct HouseholdImporter: Sendable {
     }
 
     func run(file: URL, region: String, reporter: ImportReporter) async throws -> ImportCounts {
-        let source: any TabularRowSource
+        // Opening an XLSX parses the whole sheet and counting a CSV's lines reads the whole file: both
+        // run on a dispatch thread, not on the server's cooperative threads.
+        let opened: Opened
         do {
-            source = try TabularFile.open(file)
+            opened = try await Self.offload { Opened(source: try TabularFile.open(file), estimatedRows: Self.estimateRows(file)) }
         } catch let error as TabularFileError {
             throw ImportFailure(code: .unreadable, message: Self.chineseMessage(for: error))
         }
-        try await reporter.started(source.encodingName, Self.estimateRows(file))
+        let source = opened.source
+        try await reporter.started(source.encodingName, opened.estimatedRows)
         let index = try await grid.referenceIndex()
         var counts = ImportCounts()
         var pending: [RowProblem] = []
@@ -133,7 +136,7 @@ struct HouseholdImporter: Sendable {
         while start < ready.count {
             let batch = Array(ready[start..<min(start + batchSize, ready.count)])
             start += batchSize
-            let (problems, written) = try await write(batch, fileHouseholds: fileHouseholds)
+            let (problems, written) = try await write(batch, fileHouseholds: fileHouseholds, region: region)
             counts.rowsRejected += problems.count
             try await reject(problems)
             counts.rowsAccepted += written.accepted
@@ -184,31 +187,47 @@ struct HouseholdImporter: Sendable {
     }
 
     /// Writes one batch of households in one transaction; returns the rows it had to reject.
-    private func write(_ batch: [Draft], fileHouseholds: Set<String>) async throws -> ([RowProblem], Written) {
+    ///
+    /// A household number already registered in a village outside `region` is refused (an import may
+    /// not take over another town's household). An ID number registered in another household may
+    /// move only if that household is in this file too and inside `region` (a member changing
+    /// households); otherwise the row is refused.
+    private func write(_ batch: [Draft], fileHouseholds: Set<String>, region: String) async throws -> ([RowProblem], Written) {
         try await database.transaction { connection in
             var problems: [RowProblem] = []
-            // An ID number registered in another household may move only if that household is in this
-            // file too (a member changing households); otherwise the row is refused.
             let ids = batch.flatMap { $0.members.map(\.idNumber) }
-            var registered: [String: String] = [:]
-            for try await (id, household) in try await connection.query("""
-                SELECT id_number, household_id FROM household_members WHERE id_number = ANY(\(ids))
-                """, logger: logger).decode((String, String).self) {
-                registered[id] = household
+            var registered: [String: (household: String, village: String)] = [:]
+            for try await (id, household, village) in try await connection.query("""
+                SELECT m.id_number, m.household_id, h.village_code FROM household_members m JOIN households h ON h.id = m.household_id
+                WHERE m.id_number = ANY(\(ids))
+                """, logger: logger).decode((String, String, String).self) {
+                registered[id] = (household, village)
+            }
+            var existingVillage: [String: String] = [:]
+            for try await (id, village) in try await connection.query(
+                "SELECT id, village_code FROM households WHERE id = ANY(\(batch.map(\.head.householdNumber)))", logger: logger
+            ).decode((String, String).self) {
+                existingVillage[id] = village
             }
             var moved: [String] = []
             var households: [Draft] = []
             for var draft in batch {
+                if let village = existingVillage[draft.head.householdNumber], !DivisionCode.contains(region, village) {
+                    problems += draft.members.map {
+                        RowProblem(line: $0.line, field: HouseholdFileColumn.householdNumber.rawValue, reason: "该户编号已登记在本账号管辖范围以外的村")
+                    }
+                    continue
+                }
                 var kept: [ImportedMember] = []
+                var moving: [String] = []
                 for member in draft.members {
-                    if let other = registered[member.idNumber], other != member.householdNumber {
-                        if fileHouseholds.contains(other) {
-                            moved.append(member.idNumber)
-                        } else {
+                    if let other = registered[member.idNumber], other.household != member.householdNumber {
+                        guard fileHouseholds.contains(other.household), DivisionCode.contains(region, other.village) else {
                             problems.append(RowProblem(
-                                line: member.line, field: HouseholdFileColumn.idNumber.rawValue, reason: "该证件号码已登记在其他户（户编号\(other)）"))
+                                line: member.line, field: HouseholdFileColumn.idNumber.rawValue, reason: "该证件号码已登记在其他户"))
                             continue
                         }
+                        moving.append(member.idNumber)
                     }
                     kept.append(member)
                 }
@@ -218,13 +237,19 @@ struct HouseholdImporter: Sendable {
                     }
                     continue
                 }
+                moved += moving
                 draft.members = kept
                 households.append(draft)
             }
             var written = Written()
             guard !households.isEmpty else { return (problems, written) }
             if !moved.isEmpty {
-                try await connection.query("DELETE FROM household_members WHERE id_number = ANY(\(moved))", logger: logger)
+                // The households they leave no longer match their stored content: forget it, so the next
+                // import of those households rewrites them whatever this file says about them.
+                try await connection.query("""
+                    WITH left_behind AS (DELETE FROM household_members WHERE id_number = ANY(\(moved)) RETURNING household_id)
+                    UPDATE households SET content_hash = NULL WHERE id IN (SELECT household_id FROM left_behind)
+                    """, logger: logger)
             }
             let changed = try await upsertHouseholds(households, on: connection)
             written.accepted = households.reduce(0) { $0 + $1.members.count }
@@ -300,6 +325,18 @@ struct HouseholdImporter: Sendable {
             parts.append([member.idNumber, member.name, member.relation, member.birthDate, member.sex, member.phone ?? ""].joined(separator: "\u{1F}"))
         }
         return parts.joined(separator: "\u{1E}")
+    }
+
+    /// An opened file, handed from the dispatch thread that opened it to the import (used by one task).
+    private struct Opened: @unchecked Sendable {
+        var source: any TabularRowSource
+        var estimatedRows: Int?
+    }
+
+    private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
+        }
     }
 
     /// Lines in a CSV file (an upper bound on its rows), for progress; nil for XLSX.

@@ -43,9 +43,14 @@ struct ImportRoutes: Sendable {
             try user.require(Self.importers)
             let fileName = String((request.uri.queryParameters.get("fileName") ?? "upload").prefix(200))
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-import-\(UUID().uuidString)")
-            try await self.receive(request.body, into: file)
             let id = "IMP" + Self.timestamp() + String(UUID().uuidString.prefix(6))
-            try await jobs.create(id: id, fileName: fileName, submittedBy: user.id, region: user.region)
+            do {
+                try await self.receive(request.body, into: file)
+                try await jobs.create(id: id, fileName: fileName, submittedBy: user.id, region: user.region)
+            } catch {
+                try? FileManager.default.removeItem(at: file)  // a dropped upload leaves no personal data behind
+                throw error
+            }
             await queue.enqueue(id) { await self.run(job: id, file: file, region: user.role == .admin ? "370115" : user.region) }
             return try JSONResponse.make(Accepted(id: id, status: "queued", progressURL: "/v1/imports/\(id)"), status: .accepted)
         }
@@ -74,7 +79,7 @@ struct ImportRoutes: Sendable {
 
     /// Streams the body to `file`, refusing more than `maximumBytes`.
     private func receive(_ body: RequestBody, into file: URL) async throws {
-        guard FileManager.default.createFile(atPath: file.path, contents: nil) else {
+        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
             throw APIError(status: .internalServerError, code: "internal_error", message: "服务暂时不可用，请稍后再试")
         }
         let handle = try FileHandle(forWritingTo: file)
@@ -83,13 +88,11 @@ struct ImportRoutes: Sendable {
         for try await buffer in body {
             received += buffer.readableBytes
             guard received <= maximumBytes else {
-                try? FileManager.default.removeItem(at: file)
                 throw APIError(status: .contentTooLarge, code: "body_too_large", message: "文件超过 \(maximumBytes >> 20) MB，请分批导入")
             }
             try handle.write(contentsOf: Data(buffer.readableBytesView))
         }
         guard received > 0 else {
-            try? FileManager.default.removeItem(at: file)
             throw APIError(status: .badRequest, code: "validation_failed", message: "上传的文件为空", field: "file")
         }
     }

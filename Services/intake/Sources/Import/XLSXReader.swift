@@ -155,7 +155,7 @@ struct XLSXPackage {
             throw Self.failure("The workbook is too large to import.")
         }
         var data = Data()
-        data.reserveCapacity(Int(entry.uncompressedSize))
+        data.reserveCapacity(min(Int(entry.uncompressedSize), 16 << 20))  // the header's size is the file's claim, not a fact
         var tooLarge = false
         do {
             _ = try archive.extract(entry, skipCRC32: false) { chunk in
