@@ -64,8 +64,11 @@ public struct HouseholdRegistered: DomainEvent, Hashable {
     public var members: [Member]
     /// A formerly poor household (脱贫户), from the national system; nil in events before it was known.
     public var formerlyPoor: Bool?
-    /// Where the entry came from: `import` (the district's file) or `self-application` (provisional).
+    /// Where the entry came from: `import` (the district's file), `self-application` (provisional),
+    /// or `merged` (a provisional household whose applicant the district's file placed elsewhere).
     public var source: String?
+    /// For a merged household: the household that replaces it (its members are then empty).
+    public var supersededBy: String?
     /// When this version of the entry was made.
     public var updatedAt: Date
 
@@ -97,10 +100,11 @@ public struct HouseholdRegistered: DomainEvent, Hashable {
     /// Creates the event.
     public init(
         householdId: String, villageCode: String, householdGroupId: String?, provisional: Bool, members: [Member], updatedAt: Date,
-        formerlyPoor: Bool? = nil, source: String? = nil
+        formerlyPoor: Bool? = nil, source: String? = nil, supersededBy: String? = nil
     ) {
         self.formerlyPoor = formerlyPoor
         self.source = source
+        self.supersededBy = supersededBy
         self.householdId = householdId
         self.villageCode = villageCode
         self.householdGroupId = householdGroupId

@@ -176,5 +176,8 @@ enum IntakeMigrations {
             "ALTER TABLE village_meetings DROP CONSTRAINT village_meetings_idempotency_key_key",
             "ALTER TABLE village_meetings ADD CONSTRAINT village_meetings_recorder_key UNIQUE (recorded_by, idempotency_key)",
         ]),
+        Migration(version: 104, name: "provisional households merged by import", statements: [
+            "ALTER TABLE households ADD COLUMN superseded_by text REFERENCES households(id)",
+        ]),
     ]
 }

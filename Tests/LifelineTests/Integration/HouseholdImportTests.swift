@@ -159,6 +159,42 @@ import Testing
         #expect(try await TestDatabase.count(schema: "intake", "SELECT count(*) FROM households WHERE id = \(household) AND village_code = \(duoshi)") == 1)
     }
 
+    @Test func aSelfApplicantsProvisionalHouseholdIsMergedIntoTheImportedOne() async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let applicant = TestData.idNumber()
+        let provisional = TestData.unique("H").replacingOccurrences(of: "-", with: "")
+        let number = TestData.unique("SQ").replacingOccurrences(of: "-", with: "")
+        try await TestGrid.withIntakeDatabase { database in
+            try await database.query("INSERT INTO households (id, village_code, provisional) VALUES (\(provisional), \(village), true)")
+            try await database.query("""
+                INSERT INTO household_members (household_id, id_number, name, relation) VALUES (\(provisional), \(applicant), '田秀梅', '户主')
+                """)
+            try await database.query("""
+                INSERT INTO applications (number, household_id, village_code, applicant_name, applicant_id_number, applicant_phone,
+                    household_size, difficulties, statement, status)
+                VALUES (\(number), \(provisional), \(village), '田秀梅', \(applicant), '13900001111', 2, \(["illness"]), '', 'submitted')
+                """)
+        }
+        let household = TestData.unique("M").replacingOccurrences(of: "-", with: "")
+        var file = HouseholdFile()
+        file.member(household: household, village: village, group: village + "001", name: "田建军", relation: "户主")
+        file.member(household: household, village: village, group: village + "001", name: "田秀梅", idNumber: applicant, relation: "配偶")
+        let url = try file.utf8File()
+        let log = ImportLog()
+        let counts = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: url, region: "370115", reporter: await log.reporter)
+        }
+        #expect(await log.problems.isEmpty)
+        #expect(counts.rowsAccepted == 2)
+        #expect(try await Self.members(of: household) == ["田建军", "田秀梅"])
+        #expect(try await TestDatabase.count(
+            schema: "intake", "SELECT count(*) FROM applications WHERE number = \(number) AND household_id = \(household)") == 1)
+        #expect(try await TestDatabase.count(
+            schema: "intake", "SELECT count(*) FROM households WHERE id = \(provisional) AND superseded_by = \(household) AND NOT provisional") == 1)
+        #expect(try await Self.outboxEvents(for: [provisional]) == 1, "the provisional household is republished empty, naming its successor")
+    }
+
     @Test func aFileWithoutTheRequiredColumnsFailsAndNamesThem() async throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
         try Data("姓名,证件号码\n张三,370125199001011234\n".utf8).write(to: url)

@@ -42,12 +42,12 @@ struct HouseholdStore: Sendable {
         let rows: PostgresRowSequence
         if let groups {
             rows = try await database.query("""
-                SELECT id FROM households WHERE household_group_id = ANY(\(groups)) AND village_code LIKE \(prefix)
+                SELECT id FROM households WHERE household_group_id = ANY(\(groups)) AND village_code LIKE \(prefix) AND superseded_by IS NULL
                     AND (\(!provisionalOnly) OR provisional) ORDER BY id LIMIT \(limit) OFFSET \(offset)
                 """)
         } else {
             rows = try await database.query("""
-                SELECT id FROM households WHERE village_code LIKE \(prefix) AND (\(!provisionalOnly) OR provisional)
+                SELECT id FROM households WHERE village_code LIKE \(prefix) AND superseded_by IS NULL AND (\(!provisionalOnly) OR provisional)
                 ORDER BY provisional DESC, id LIMIT \(limit) OFFSET \(offset)
                 """)
         }

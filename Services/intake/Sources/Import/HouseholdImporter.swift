@@ -190,18 +190,19 @@ struct HouseholdImporter: Sendable {
     ///
     /// A household number already registered in a village outside `region` is refused (an import may
     /// not take over another town's household). An ID number registered in another household may
-    /// move only if that household is in this file too and inside `region` (a member changing
-    /// households); otherwise the row is refused.
+    /// move only if that household is inside `region` and is either in this file too (a member
+    /// changing households) or provisional (a self-applicant the district's file now places: the
+    /// provisional household is merged into the imported one); otherwise the row is refused.
     private func write(_ batch: [Draft], fileHouseholds: Set<String>, region: String) async throws -> ([RowProblem], Written) {
         try await database.transaction { connection in
             var problems: [RowProblem] = []
             let ids = batch.flatMap { $0.members.map(\.idNumber) }
-            var registered: [String: (household: String, village: String)] = [:]
-            for try await (id, household, village) in try await connection.query("""
-                SELECT m.id_number, m.household_id, h.village_code FROM household_members m JOIN households h ON h.id = m.household_id
+            var registered: [String: (household: String, village: String, provisional: Bool)] = [:]
+            for try await (id, household, village, provisional) in try await connection.query("""
+                SELECT m.id_number, m.household_id, h.village_code, h.provisional FROM household_members m JOIN households h ON h.id = m.household_id
                 WHERE m.id_number = ANY(\(ids))
-                """, logger: logger).decode((String, String, String).self) {
-                registered[id] = (household, village)
+                """, logger: logger).decode((String, String, String, Bool).self) {
+                registered[id] = (household, village, provisional)
             }
             var existingVillage: [String: String] = [:]
             for try await (id, village) in try await connection.query(
@@ -210,6 +211,7 @@ struct HouseholdImporter: Sendable {
                 existingVillage[id] = village
             }
             var moved: [String] = []
+            var merges: [(provisional: String, into: String)] = []
             var households: [Draft] = []
             for var draft in batch {
                 if let village = existingVillage[draft.head.householdNumber], !DivisionCode.contains(region, village) {
@@ -220,9 +222,13 @@ struct HouseholdImporter: Sendable {
                 }
                 var kept: [ImportedMember] = []
                 var moving: [String] = []
+                var merging: [(String, String)] = []
                 for member in draft.members {
                     if let other = registered[member.idNumber], other.household != member.householdNumber {
-                        guard fileHouseholds.contains(other.household), DivisionCode.contains(region, other.village) else {
+                        if other.provisional, !fileHouseholds.contains(other.household), DivisionCode.contains(region, other.village) {
+                            merging.append((other.household, member.householdNumber))
+                        }
+                        guard fileHouseholds.contains(other.household) || other.provisional, DivisionCode.contains(region, other.village) else {
                             problems.append(RowProblem(
                                 line: member.line, field: HouseholdFileColumn.idNumber.rawValue, reason: "该证件号码已登记在其他户"))
                             continue
@@ -238,6 +244,7 @@ struct HouseholdImporter: Sendable {
                     continue
                 }
                 moved += moving
+                merges += merging
                 draft.members = kept
                 households.append(draft)
             }
@@ -267,8 +274,37 @@ struct HouseholdImporter: Sendable {
                     members: draft.members.map { .init(name: $0.name, idNumber: $0.idNumber, relation: $0.relation, birthDate: $0.birthDate, sex: $0.sex) },
                     updatedAt: now, formerlyPoor: draft.head.formerlyPoor, source: "import")
             }, on: connection)
+            try await merge(merges, on: connection, at: now)
             return (problems, written)
         }
+    }
+
+    /// Moves what hangs on a provisional household (applications, visits, meeting decisions) to the
+    /// imported household its applicant now belongs to; a provisional household left without members
+    /// is marked superseded and republished empty, naming its successor.
+    private func merge(_ merges: [(provisional: String, into: String)], on connection: PostgresConnection, at now: Date) async throws {
+        guard !merges.isEmpty else { return }
+        var superseded: [HouseholdRegistered] = []
+        for (provisional, successor) in merges {
+            try await connection.query(
+                "UPDATE applications SET household_id = \(successor) WHERE household_id = \(provisional)", logger: logger)
+            try await connection.query(
+                "UPDATE grid_visits SET household_id = \(successor) WHERE household_id = \(provisional)", logger: logger)
+            try await connection.query("""
+                UPDATE meeting_decisions d SET household_id = \(successor) WHERE household_id = \(provisional)
+                    AND NOT EXISTS (SELECT 1 FROM meeting_decisions o WHERE o.meeting_id = d.meeting_id AND o.household_id = \(successor))
+                """, logger: logger)
+            for try await village in try await connection.query("""
+                UPDATE households SET provisional = false, superseded_by = \(successor), content_hash = NULL, updated_at = now()
+                WHERE id = \(provisional) AND NOT EXISTS (SELECT 1 FROM household_members WHERE household_id = \(provisional))
+                RETURNING village_code
+                """, logger: logger).decode(String.self) {
+                superseded.append(HouseholdRegistered(
+                    householdId: provisional, villageCode: village, householdGroupId: nil, provisional: false, members: [], updatedAt: now,
+                    source: "merged", supersededBy: successor))
+            }
+        }
+        try await publisher.publishAll(superseded, on: connection)
     }
 
     /// Inserts new households and updates changed ones; returns the changed ids (true = created).
