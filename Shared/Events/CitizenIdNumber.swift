@@ -51,14 +51,10 @@ public struct CitizenIdNumber: Sendable, Hashable, CustomStringConvertible {
         let year = digits[6...9].reduce(0) { $0 * 10 + $1 }
         let month = digits[10] * 10 + digits[11]
         let day = digits[12] * 10 + digits[13]
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        let components = DateComponents(year: year, month: month, day: day)
-        guard year >= 1900, let date = calendar.date(from: components),
-              calendar.component(.month, from: date) == month, calendar.component(.day, from: date) == day,
-              date <= today
+        guard year >= 1900, CivilDay.isValid(year: year, month: month, day: day),
+              year * 10_000 + month * 100 + day <= CivilDay.number(of: today)
         else { return nil }
-        return components
+        return DateComponents(year: year, month: month, day: day)
     }
 
     /// Redacted: ID numbers never reach logs through string interpolation.

@@ -26,7 +26,7 @@ echo "  re-import of the same file:"
 awk -v r="$rows" -v s="$(cat "$state/reimport.time")" 'BEGIN { printf "  %.1f s, %.0f rows/s (nothing changes, nothing published)\n", s, r / s }'
 
 # The service, with the public limits lifted for the load generator.
-HTTP_PORT=58081 INTAKE_SUBMISSIONS_PER_10_MINUTES=100000000 INTAKE_PAGES_PER_MINUTE=100000000 LOG_LEVEL=warning \
+HTTP_PORT=58081 INTAKE_SUBMISSIONS_PER_10_MINUTES=1000000 INTAKE_PAGES_PER_MINUTE=1000000 LOG_LEVEL=warning \
   "$bin/lifeline-intake" > "$state/intake.log" 2>&1 &
 intake_pid=$!
 trap 'kill $intake_pid 2>/dev/null || true' EXIT

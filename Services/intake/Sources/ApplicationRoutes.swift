@@ -27,8 +27,7 @@ struct ApplicationRoutes: Sendable {
             try PublicLimits.enforce(limits.submissions, limits.client(request, context), message: "提交过于频繁，请稍后再试")
             let body = try await RequestDecoding.decode(ApplicationRequest.self, from: request, context: context)
             let application = try await validate(body)
-            let key = request.headers.first { $0.name.canonicalName == "idempotency-key" }.map(\.value).flatMap { $0.isEmpty || $0.count > 100 ? nil : $0 }
-            let outcome = try await store.submit(application, idempotencyKey: key)
+            let outcome = try await store.submit(application, idempotencyKey: IdempotencyKey.from(request))
             return try JSONResponse.make(
                 SubmissionResponse(
                     applicationNumber: outcome.applicationNumber, status: outcome.status, submittedAt: outcome.submittedAt,

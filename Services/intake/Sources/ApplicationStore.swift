@@ -116,14 +116,8 @@ struct ApplicationStore: Sendable {
 
     /// `SQ` + date (Asia/Shanghai) + 6-digit sequence, e.g. `SQ20261129000042`.
     private func nextApplicationNumber(on connection: PostgresConnection) async throws -> String {
-        let rows = try await connection.query("""
-            SELECT 'SQ' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('application_number_seq')::text, 6, '0')
-            """, logger: logger)
-        for try await number in rows.decode(String.self) { return number }
-        throw APIStoreError.sequenceUnavailable
+        try await RecordNumbers.next("SQ", sequence: "application_number_seq", on: connection, logger: logger)
     }
-
-    enum APIStoreError: Error { case sequenceUnavailable }
 
     /// The application's progress, only if `phoneLast4` matches the applicant's phone.
     func progress(number: String, phoneLast4: String) async throws -> ApplicationProgress? {

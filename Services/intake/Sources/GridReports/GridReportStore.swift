@@ -190,11 +190,8 @@ struct GridReportStore: Sendable {
         return view
     }
 
-    /// `ZF`/`YS`/`XS` + date + 6-digit sequence.
+    /// `ZF` (visit), `YS` (meeting) or `XS` (lead) + date + 6-digit sequence.
     private func nextId(_ prefix: String, on connection: PostgresConnection) async throws -> String {
-        for try await id in try await connection.query("""
-            SELECT \(prefix) || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('grid_record_seq')::text, 6, '0')
-            """, logger: logger).decode(String.self) { return id }
-        throw APIError(status: .internalServerError, code: "internal_error", message: "服务暂时不可用，请稍后再试")
+        try await RecordNumbers.next(prefix, sequence: "grid_record_seq", on: connection, logger: logger)
     }
 }

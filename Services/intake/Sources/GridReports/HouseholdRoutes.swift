@@ -68,7 +68,7 @@ struct HouseholdRoutes: Sendable {
             let visit = try await RequestDecoding.decode(VisitRequest.self, from: request, context: context).validate()
             let (view, created) = try await reports.recordVisit(
                 householdId: household.id, villageCode: household.villageCode, date: visit.date, risks: visit.risks, notes: visit.notes,
-                by: user.id, idempotencyKey: Self.idempotencyKey(request))
+                by: user.id, idempotencyKey: IdempotencyKey.from(request))
             return try JSONResponse.make(view, status: created ? .created : .ok)
         }
         group.get("villages/:code/meetings") { _, context -> Response in
@@ -82,7 +82,7 @@ struct HouseholdRoutes: Sendable {
             let code = try await villageOfficialScope(context)
             let meeting = try await RequestDecoding.decode(MeetingRequest.self, from: request, context: context).validate()
             let (view, created) = try await reports.recordMeeting(
-                villageCode: code, meeting: meeting, by: user.id, idempotencyKey: Self.idempotencyKey(request))
+                villageCode: code, meeting: meeting, by: user.id, idempotencyKey: IdempotencyKey.from(request))
             return try JSONResponse.make(view, status: created ? .created : .ok)
         }
     }
@@ -108,9 +108,5 @@ struct HouseholdRoutes: Sendable {
             throw APIError(status: .notFound, code: "not_found", message: "没有这个村，或不在本账号负责范围内")
         }
         return code
-    }
-
-    static func idempotencyKey(_ request: Request) -> String? {
-        request.headers.first { $0.name.canonicalName == "idempotency-key" }.map(\.value).flatMap { $0.isEmpty || $0.count > 100 ? nil : $0 }
     }
 }

@@ -174,11 +174,14 @@ enum DateText {
         }
         guard parts.count == 3 else { return nil }
         let (year, month, day) = (parts[0], parts[1], parts[2])
-        guard (1900...2100).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current
-        let components = DateComponents(year: year, month: month, day: day)
-        guard let date = calendar.date(from: components), calendar.component(.day, from: date) == day, date <= Date() else { return nil }
-        return String(format: "%04d-%02d-%02d", year, month, day)
+        guard (1900...2100).contains(year), CivilDay.isValid(year: year, month: month, day: day),
+            year * 10_000 + month * 100 + day <= CivilDay.number(of: Date())
+        else { return nil }
+        return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let text = String(value)
+        return String(repeating: "0", count: max(0, width - text.count)) + text
     }
 }

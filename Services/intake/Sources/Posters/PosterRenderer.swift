@@ -156,22 +156,7 @@ enum PosterRenderer {
 
     /// Escapes text for XML content and attribute values, dropping characters XML 1.0 forbids.
     static func escape(_ text: String) -> String {
-        var escaped = ""
-        escaped.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": escaped += "&amp;"
-            case "<": escaped += "&lt;"
-            case ">": escaped += "&gt;"
-            case "\"": escaped += "&quot;"
-            case "'": escaped += "&apos;"
-            case "\t", "\n", "\r": escaped.unicodeScalars.append(scalar)
-            default:
-                if scalar.value < 0x20 || scalar.value == 0xFFFE || scalar.value == 0xFFFF { continue }
-                escaped.unicodeScalars.append(scalar)
-            }
-        }
-        return escaped
+        HTML.escape(text, droppingXMLForbidden: true)
     }
 
     /// Breaks `text` into lines of at most `maxEms`, preferring breaks after punctuation.

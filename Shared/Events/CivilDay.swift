@@ -1,0 +1,43 @@
+import Foundation
+
+/// Calendar days as plain numbers, without `Calendar` (which is costly to build per call and shows on
+/// the profile of a million-row import). China keeps one time zone, UTC+8, with no daylight saving since
+/// 1991, so dates of today and of the recent past are exact; it is not meant for historical instants.
+public enum CivilDay {
+    /// Seconds east of UTC of Beijing time, in which Lifeline's dates are kept.
+    public static let beijingOffsetSeconds = 8 * 3600
+
+    /// Whether the Gregorian date exists (1 ≤ month ≤ 12, the month has the day).
+    public static func isValid(year: Int, month: Int, day: Int) -> Bool {
+        guard (1...12).contains(month), day >= 1 else { return false }
+        return day <= daysIn(month: month, year: year)
+    }
+
+    /// The number of days of a month.
+    public static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// The day of `date` in Beijing time as `yyyymmdd` (e.g. 20261129), for comparing dates as numbers.
+    public static func number(of date: Date, offsetSeconds: Int = beijingOffsetSeconds) -> Int {
+        let (year, month, day) = civil(fromDaysSinceEpoch: Int(floor((date.timeIntervalSince1970 + Double(offsetSeconds)) / 86_400)))
+        return year * 10_000 + month * 100 + day
+    }
+
+    /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
+    static func civil(fromDaysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+}
