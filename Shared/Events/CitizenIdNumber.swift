@@ -30,14 +30,14 @@ public struct CitizenIdNumber: Sendable, Hashable, CustomStringConvertible {
 
     /// Validates and normalises `text`.
     public static func parse(_ text: String, today: Date = Date()) -> Result<CitizenIdNumber, Problem> {
-        let normalised = text.trimmingCharacters(in: .whitespaces).uppercased()
-        let characters = Array(normalised)
-        guard characters.count == 18, characters.prefix(17).allSatisfy({ $0.isASCII && $0.isNumber }),
-              characters[17].isASCII, characters[17].isNumber || characters[17] == "X"
+        let normalised = text.trimmingWhitespace().uppercased()
+        let bytes = Array(normalised.utf8)  // checked byte by byte: this runs once per row of a million-row import
+        guard bytes.count == 18, bytes.prefix(17).allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
+              (bytes[17] >= 0x30 && bytes[17] <= 0x39) || bytes[17] == 0x58
         else { return .failure(.format) }
-        let digits = characters.prefix(17).map { Int(String($0))! }
+        let digits = bytes.prefix(17).map { Int($0 - 0x30) }
         guard birthDate(digits: digits, today: today) != nil else { return .failure(.birthDate) }
-        guard characters[17] == checkCharacter(for: digits) else { return .failure(.checkCharacter) }
+        guard Character(Unicode.Scalar(bytes[17])) == checkCharacter(for: digits) else { return .failure(.checkCharacter) }
         return .success(CitizenIdNumber(value: normalised))
     }
 

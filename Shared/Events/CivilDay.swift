@@ -28,8 +28,18 @@ public enum CivilDay {
         return year * 10_000 + month * 100 + day
     }
 
+    /// Days from 1970-01-01 to the date (negative before), the inverse of `civil(fromDaysSinceEpoch:)`.
+    public static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
     /// Howard Hinnant's days-to-civil conversion (proleptic Gregorian).
-    static func civil(fromDaysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
+    public static func civil(fromDaysSinceEpoch days: Int) -> (year: Int, month: Int, day: Int) {
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let dayOfEra = z - era * 146_097

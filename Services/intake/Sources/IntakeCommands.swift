@@ -9,12 +9,13 @@ import Logging
 ///   30,000), loaded through the same importer as an uploaded file; running it again changes nothing.
 /// - `write-demo-csv --households N --out FILE [--seed S]`: the demo households as an import file.
 /// - `import FILE [--region CODE]`: imports a household file as the district (or a town) would.
+/// - `import-grid FILE`: loads the grid (units and grid members) from a file (docs/grid.md).
 /// They use the same configuration (`DATABASE_*`) as the service and write only intake's schema; the
 /// registry events wait in the outbox until the service's relay sends them.
 public enum IntakeCommands {
     /// Whether `arguments` name a command (otherwise the executable serves).
     public static func isCommand(_ arguments: [String]) -> Bool {
-        ["seed-demo", "write-demo-csv", "import"].contains(arguments.first ?? "")
+        ["seed-demo", "write-demo-csv", "import", "import-grid"].contains(arguments.first ?? "")
     }
 
     /// Runs the command and returns the exit status.
@@ -49,6 +50,13 @@ public enum IntakeCommands {
                 let region = options["--region"] ?? "370115"
                 try await withDatabase(logger: logger) { database in
                     try await importFile(URL(fileURLWithPath: path), region: region, database: database, logger: logger)
+                }
+            case "import-grid":
+                guard let path = options.positional.first else { throw UsageError(message: "import-grid needs a FILE") }
+                try await withDatabase(logger: logger) { database in
+                    let outcome = try await GridFileImporter(grid: GridStore(database: database, logger: logger)).run(file: URL(fileURLWithPath: path))
+                    for problem in outcome.problems.prefix(50) { print("line \(problem.line): \(problem.field): \(problem.reason)") }
+                    print("grid: \(outcome.units) units, \(outcome.members) grid members, \(outcome.problems.count) rows refused")
                 }
             default:
                 throw UsageError(message: "unknown command")

@@ -29,3 +29,30 @@ import Testing
         #expect(CivilDay.number(of: Date(timeIntervalSince1970: 1_795_968_000)) == 20261130)
     }
 }
+
+@Suite struct WhitespaceTests {
+    @Test(arguments: [
+        ("  张三 ", "张三"), ("\u{3000}李四\u{3000}", "李四"), ("\u{FEFF}户编号", "户编号"), ("\t\r\n", ""), ("", ""), ("a b", "a b"),
+        ("\u{00A0}x\u{00A0}", "x"), ("no-trim", "no-trim"),
+    ])
+    func trimsUnicodeWhitespaceAndTheByteOrderMark(text: String, expected: String) {
+        #expect(text.trimmingWhitespace() == expected)
+    }
+}
+
+@Suite struct EventTimestampTests {
+    @Test func formattingMatchesFoundationAndParsingRoundTrips() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var instant = Date(timeIntervalSince1970: -86_400 * 365 * 30 + 0.123)
+        while instant < Date(timeIntervalSince1970: 4_102_444_800) {  // to 2100
+            let text = EventJSON.formatTimestamp(instant)
+            #expect(text == formatter.string(from: Date(timeIntervalSince1970: (instant.timeIntervalSince1970 * 1000).rounded(.down) / 1000)))
+            let parsed = EventJSON.parseTimestamp(text)
+            #expect(parsed.map { abs($0.timeIntervalSince1970 - (instant.timeIntervalSince1970 * 1000).rounded(.down) / 1000) < 0.0005 } == true)
+            instant.addTimeInterval(7_654_321.987)
+        }
+        #expect(EventJSON.parseTimestamp("2026-11-29T12:34:56Z") == Date(timeIntervalSince1970: 1_795_955_696))
+        #expect(EventJSON.parseTimestamp("2026-11-29T20:34:56+08:00") == Date(timeIntervalSince1970: 1_795_955_696))
+    }
+}

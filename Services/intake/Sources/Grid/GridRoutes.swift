@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import LifelineAuth
 import LifelineRuntime
@@ -29,6 +30,19 @@ struct GridRoutes: Sendable {
                 throw APIError(status: .notFound, code: "not_found", message: "没有这个网格单元，或不在本账号负责范围内")
             }
             return try JSONResponse.make(List(parentCode: code, units: try await grid.children(of: code)))
+        }
+        group.post("grid/imports") { request, context -> Response in
+            try context.requireUser().require([.district])
+            var request = request
+            let body = try await request.collectBody(upTo: 32 << 20)
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-grid-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: file) }
+            try Data(body.readableBytesView).write(to: file)
+            do {
+                return try JSONResponse.make(try await GridFileImporter(grid: grid).run(file: file))
+            } catch let failure as ImportFailure {
+                throw APIError(status: .badRequest, code: failure.code.rawValue, message: failure.message, field: "file")
+            }
         }
         group.get("villages") { request, context -> Response in
             let user = try context.requireUser()

@@ -106,6 +106,15 @@ struct GridStore: Sendable {
         return units.map { var unit = $0; unit.members = byUnit[unit.code] ?? []; return unit }
     }
 
+    /// Every unit's level by code (a few thousand rows for a district).
+    func levels() async throws -> [String: GridLevel] {
+        var levels: [String: GridLevel] = [:]
+        for try await (code, level) in try await database.query("SELECT code, level FROM grid_units").decode((String, String).self) {
+            levels[code] = GridLevel(rawValue: level)
+        }
+        return levels
+    }
+
     /// Whether a unit with this code exists.
     func exists(_ code: String) async throws -> Bool {
         try await database.count("SELECT count(*) FROM grid_units WHERE code = \(code)") > 0

@@ -38,7 +38,7 @@ struct HouseholdColumnMap: Sendable {
     /// Maps a header row, or names the required columns it lacks.
     static func make(header: [String]) -> Result<HouseholdColumnMap, ImportFailure> {
         var indexes: [HouseholdFileColumn: Int] = [:]
-        let normalized = header.map { $0.trimmingCharacters(in: .whitespacesAndNewlines.union(["\u{FEFF}", "*"])) }
+        let normalized = header.map { $0.trimmingWhitespace().trimmingCharacters(in: ["*"]) }
         for column in HouseholdFileColumn.allCases {
             let names = [column.rawValue] + column.aliases
             if let index = normalized.firstIndex(where: names.contains) { indexes[column] = index }
@@ -53,7 +53,7 @@ struct HouseholdColumnMap: Sendable {
 
     func value(_ column: HouseholdFileColumn, in cells: [String]) -> String {
         guard let index = indexes[column], index < cells.count else { return "" }
-        return cells[index].trimmingCharacters(in: .whitespacesAndNewlines.union(["\u{3000}"]))
+        return cells[index].trimmingWhitespace()
     }
 }
 
@@ -83,11 +83,11 @@ enum HouseholdRowParser {
         let number = columns.value(.householdNumber, in: row.cells)
         if number.isEmpty {
             problem(.householdNumber, "不能为空")
-        } else if number.count > 32 || !number.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) {
+        } else if number.utf8.count > 32 || !number.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 }) {
             problem(.householdNumber, "只能由字母、数字和“-”组成，最长32位")
         }
         let village = columns.value(.villageCode, in: row.cells)
-        if village.count != 12 || !village.allSatisfy({ $0.isASCII && $0.isNumber }) {
+        if village.utf8.count != 12 || !village.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
             problem(.villageCode, village.isEmpty ? "不能为空" : "应为12位行政区划代码")
         }
         let group = columns.value(.householdGroupCode, in: row.cells)
@@ -131,7 +131,7 @@ enum HouseholdRowParser {
                 sex = sexText
             }
         }
-        let phoneText = columns.value(.phone, in: row.cells).replacingOccurrences(of: "-", with: "").replacingOccurrences(of: " ", with: "")
+        let phoneText = columns.value(.phone, in: row.cells).filter { $0 != "-" && $0 != " " }
         if !phoneText.isEmpty && !MobileNumber.isValid(phoneText) && !(phoneText.count >= 7 && phoneText.count <= 12 && phoneText.allSatisfy(\.isNumber)) {
             problem(.phone, "不是有效的电话号码")
         }
@@ -149,12 +149,12 @@ enum HouseholdRowParser {
     }
 
     static func birthDate(of id: CitizenIdNumber) -> String {
-        let digits = Array(id.value)
-        return String(digits[6..<10]) + "-" + String(digits[10..<12]) + "-" + String(digits[12..<14])
+        let bytes = Array(id.value.utf8)
+        return String(decoding: bytes[6..<10] + [0x2D] + bytes[10..<12] + [0x2D] + bytes[12..<14], as: UTF8.self)
     }
 
     static func sex(of id: CitizenIdNumber) -> String {
-        let digit = Array(id.value)[16].wholeNumberValue ?? 0
+        let digit = Int(Array(id.value.utf8)[16]) - 0x30
         return digit % 2 == 1 ? "男" : "女"
     }
 }
@@ -164,7 +164,20 @@ enum DateText {
     /// `YYYY-MM-DD` if `text` is a real date between 1900 and today, else nil.
     static func normalize(_ text: String) -> String? {
         var parts: [Int] = []
-        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        let trimmed = text.trimmingWhitespace()
+        let bytes = Array(trimmed.utf8)
+        if bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D {  // the common YYYY-MM-DD, without splitting
+            let number = { (range: Range<Int>) -> Int? in
+                var value = 0
+                for byte in bytes[range] {
+                    guard byte >= 0x30 && byte <= 0x39 else { return nil }
+                    value = value * 10 + Int(byte - 0x30)
+                }
+                return value
+            }
+            guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10) else { return nil }
+            return valid(year, month, day) ? trimmed : nil
+        }
         if trimmed.count == 8, trimmed.allSatisfy(\.isNumber), let value = Int(trimmed) {
             parts = [value / 10000, value / 100 % 100, value % 100]
         } else {
@@ -174,10 +187,13 @@ enum DateText {
         }
         guard parts.count == 3 else { return nil }
         let (year, month, day) = (parts[0], parts[1], parts[2])
-        guard (1900...2100).contains(year), CivilDay.isValid(year: year, month: month, day: day),
-            year * 10_000 + month * 100 + day <= CivilDay.number(of: Date())
-        else { return nil }
+        guard valid(year, month, day) else { return nil }
         return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
+    }
+
+    private static func valid(_ year: Int, _ month: Int, _ day: Int) -> Bool {
+        (1900...2100).contains(year) && CivilDay.isValid(year: year, month: month, day: day)
+            && year * 10_000 + month * 100 + day <= CivilDay.number(of: Date())
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {

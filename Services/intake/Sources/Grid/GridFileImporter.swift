@@ -1,0 +1,131 @@
+import Foundation
+import LifelineEvents
+import Logging
+
+/// Loads the grid from a file (CSV in UTF-8 or GB18030, or XLSX), one row per unit, or per unit and
+/// grid member: 层级, 代码, 名称, 上级代码, and optionally 网格员编号, 网格员姓名, 联系电话, 职务. A unit
+/// with two members appears on two rows. Bad rows are reported with their line; the rest goes in;
+/// loading the same file again changes nothing.
+struct GridFileImporter: Sendable {
+    let grid: GridStore
+
+    /// What a grid import did.
+    struct Outcome: Codable, Sendable {
+        var units: Int
+        var members: Int
+        var problems: [RowProblem]
+    }
+
+    enum Column: String, CaseIterable {
+        case level = "层级", code = "代码", name = "名称", parent = "上级代码"
+        case memberId = "网格员编号", memberName = "网格员姓名", phone = "联系电话", duty = "职务"
+    }
+
+    static let levels: [String: GridLevel] = [
+        "镇街": .town, "镇": .town, "街道": .town, "town": .town,
+        "管区": .managementArea, "management-area": .managementArea,
+        "村": .village, "village": .village,
+        "联户网格": .householdGroup, "联户": .householdGroup, "household-group": .householdGroup,
+    ]
+
+    func run(file: URL) async throws -> Outcome {
+        let source: any TabularRowSource
+        do {
+            source = try TabularFile.open(file)
+        } catch let error as TabularFileError {
+            throw ImportFailure(code: .unreadable, message: HouseholdImporter.chineseMessage(for: error))
+        }
+        guard let header = try source.next() else { throw ImportFailure(code: .empty, message: "文件为空") }
+        let names = header.cells.map { $0.trimmingWhitespace().trimmingCharacters(in: ["*"]) }
+        var index: [Column: Int] = [:]
+        for column in Column.allCases { index[column] = names.firstIndex(of: column.rawValue) }
+        let missing = [Column.level, .code, .name, .parent].filter { index[$0] == nil }
+        guard missing.isEmpty else {
+            throw ImportFailure(code: .missingColumns, message: "文件缺少必需的列：\(missing.map(\.rawValue).joined(separator: "、"))（第1行应为表头）")
+        }
+        func value(_ column: Column, _ row: TabularRow) -> String {
+            guard let at = index[column], at < row.cells.count else { return "" }
+            return row.cells[at].trimmingWhitespace()
+        }
+
+        var known = try await grid.levels()  // code → level, from the database
+        var units: [String: (unit: GridUnit, line: Int)] = [:]
+        var order: [String] = []
+        var members: [GridMember] = []
+        var memberCount: [String: Int] = [:]
+        var problems: [RowProblem] = []
+        while let row = try Self.next(source) {
+            if row.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { continue }
+            func problem(_ column: Column, _ reason: String) { problems.append(RowProblem(line: row.line, field: column.rawValue, reason: reason)) }
+            guard let level = Self.levels[value(.level, row)] else { problem(.level, "应为镇街、管区、村或联户网格"); continue }
+            let code = value(.code, row), name = value(.name, row), parent = value(.parent, row)
+            guard Self.codeFits(code, level: level) else { problem(.code, "不是\(level.chineseName)的代码格式"); continue }
+            guard !name.isEmpty, name.count <= 40 else { problem(.name, "不能为空，最长40个字"); continue }
+            let parentLevel = units[parent]?.unit.level ?? known[parent]
+            if level == .town {
+                guard parent.isEmpty || parent == "370115" else { problem(.parent, "镇街的上级应为区（370115）"); continue }
+            } else {
+                guard let parentLevel, Self.parentLevel(of: level) == parentLevel, code.hasPrefix(Self.prefix(of: parent)) else {
+                    problem(.parent, "上级不存在，或不是该层级应有的上级"); continue
+                }
+            }
+            let unit = GridUnit(level: level, code: code, name: name, parentCode: level == .town ? nil : parent)
+            if let seen = units[code], seen.unit != unit { problem(.code, "与第\(seen.line)行的同一代码信息不一致"); continue }
+            // A row is taken whole or not at all: its member is checked before its unit goes in.
+            let memberName = value(.memberName, row), phone = value(.phone, row)
+            let hasMember = !memberName.isEmpty || !phone.isEmpty
+            if hasMember {
+                guard !memberName.isEmpty, memberName.count <= 30 else { problem(.memberName, "不能为空，最长30个字"); continue }
+                guard MobileNumber.isValid(phone) else { problem(.phone, "应为11位手机号码"); continue }
+            }
+            if units[code] == nil {
+                units[code] = (unit, row.line)
+                order.append(code)
+                known[code] = level
+            }
+            guard hasMember else { continue }
+            memberCount[code, default: 0] += 1
+            let suffix = String(UnicodeScalar(UInt8(64 + min(26, memberCount[code] ?? 1))))
+            let id = value(.memberId, row).isEmpty ? "GM\(code)\(suffix)" : value(.memberId, row)
+            members.append(GridMember(
+                id: id, name: memberName, phone: phone, duty: value(.duty, row).isEmpty ? "网格员" : value(.duty, row), level: level, unitCode: code))
+        }
+        let ordered = GridLevel.allCases.flatMap { level in order.compactMap { units[$0]?.unit }.filter { $0.level == level } }
+        try await grid.upsert(Grid(units: ordered, members: members))
+        return Outcome(units: ordered.count, members: members.count, problems: problems)
+    }
+
+    private static func next(_ source: any TabularRowSource) throws -> TabularRow? {
+        do {
+            return try source.next()
+        } catch let error as TabularFileError {
+            throw ImportFailure(code: .unreadable, message: HouseholdImporter.chineseMessage(for: error))
+        }
+    }
+
+    static func parentLevel(of level: GridLevel) -> GridLevel? {
+        switch level {
+        case .town: nil
+        case .managementArea: .town
+        case .village: .managementArea
+        case .householdGroup: .village
+        }
+    }
+
+    /// The part of a parent's code its children's codes start with (a management area's villages
+    /// start with the area's town code).
+    static func prefix(of parent: String) -> String {
+        String(parent.prefix(while: \.isNumber))
+    }
+
+    static func codeFits(_ code: String, level: GridLevel) -> Bool {
+        let digits = code.allSatisfy { $0.isASCII && $0.isNumber }
+        switch level {
+        case .town: return code.count == 9 && digits && code.hasPrefix("370115")
+        case .managementArea:
+            return code.count == 12 && code.hasPrefix("370115") && code.dropFirst(9).first == "A" && code.suffix(2).allSatisfy(\.isNumber)
+        case .village: return code.count == 12 && digits && code.hasPrefix("370115")
+        case .householdGroup: return code.count == 15 && digits && code.hasPrefix("370115")
+        }
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+@testable import Intake
+import Logging
+import Testing
+
+/// The grid loaded from a file: units and members go in, bad rows are reported by line.
+@Suite(.tags(.integration)) struct GridImportTests {
+    @Test func aGridFileLoadsUnitsAndMembersAndReportsBadRows() async throws {
+        let village = TestData.villageCode()
+        let area = "370115101A98"
+        let rows = [
+            "层级,代码,名称,上级代码,网格员姓名,联系电话,职务",
+            "镇街,370115101,垛石镇,370115,,,",
+            "管区,\(area),垛石测试管区,370115101,孟庆华,13912340001,管区书记",
+            "村,\(village),东风村,\(area),刘洪波,13912340002,村网格长",
+            "村,\(village),东风村,\(area),陈玉兰,13912340003,专职网格员",
+            "联户网格,\(village)001,第一联户网格,\(village),杨树林,13912340004,联户长",
+            "联户网格,\(village)002,第二联户网格,370115101999,,,",   // line 7: parent missing
+            "小组,\(village)003,第三联户网格,\(village),,,",          // line 8: unknown level
+            "联户网格,\(village)004,第四联户网格,\(village),钱多多,12345,联户长",  // line 9: bad phone
+        ]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString).csv")
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: url)
+        let outcome = try await TestGrid.withIntakeDatabase { database in
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url)
+        }
+        #expect(outcome.problems.map(\.line) == [7, 8, 9])
+        #expect(outcome.problems.map(\.field) == ["上级代码", "层级", "联系电话"])
+        #expect(outcome.units == 4 && outcome.members == 4)
+        let (summary, children) = try await TestGrid.withIntakeDatabase { database in
+            let grid = GridStore(database: database, logger: Logger(label: "test"))
+            return (try await grid.village(village), try await grid.children(of: village))
+        }
+        #expect(summary?.name == "东风村" && summary?.townName == "垛石镇")
+        #expect(children.map(\.code) == [village + "001"], "a row with a bad member is refused whole")
+        #expect(children.first?.members.map(\.id) == ["GM\(village)001A"])
+
+        // Again: nothing new.
+        let again = try await TestGrid.withIntakeDatabase { database in
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url)
+        }
+        #expect(again.units == 4 && again.problems.count == 3)
+    }
+}
