@@ -33,12 +33,16 @@ import Testing
         }
         #expect(summary?.name == "东风村" && summary?.townName == "垛石镇")
         #expect(children.map(\.code) == [village + "001"], "a row with a bad member is refused whole")
-        #expect(children.first?.members.map(\.id) == ["GM\(village)001A"])
+        #expect(children.first?.members.map(\.id) == ["GM\(village)001"], "a unit's only member is GM<code>, as in the demo grid")
 
         // Again: nothing new.
         let again = try await TestGrid.withIntakeDatabase { database in
             try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url)
         }
         #expect(again.units == 4 && again.problems.count == 3)
+        let villageMembers = try await TestGrid.withIntakeDatabase { database in
+            try await GridStore(database: database, logger: Logger(label: "test")).children(of: "370115101A98")
+        }
+        #expect(villageMembers.first { $0.code == village }?.members.map(\.id) == ["GM\(village)A", "GM\(village)B"])
     }
 }

@@ -52,7 +52,8 @@ struct GridFileImporter: Sendable {
         var units: [String: (unit: GridUnit, line: Int)] = [:]
         var order: [String] = []
         var members: [GridMember] = []
-        var memberCount: [String: Int] = [:]
+        var pending: [PendingMember] = []
+        var givenIds: [String: Int] = [:]
         var problems: [RowProblem] = []
         while let row = try Self.next(source) {
             if row.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { continue }
@@ -84,15 +85,50 @@ struct GridFileImporter: Sendable {
                 known[code] = level
             }
             guard hasMember else { continue }
-            memberCount[code, default: 0] += 1
-            let suffix = String(UnicodeScalar(UInt8(64 + min(26, memberCount[code] ?? 1))))
-            let id = value(.memberId, row).isEmpty ? "GM\(code)\(suffix)" : value(.memberId, row)
-            members.append(GridMember(
-                id: id, name: memberName, phone: phone, duty: value(.duty, row).isEmpty ? "网格员" : value(.duty, row), level: level, unitCode: code))
+            let givenId = value(.memberId, row)
+            if !givenId.isEmpty {
+                guard givenId.utf8.count <= 40, givenId.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) })
+                else { problem(.memberId, "只能由字母和数字组成，最长40位"); continue }
+                if let line = givenIds[givenId] { problem(.memberId, "与第\(line)行的网格员编号重复"); continue }
+                givenIds[givenId] = row.line
+            }
+            pending.append(PendingMember(
+                line: row.line, givenId: givenId.isEmpty ? nil : givenId, name: memberName, phone: phone,
+                duty: value(.duty, row).isEmpty ? "网格员" : value(.duty, row), level: level, unitCode: code))
         }
+        // Ids for members without 网格员编号, as the demo grid names them: GM<code> for a unit's only
+        // member, GM<code>A, GM<code>B, … for several, in file order.
+        let perUnit = Dictionary(grouping: pending.filter { $0.givenId == nil }, by: \.unitCode)
+        for member in pending {
+            var id = member.givenId ?? ""
+            if member.givenId == nil, let siblings = perUnit[member.unitCode] {
+                let position = siblings.firstIndex { $0.line == member.line } ?? 0
+                guard position < 26 else {
+                    problems.append(RowProblem(line: member.line, field: Column.memberId.rawValue, reason: "同一单元超过26名网格员时请填写网格员编号"))
+                    continue
+                }
+                id = siblings.count == 1 ? "GM\(member.unitCode)" : "GM\(member.unitCode)\(Character(UnicodeScalar(UInt8(65 + position))))"
+            }
+            if let line = givenIds[id], line != member.line {
+                problems.append(RowProblem(line: member.line, field: Column.memberId.rawValue, reason: "生成的网格员编号与第\(line)行填写的重复"))
+                continue
+            }
+            members.append(GridMember(id: id, name: member.name, phone: member.phone, duty: member.duty, level: member.level, unitCode: member.unitCode))
+        }
+        problems.sort { ($0.line, $0.field) < ($1.line, $1.field) }
         let ordered = GridLevel.allCases.flatMap { level in order.compactMap { units[$0]?.unit }.filter { $0.level == level } }
         try await grid.upsert(Grid(units: ordered, members: members))
         return Outcome(units: ordered.count, members: members.count, problems: problems)
+    }
+
+    private struct PendingMember {
+        var line: Int
+        var givenId: String?
+        var name: String
+        var phone: String
+        var duty: String
+        var level: GridLevel
+        var unitCode: String
     }
 
     private static func next(_ source: any TabularRowSource) throws -> TabularRow? {

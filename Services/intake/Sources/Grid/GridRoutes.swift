@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import LifelineAuth
 import LifelineRuntime
 
@@ -34,7 +35,12 @@ struct GridRoutes: Sendable {
         group.post("grid/imports") { request, context -> Response in
             try context.requireUser().require([.district])
             var request = request
-            let body = try await request.collectBody(upTo: 32 << 20)
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: 32 << 20)
+            } catch is NIOTooManyBytesError {
+                throw APIError(status: .contentTooLarge, code: "body_too_large", message: "网格文件不能超过 32 MB", field: "file")
+            }
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-grid-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(body.readableBytesView).write(to: file)

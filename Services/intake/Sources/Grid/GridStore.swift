@@ -39,6 +39,8 @@ struct GridStore: Sendable {
                     \(members.map(\.duty))::text[], \(members.map(\.level.rawValue))::text[], \(members.map(\.unitCode))::text[])
                 ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, duty = EXCLUDED.duty,
                     level = EXCLUDED.level, unit_code = EXCLUDED.unit_code, updated_at = now()
+                WHERE (grid_members.name, grid_members.phone, grid_members.duty, grid_members.level, grid_members.unit_code)
+                    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, EXCLUDED.duty, EXCLUDED.level, EXCLUDED.unit_code)
                 """, logger: logger)
         }
     }
