@@ -1,4 +1,5 @@
 import Foundation
+import LifelineEvents
 import Logging
 
 /// Writes one JSON object per line to standard error: `ts`, `level`, `logger`, `msg` and the metadata.
@@ -42,9 +43,7 @@ public struct JSONLogHandler: LogHandler {
     }
 
     private static func timestamp() -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: Date())
+        EventJSON.formatTimestamp(Date())  // RFC 3339 with milliseconds, without a formatter per line
     }
 }
 

@@ -219,8 +219,8 @@ private struct DemoIdNumberIssuer {
     }
 }
 
-/// A proleptic Gregorian calendar date, converted to and from days since 1970-01-01 with
-/// Howard Hinnant's algorithms (no Calendar or time zone involved).
+/// A proleptic Gregorian calendar date, converted to and from days since 1970-01-01 by `CivilDay`
+/// (no Calendar or time zone involved).
 struct CivilDate: Sendable, Hashable {
     var year: Int
     var month: Int
@@ -233,26 +233,12 @@ struct CivilDate: Sendable, Hashable {
     }
 
     init(daysSinceEpoch days: Int) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shiftedMonth = (5 * dayOfYear + 2) / 153
-        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
-        self.day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
-        self.month = month
-        self.year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        (year, month, day) = CivilDay.civil(fromDaysSinceEpoch: days)
     }
 
     /// Days since 1970-01-01.
     var daysSinceEpoch: Int {
-        let shiftedYear = month <= 2 ? year - 1 : year
-        let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
-        let yearOfEra = shiftedYear - era * 400
-        let dayOfYear = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
+        CivilDay.daysSinceEpoch(year: year, month: month, day: day)
     }
 
     /// `YYYYMMDD`, as in ID numbers.

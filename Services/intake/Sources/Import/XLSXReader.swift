@@ -1,4 +1,5 @@
 import Foundation
+import LifelineEvents
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -648,17 +649,9 @@ enum XLSXDates {
         return isoDate(daysSince1970: daysSince1970)
     }
 
-    /// The proleptic Gregorian date `days` after 1970-01-01 (H. Hinnant's civil_from_days).
+    /// The proleptic Gregorian date `days` after 1970-01-01.
     static func isoDate(daysSince1970 days: Int) -> String {
-        let shifted = days + 719_468
-        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
-        let dayOfEra = shifted - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let monthIndex = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
-        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        let (year, month, day) = CivilDay.civil(fromDaysSinceEpoch: days)
         return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
     }
 
