@@ -39,7 +39,10 @@ public enum EventJSON {
     /// Formats a timestamp as RFC 3339 in UTC with milliseconds (`2026-11-29T12:34:56.789Z`), by
     /// arithmetic: a formatter per call showed as a third of a bulk import's time.
     public static func formatTimestamp(_ date: Date) -> String {
-        let milliseconds = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
+        // Round to microseconds first: an exact millisecond read back from PostgreSQL may be stored as
+        // …455999… and must print as .456, not .455.
+        let microseconds = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        let milliseconds = Int((microseconds / 1000).rounded(.down))
         let days = Int((Double(milliseconds) / 86_400_000).rounded(.down))
         var rest = milliseconds - days * 86_400_000
         let (year, month, day) = CivilDay.civil(fromDaysSinceEpoch: days)

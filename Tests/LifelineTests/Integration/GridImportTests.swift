@@ -45,4 +45,36 @@ import Testing
         }
         #expect(villageMembers.first { $0.code == village }?.members.map(\.id) == ["GM\(village)A", "GM\(village)B"])
     }
+
+    @Test func aFileSortedByCodeLoadsAndEachUnitsTeamIsReplaced() async throws {
+        let village = TestData.villageCode()
+        let area = "370115101A97"
+        // Sorted by code: the village (…101xxx) comes before its management area (…101A97).
+        let first = [
+            "层级,代码,名称,上级代码,网格员姓名,联系电话,职务",
+            "镇街,370115101,垛石镇,370115,,,",
+            "村,\(village),西湖村,\(area),周建国,13912340011,村网格长",
+            "村,\(village),西湖村,\(area),吴海燕,13912340012,专职网格员",
+            "管区,\(area),垛石另一管区,370115101,,,",
+        ]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString).csv")
+        try Data((first.joined(separator: "\n") + "\n").utf8).write(to: url)
+        let outcome = try await TestGrid.withIntakeDatabase { database in
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url)
+        }
+        #expect(outcome.problems.isEmpty, "\(outcome.problems)")
+        #expect(outcome.units == 3 && outcome.members == 2)
+
+        // The next file lists one member for the village: the other loses their place.
+        let second = Array(first.prefix(3)) + [first[4]]
+        try Data((second.joined(separator: "\n") + "\n").utf8).write(to: url)
+        _ = try await TestGrid.withIntakeDatabase { database in
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url)
+        }
+        let members = try await TestGrid.withIntakeDatabase { database in
+            try await GridStore(database: database, logger: Logger(label: "test")).children(of: area)
+        }
+        #expect(members.first { $0.code == village }?.members.map(\.name) == ["周建国"])
+        #expect(members.first { $0.code == village }?.members.map(\.id) == ["GM\(village)"])
+    }
 }

@@ -159,14 +159,19 @@ import Testing
         #expect(try await TestDatabase.count(schema: "intake", "SELECT count(*) FROM households WHERE id = \(household) AND village_code = \(duoshi)") == 1)
     }
 
-    @Test func aSelfApplicantsProvisionalHouseholdIsMergedIntoTheImportedOne() async throws {
+    /// The household was confirmed by the village already (no longer provisional): it still came from a
+    /// self-application, so the district's file may place its applicant.
+    @Test func aSelfApplicantsHouseholdIsMergedIntoTheImportedOne() async throws {
         let village = TestData.villageCode()
         try await TestGrid.village(village)
         let applicant = TestData.idNumber()
         let provisional = TestData.unique("H").replacingOccurrences(of: "-", with: "")
         let number = TestData.unique("SQ").replacingOccurrences(of: "-", with: "")
         try await TestGrid.withIntakeDatabase { database in
-            try await database.query("INSERT INTO households (id, village_code, provisional) VALUES (\(provisional), \(village), true)")
+            try await database.query("""
+                INSERT INTO households (id, village_code, household_group_id, provisional, source)
+                VALUES (\(provisional), \(village), \(village + "002"), false, 'self-application')
+                """)
             try await database.query("""
                 INSERT INTO household_members (household_id, id_number, name, relation) VALUES (\(provisional), \(applicant), '田秀梅', '户主')
                 """)

@@ -42,16 +42,20 @@ import Testing
 
 @Suite struct EventTimestampTests {
     @Test func formattingMatchesFoundationAndParsingRoundTrips() {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let formatter = ISO8601DateFormatter()  // whole seconds; the milliseconds are checked separately
         var instant = Date(timeIntervalSince1970: -86_400 * 365 * 30 + 0.123)
         while instant < Date(timeIntervalSince1970: 4_102_444_800) {  // to 2100
             let text = EventJSON.formatTimestamp(instant)
-            #expect(text == formatter.string(from: Date(timeIntervalSince1970: (instant.timeIntervalSince1970 * 1000).rounded(.down) / 1000)))
+            let milliseconds = Int(((instant.timeIntervalSince1970 * 1_000_000).rounded() / 1000).rounded(.down))
+            let seconds = Int((Double(milliseconds) / 1000).rounded(.down))
+            let expectedSeconds = formatter.string(from: Date(timeIntervalSince1970: Double(seconds)))  // …:SSZ
+            #expect(text == expectedSeconds.dropLast() + "." + String(format: "%03d", milliseconds - seconds * 1000) + "Z")
             let parsed = EventJSON.parseTimestamp(text)
-            #expect(parsed.map { abs($0.timeIntervalSince1970 - (instant.timeIntervalSince1970 * 1000).rounded(.down) / 1000) < 0.0005 } == true)
+            #expect(parsed.map { abs($0.timeIntervalSince1970 - Double(milliseconds) / 1000) < 0.0005 } == true)
             instant.addTimeInterval(7_654_321.987)
         }
+        // An exact millisecond stored as …455999… prints as .456.
+        #expect(EventJSON.formatTimestamp(Date(timeIntervalSince1970: 1_649_095_834.4559999)) == "2022-04-04T18:10:34.456Z")
         #expect(EventJSON.parseTimestamp("2026-11-29T12:34:56Z") == Date(timeIntervalSince1970: 1_795_955_696))
         #expect(EventJSON.parseTimestamp("2026-11-29T20:34:56+08:00") == Date(timeIntervalSince1970: 1_795_955_696))
     }

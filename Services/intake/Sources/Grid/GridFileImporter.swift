@@ -36,7 +36,7 @@ struct GridFileImporter: Sendable {
             throw ImportFailure(code: .unreadable, message: HouseholdImporter.chineseMessage(for: error))
         }
         guard let header = try source.next() else { throw ImportFailure(code: .empty, message: "文件为空") }
-        let names = header.cells.map { $0.trimmingWhitespace().trimmingCharacters(in: ["*"]) }
+        let names = header.cells.map { $0.trimmingWhitespace().trimmingCharacters(in: ["*"]).trimmingWhitespace() }
         var index: [Column: Int] = [:]
         for column in Column.allCases { index[column] = names.firstIndex(of: column.rawValue) }
         let missing = [Column.level, .code, .name, .parent].filter { index[$0] == nil }
@@ -48,17 +48,40 @@ struct GridFileImporter: Sendable {
             return row.cells[at].trimmingWhitespace()
         }
 
+        // Read every row first, then take them level by level (towns, areas, villages, groups), so a
+        // file sorted by code, where 370115001201 comes before 370115001A01, loads as well as one in
+        // level order.
+        var rows: [(row: TabularRow, level: GridLevel)] = []
+        var problems: [RowProblem] = []
+        while let row = try Self.next(source) {
+            if row.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { continue }
+            guard let level = Self.levels[value(.level, row)] else {
+                problems.append(RowProblem(line: row.line, field: Column.level.rawValue, reason: "应为镇街、管区、村或联户网格"))
+                continue
+            }
+            rows.append((row, level))
+        }
+        let levelOrder = Dictionary(uniqueKeysWithValues: GridLevel.allCases.enumerated().map { ($1, $0) })
+        rows.sort { (levelOrder[$0.level] ?? 0, $0.row.line) < (levelOrder[$1.level] ?? 0, $1.row.line) }
+        // Generated member ids, as the demo grid names them: GM<code> for a unit's only member without
+        // 网格员编号, GM<code>A, GM<code>B, … in file order for several.
+        var unnamed: [String: [Int]] = [:]
+        for (row, _) in rows.sorted(by: { $0.row.line < $1.row.line })
+        where (!value(.memberName, row).isEmpty || !value(.phone, row).isEmpty) && value(.memberId, row).isEmpty {
+            unnamed[value(.code, row), default: []].append(row.line)
+        }
+        var givenIds: [String: Int] = [:]
+        for (row, _) in rows where !value(.memberId, row).isEmpty && givenIds[value(.memberId, row)] == nil {
+            givenIds[value(.memberId, row)] = row.line
+        }
+
         var known = try await grid.levels()  // code → level, from the database
         var units: [String: (unit: GridUnit, line: Int)] = [:]
         var order: [String] = []
         var members: [GridMember] = []
-        var pending: [PendingMember] = []
-        var givenIds: [String: Int] = [:]
-        var problems: [RowProblem] = []
-        while let row = try Self.next(source) {
-            if row.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { continue }
+        var takenIds: [String: Int] = [:]
+        for (row, level) in rows {
             func problem(_ column: Column, _ reason: String) { problems.append(RowProblem(line: row.line, field: column.rawValue, reason: reason)) }
-            guard let level = Self.levels[value(.level, row)] else { problem(.level, "应为镇街、管区、村或联户网格"); continue }
             let code = value(.code, row), name = value(.name, row), parent = value(.parent, row)
             guard Self.codeFits(code, level: level) else { problem(.code, "不是\(level.chineseName)的代码格式"); continue }
             guard !name.isEmpty, name.count <= 40 else { problem(.name, "不能为空，最长40个字"); continue }
@@ -73,11 +96,24 @@ struct GridFileImporter: Sendable {
             let unit = GridUnit(level: level, code: code, name: name, parentCode: level == .town ? nil : parent)
             if let seen = units[code], seen.unit != unit { problem(.code, "与第\(seen.line)行的同一代码信息不一致"); continue }
             // A row is taken whole or not at all: its member is checked before its unit goes in.
-            let memberName = value(.memberName, row), phone = value(.phone, row)
+            let memberName = value(.memberName, row), phone = value(.phone, row), givenId = value(.memberId, row)
             let hasMember = !memberName.isEmpty || !phone.isEmpty
+            var memberId = givenId
             if hasMember {
                 guard !memberName.isEmpty, memberName.count <= 30 else { problem(.memberName, "不能为空，最长30个字"); continue }
                 guard MobileNumber.isValid(phone) else { problem(.phone, "应为11位手机号码"); continue }
+                if givenId.isEmpty {
+                    let siblings = unnamed[code] ?? [row.line]
+                    let position = siblings.firstIndex(of: row.line) ?? 0
+                    guard position < 26 else { problem(.memberId, "同一单元超过26名网格员时请填写网格员编号"); continue }
+                    memberId = siblings.count == 1 ? "GM\(code)" : "GM\(code)\(Character(UnicodeScalar(UInt8(65 + position))))"
+                    if let line = givenIds[memberId] { problem(.memberId, "生成的网格员编号与第\(line)行填写的重复"); continue }
+                } else {
+                    guard givenId.utf8.count <= 40, givenId.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) })
+                    else { problem(.memberId, "只能由字母和数字组成，最长40位"); continue }
+                }
+                if let line = takenIds[memberId] { problem(.memberId, "与第\(line)行的网格员编号重复"); continue }
+                takenIds[memberId] = row.line
             }
             if units[code] == nil {
                 units[code] = (unit, row.line)
@@ -85,50 +121,16 @@ struct GridFileImporter: Sendable {
                 known[code] = level
             }
             guard hasMember else { continue }
-            let givenId = value(.memberId, row)
-            if !givenId.isEmpty {
-                guard givenId.utf8.count <= 40, givenId.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) })
-                else { problem(.memberId, "只能由字母和数字组成，最长40位"); continue }
-                if let line = givenIds[givenId] { problem(.memberId, "与第\(line)行的网格员编号重复"); continue }
-                givenIds[givenId] = row.line
-            }
-            pending.append(PendingMember(
-                line: row.line, givenId: givenId.isEmpty ? nil : givenId, name: memberName, phone: phone,
-                duty: value(.duty, row).isEmpty ? "网格员" : value(.duty, row), level: level, unitCode: code))
-        }
-        // Ids for members without 网格员编号, as the demo grid names them: GM<code> for a unit's only
-        // member, GM<code>A, GM<code>B, … for several, in file order.
-        let perUnit = Dictionary(grouping: pending.filter { $0.givenId == nil }, by: \.unitCode)
-        for member in pending {
-            var id = member.givenId ?? ""
-            if member.givenId == nil, let siblings = perUnit[member.unitCode] {
-                let position = siblings.firstIndex { $0.line == member.line } ?? 0
-                guard position < 26 else {
-                    problems.append(RowProblem(line: member.line, field: Column.memberId.rawValue, reason: "同一单元超过26名网格员时请填写网格员编号"))
-                    continue
-                }
-                id = siblings.count == 1 ? "GM\(member.unitCode)" : "GM\(member.unitCode)\(Character(UnicodeScalar(UInt8(65 + position))))"
-            }
-            if let line = givenIds[id], line != member.line {
-                problems.append(RowProblem(line: member.line, field: Column.memberId.rawValue, reason: "生成的网格员编号与第\(line)行填写的重复"))
-                continue
-            }
-            members.append(GridMember(id: id, name: member.name, phone: member.phone, duty: member.duty, level: member.level, unitCode: member.unitCode))
+            members.append(GridMember(
+                id: memberId, name: memberName, phone: phone, duty: value(.duty, row).isEmpty ? "网格员" : value(.duty, row), level: level,
+                unitCode: code))
         }
         problems.sort { ($0.line, $0.field) < ($1.line, $1.field) }
-        let ordered = GridLevel.allCases.flatMap { level in order.compactMap { units[$0]?.unit }.filter { $0.level == level } }
-        try await grid.upsert(Grid(units: ordered, members: members))
+        let ordered = order.compactMap { units[$0]?.unit }  // already in level order
+        // A unit with member rows in the file has exactly that team: members no longer listed lose their
+        // place (and, with it, what their tokens let them see). A unit listed without member rows keeps its team.
+        try await grid.upsert(Grid(units: ordered, members: members), replacingMembersOf: Set(members.map(\.unitCode)))
         return Outcome(units: ordered.count, members: members.count, problems: problems)
-    }
-
-    private struct PendingMember {
-        var line: Int
-        var givenId: String?
-        var name: String
-        var phone: String
-        var duty: String
-        var level: GridLevel
-        var unitCode: String
     }
 
     private static func next(_ source: any TabularRowSource) throws -> TabularRow? {

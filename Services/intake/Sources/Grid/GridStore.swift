@@ -17,8 +17,9 @@ struct GridStore: Sendable {
     let logger: Logger
 
     /// Inserts or updates units (parents before children) and members, in one transaction, with a few
-    /// statements whatever the size. Units and members not in `grid` are left as they are.
-    func upsert(_ grid: Grid) async throws {
+    /// statements whatever the size. Units not in `grid` are left as they are; so are members, except
+    /// those of the units in `replacingMembersOf` that `grid` no longer lists, which are removed.
+    func upsert(_ grid: Grid, replacingMembersOf replaced: Set<String> = []) async throws {
         try await database.transaction { connection in
             for level in GridLevel.allCases {
                 let units = grid.units.filter { $0.level == level }
@@ -32,6 +33,11 @@ struct GridStore: Sendable {
                     """, logger: logger)
             }
             let members = grid.members
+            if !replaced.isEmpty {
+                try await connection.query("""
+                    DELETE FROM grid_members WHERE unit_code = ANY(\(Array(replaced))) AND NOT (id = ANY(\(members.map(\.id))))
+                    """, logger: logger)
+            }
             guard !members.isEmpty else { return }
             try await connection.query("""
                 INSERT INTO grid_members (id, name, phone, duty, level, unit_code)

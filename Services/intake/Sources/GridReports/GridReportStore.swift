@@ -108,7 +108,7 @@ struct GridReportStore: Sendable {
             let ids = meeting.decisions.map(\.householdId)
             var inVillage: Set<String> = []
             for try await id in try await connection.query(
-                "SELECT id FROM households WHERE id = ANY(\(ids)) AND village_code = \(villageCode)", logger: logger
+                "SELECT id FROM households WHERE id = ANY(\(ids)) AND village_code = \(villageCode) AND superseded_by IS NULL", logger: logger
             ).decode(String.self) { inVillage.insert(id) }
             let strangers = meeting.decisions.enumerated().filter { !inVillage.contains($0.element.householdId) }
             guard strangers.isEmpty else {

@@ -30,9 +30,10 @@ struct HouseholdStore: Sendable {
     let publisher: EventPublisher
     let logger: Logger
 
-    /// One household with its members, or nil.
+    /// One household with its members, or nil (also for a household merged into another).
     func household(_ id: String) async throws -> HouseholdView? {
-        try await households([id]).first
+        guard try await database.count("SELECT count(*) FROM households WHERE id = \(id) AND superseded_by IS NULL") > 0 else { return nil }
+        return try await households([id]).first
     }
 
     /// Households of a region (by village-code prefix) or of some household groups, newest first.

@@ -191,18 +191,20 @@ struct HouseholdImporter: Sendable {
     /// A household number already registered in a village outside `region` is refused (an import may
     /// not take over another town's household). An ID number registered in another household may
     /// move only if that household is inside `region` and is either in this file too (a member
-    /// changing households) or provisional (a self-applicant the district's file now places: the
-    /// provisional household is merged into the imported one); otherwise the row is refused.
+    /// changing households) or was created by a self-application, provisional or confirmed (the
+    /// district's file now places the applicant: that household is merged into the imported one);
+    /// otherwise the row is refused.
     private func write(_ batch: [Draft], fileHouseholds: Set<String>, region: String) async throws -> ([RowProblem], Written) {
         try await database.transaction { connection in
             var problems: [RowProblem] = []
             let ids = batch.flatMap { $0.members.map(\.idNumber) }
-            var registered: [String: (household: String, village: String, provisional: Bool)] = [:]
-            for try await (id, household, village, provisional) in try await connection.query("""
-                SELECT m.id_number, m.household_id, h.village_code, h.provisional FROM household_members m JOIN households h ON h.id = m.household_id
+            var registered: [String: (household: String, village: String, selfApplied: Bool)] = [:]
+            for try await (id, household, village, selfApplied) in try await connection.query("""
+                SELECT m.id_number, m.household_id, h.village_code, h.source = 'self-application'
+                FROM household_members m JOIN households h ON h.id = m.household_id
                 WHERE m.id_number = ANY(\(ids))
                 """, logger: logger).decode((String, String, String, Bool).self) {
-                registered[id] = (household, village, provisional)
+                registered[id] = (household, village, selfApplied)
             }
             var existingVillage: [String: String] = [:]
             for try await (id, village) in try await connection.query(
@@ -225,10 +227,10 @@ struct HouseholdImporter: Sendable {
                 var merging: [(String, String)] = []
                 for member in draft.members {
                     if let other = registered[member.idNumber], other.household != member.householdNumber {
-                        if other.provisional, !fileHouseholds.contains(other.household), DivisionCode.contains(region, other.village) {
+                        if other.selfApplied, !fileHouseholds.contains(other.household), DivisionCode.contains(region, other.village) {
                             merging.append((other.household, member.householdNumber))
                         }
-                        guard fileHouseholds.contains(other.household) || other.provisional, DivisionCode.contains(region, other.village) else {
+                        guard fileHouseholds.contains(other.household) || other.selfApplied, DivisionCode.contains(region, other.village) else {
                             problems.append(RowProblem(
                                 line: member.line, field: HouseholdFileColumn.idNumber.rawValue, reason: "该证件号码已登记在其他户"))
                             continue
@@ -279,28 +281,35 @@ struct HouseholdImporter: Sendable {
         }
     }
 
-    /// Moves what hangs on a provisional household (applications, visits, meeting decisions) to the
-    /// imported household its applicant now belongs to; a provisional household left without members
-    /// is marked superseded and republished empty, naming its successor.
+    /// Moves what hangs on a self-application household (applications, visits, meeting decisions) to
+    /// the imported household its applicant now belongs to; the old household, left without members, is
+    /// marked superseded and republished empty, naming its successor. Applications and visits take the
+    /// new household's village; meeting decisions move only within the same village (a meeting decided
+    /// about its own village's households).
     private func merge(_ merges: [(provisional: String, into: String)], on connection: PostgresConnection, at now: Date) async throws {
         guard !merges.isEmpty else { return }
         var superseded: [HouseholdRegistered] = []
-        for (provisional, successor) in merges {
-            try await connection.query(
-                "UPDATE applications SET household_id = \(successor) WHERE household_id = \(provisional)", logger: logger)
-            try await connection.query(
-                "UPDATE grid_visits SET household_id = \(successor) WHERE household_id = \(provisional)", logger: logger)
+        for (old, successor) in merges {
             try await connection.query("""
-                UPDATE meeting_decisions d SET household_id = \(successor) WHERE household_id = \(provisional)
+                UPDATE applications a SET household_id = \(successor), village_code = h.village_code
+                FROM households h WHERE h.id = \(successor) AND a.household_id = \(old)
+                """, logger: logger)
+            try await connection.query("""
+                UPDATE grid_visits v SET household_id = \(successor), village_code = h.village_code
+                FROM households h WHERE h.id = \(successor) AND v.household_id = \(old)
+                """, logger: logger)
+            try await connection.query("""
+                UPDATE meeting_decisions d SET household_id = \(successor) WHERE household_id = \(old)
+                    AND (SELECT village_code FROM households WHERE id = \(old)) = (SELECT village_code FROM households WHERE id = \(successor))
                     AND NOT EXISTS (SELECT 1 FROM meeting_decisions o WHERE o.meeting_id = d.meeting_id AND o.household_id = \(successor))
                 """, logger: logger)
             for try await village in try await connection.query("""
                 UPDATE households SET provisional = false, superseded_by = \(successor), content_hash = NULL, updated_at = now()
-                WHERE id = \(provisional) AND NOT EXISTS (SELECT 1 FROM household_members WHERE household_id = \(provisional))
+                WHERE id = \(old) AND NOT EXISTS (SELECT 1 FROM household_members WHERE household_id = \(old))
                 RETURNING village_code
                 """, logger: logger).decode(String.self) {
                 superseded.append(HouseholdRegistered(
-                    householdId: provisional, villageCode: village, householdGroupId: nil, provisional: false, members: [], updatedAt: now,
+                    householdId: old, villageCode: village, householdGroupId: nil, provisional: false, members: [], updatedAt: now,
                     source: "merged", supersededBy: successor))
             }
         }

@@ -38,7 +38,7 @@ struct HouseholdColumnMap: Sendable {
     /// Maps a header row, or names the required columns it lacks.
     static func make(header: [String]) -> Result<HouseholdColumnMap, ImportFailure> {
         var indexes: [HouseholdFileColumn: Int] = [:]
-        let normalized = header.map { $0.trimmingWhitespace().trimmingCharacters(in: ["*"]) }
+        let normalized = header.map { $0.trimmingWhitespace().trimmingCharacters(in: ["*"]).trimmingWhitespace() }
         for column in HouseholdFileColumn.allCases {
             let names = [column.rawValue] + column.aliases
             if let index = normalized.firstIndex(where: names.contains) { indexes[column] = index }
