@@ -90,12 +90,15 @@ struct ApplicationStore: Sendable {
 
     /// The applicant's registered household, or a new provisional one for the village to confirm.
     private func householdFor(_ application: ValidApplication, on connection: PostgresConnection) async throws -> (String, Bool) {
+        // FOR SHARE: an import merging this household waits for the application to commit, and then
+        // moves it along (HouseholdImporter.merge locks the household first).
         let rows = try await connection.query("""
-            SELECT m.household_id, h.provisional FROM household_members m JOIN households h ON h.id = m.household_id
+            SELECT m.household_id, h.provisional, h.superseded_by FROM household_members m JOIN households h ON h.id = m.household_id
             WHERE m.id_number = \(application.idNumber.value)
+            FOR SHARE OF h
             """, logger: logger)
-        for try await (householdId, provisional) in rows.decode((String, Bool).self) {
-            return (householdId, provisional)
+        for try await (householdId, provisional, successor) in rows.decode((String, Bool, String?).self) {
+            return successor.map { ($0, false) } ?? (householdId, provisional)
         }
         let householdId = "H" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
         let now = Date()

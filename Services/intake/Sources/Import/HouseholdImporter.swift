@@ -290,6 +290,9 @@ struct HouseholdImporter: Sendable {
         guard !merges.isEmpty else { return }
         var superseded: [HouseholdRegistered] = []
         for (old, successor) in merges {
+            // First the old household's row: a self-application reading it (FOR SHARE) commits before
+            // the rows that hang on it are moved, so none is left behind.
+            try await connection.query("SELECT id FROM households WHERE id = \(old) FOR UPDATE", logger: logger)
             try await connection.query("""
                 UPDATE applications a SET household_id = \(successor), village_code = h.village_code
                 FROM households h WHERE h.id = \(successor) AND a.household_id = \(old)
