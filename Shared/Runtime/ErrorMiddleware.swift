@@ -22,9 +22,11 @@ public struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw APIError(status: error.status, code: Self.code(for: error.status), message: error.body ?? error.status.reasonPhrase)
         } catch let error as DecodingError {
             throw RequestDecoding.apiError(for: error)
-        } catch is NIOTooManyBytesError {
-            throw APIError(
-                status: .contentTooLarge, code: "body_too_large", message: "提交的内容过大（不能超过 \(context.maxUploadSize / 1024) KB）")
+        } catch let error as NIOTooManyBytesError {
+            // The limit that was hit: a route may collect more than the context's default.
+            let limit = error.maxBytes ?? context.maxUploadSize
+            let size = limit >= 1 << 20 ? "\(limit >> 20) MB" : "\(limit >> 10) KB"
+            throw APIError(status: .contentTooLarge, code: "body_too_large", message: "提交的内容过大（不能超过 \(size)）")
         } catch {
             context.logger.error("unhandled error", metadata: [
                 "error.type": "\(type(of: error))", "error.sqlstate": "\(DatabaseFailure.sqlState(of: error) ?? "-")",

@@ -69,7 +69,11 @@ public enum IntakeCommands {
             FileHandle.standardError.write(Data("lifeline-intake: import failed: \(failure.message)\n".utf8))
             return 1
         } catch {
-            logger.critical("command failed", metadata: ["error.type": "\(type(of: error))", "error": "\(error)"])
+            // Type, SQLSTATE and object names only: a server message can quote a rejected value.
+            logger.critical("command failed", metadata: [
+                "error.type": "\(type(of: error))", "error.sqlstate": "\(DatabaseFailure.sqlState(of: error) ?? "-")",
+                "error.db_object": "\(DatabaseFailure.objectNames(of: error) ?? "-")",
+            ])
             return 1
         }
     }

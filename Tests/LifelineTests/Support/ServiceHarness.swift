@@ -89,7 +89,7 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     static func start(_ executable: String, environment extra: [String: String] = [:]) throws -> ServiceProcess {
-        let port = try freePort()
+        let port = try FreePort.pick()
         let process = Process()
         process.executableURL = try TestEnvironment.binaryDirectory().appendingPathComponent(executable)
         var environment = TestEnvironment.environment
@@ -130,18 +130,4 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     var log: String { (try? String(contentsOf: logURL, encoding: .utf8)) ?? "" }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw TimedOut(what: "a free port") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

@@ -95,7 +95,7 @@ final class ChromeSession: @unchecked Sendable {
             throw WebDriverError(error: "launch failed", message: "no chromium at \(chromiumPath) (set CHROMIUM)")
         }
 
-        let port = try unusedPort()
+        let port = try FreePort.pick()
         let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("chromedriver-\(port).log")
         _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
         let log = try FileHandle(forWritingTo: logURL)
@@ -464,24 +464,5 @@ final class ChromeSession: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw WebDriverError(error: "timeout", message: "chromedriver at \(driverURL) not ready after 30 s (\(lastProblem))")
-    }
-
-    /// A TCP port nothing listens on now (the kernel's pick).
-    private static func unusedPort() throws -> Int {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw WebDriverError(error: "launch failed", message: "no free port") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-        #else
-        return Int.random(in: 20000...60000)
-        #endif
     }
 }

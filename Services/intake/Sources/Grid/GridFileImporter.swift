@@ -33,10 +33,10 @@ struct GridFileImporter: Sendable {
         do {
             source = try TabularFile.open(file)
         } catch let error as TabularFileError {
-            throw ImportFailure(code: .unreadable, message: HouseholdImporter.chineseMessage(for: error))
+            throw ImportFailure(error)
         }
-        guard let header = try source.next() else { throw ImportFailure(code: .empty, message: "文件为空") }
-        let names = header.cells.map { $0.trimmingWhitespace().trimmingCharacters(in: ["*"]).trimmingWhitespace() }
+        guard let header = try HouseholdImporter.nextRow(source) else { throw ImportFailure(code: .empty, message: "文件为空") }
+        let names = header.cells.map(HeaderName.normalize)
         var index: [Column: Int] = [:]
         for column in Column.allCases { index[column] = names.firstIndex(of: column.rawValue) }
         let missing = [Column.level, .code, .name, .parent].filter { index[$0] == nil }
@@ -53,7 +53,7 @@ struct GridFileImporter: Sendable {
         // level order.
         var rows: [(row: TabularRow, level: GridLevel)] = []
         var problems: [RowProblem] = []
-        while let row = try Self.next(source) {
+        while let row = try HouseholdImporter.nextRow(source) {
             if row.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { continue }
             guard let level = Self.levels[value(.level, row)] else {
                 problems.append(RowProblem(line: row.line, field: Column.level.rawValue, reason: "应为镇街、管区、村或联户网格"))
@@ -131,14 +131,6 @@ struct GridFileImporter: Sendable {
         // place (and, with it, what their tokens let them see). A unit listed without member rows keeps its team.
         try await grid.upsert(Grid(units: ordered, members: members), replacingMembersOf: Set(members.map(\.unitCode)))
         return Outcome(units: ordered.count, members: members.count, problems: problems)
-    }
-
-    private static func next(_ source: any TabularRowSource) throws -> TabularRow? {
-        do {
-            return try source.next()
-        } catch let error as TabularFileError {
-            throw ImportFailure(code: .unreadable, message: HouseholdImporter.chineseMessage(for: error))
-        }
     }
 
     static func parentLevel(of level: GridLevel) -> GridLevel? {

@@ -1,6 +1,5 @@
 import Foundation
 import Hummingbird
-import NIOCore
 import LifelineAuth
 import LifelineRuntime
 
@@ -35,12 +34,7 @@ struct GridRoutes: Sendable {
         group.post("grid/imports") { request, context -> Response in
             try context.requireUser().require([.district])
             var request = request
-            let body: ByteBuffer
-            do {
-                body = try await request.collectBody(upTo: 32 << 20)
-            } catch is NIOTooManyBytesError {
-                throw APIError(status: .contentTooLarge, code: "body_too_large", message: "网格文件不能超过 32 MB", field: "file")
-            }
+            let body = try await request.collectBody(upTo: 32 << 20)
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-grid-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(body.readableBytesView).write(to: file)

@@ -32,8 +32,7 @@ struct HouseholdStore: Sendable {
 
     /// One household with its members, or nil (also for a household merged into another).
     func household(_ id: String) async throws -> HouseholdView? {
-        guard try await database.count("SELECT count(*) FROM households WHERE id = \(id) AND superseded_by IS NULL") > 0 else { return nil }
-        return try await households([id]).first
+        try await households([id]).first
     }
 
     /// Households of a region (by village-code prefix) or of some household groups, newest first.
@@ -62,7 +61,8 @@ struct HouseholdStore: Sendable {
         guard !ids.isEmpty else { return [] }
         var views: [String: HouseholdView] = [:]
         let rows = try await database.query("""
-            SELECT id, village_code, household_group_id, provisional, formerly_poor, source FROM households WHERE id = ANY(\(ids))
+            SELECT id, village_code, household_group_id, provisional, formerly_poor, source FROM households
+            WHERE id = ANY(\(ids)) AND superseded_by IS NULL
             """)
         for try await (id, village, group, provisional, poor, source) in rows.decode((String, String, String?, Bool, Bool, String).self) {
             views[id] = HouseholdView(

@@ -51,9 +51,9 @@ struct HouseholdImporter: Sendable {
         // run on a dispatch thread, not on the server's cooperative threads.
         let opened: Opened
         do {
-            opened = try await Self.offload { Opened(source: try TabularFile.open(file), estimatedRows: Self.estimateRows(file)) }
+            opened = try await BlockingWork.run { Opened(source: try TabularFile.open(file), estimatedRows: Self.estimateRows(file)) }
         } catch let error as TabularFileError {
-            throw ImportFailure(code: .unreadable, message: Self.chineseMessage(for: error))
+            throw ImportFailure(error)
         }
         let source = opened.source
         try await reporter.started(source.encodingName, opened.estimatedRows)
@@ -150,11 +150,11 @@ struct HouseholdImporter: Sendable {
         return counts
     }
 
-    private static func nextRow(_ source: any TabularRowSource) throws -> TabularRow? {
+    static func nextRow(_ source: any TabularRowSource) throws -> TabularRow? {
         do {
             return try source.next()
         } catch let error as TabularFileError {
-            throw ImportFailure(code: .unreadable, message: chineseMessage(for: error))
+            throw ImportFailure(error)
         }
     }
 
@@ -381,12 +381,6 @@ struct HouseholdImporter: Sendable {
         var estimatedRows: Int?
     }
 
-    private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
-    }
-
     /// Lines in a CSV file (an upper bound on its rows), for progress; nil for XLSX.
     static func estimateRows(_ file: URL) -> Int? {
         guard let handle = try? FileHandle(forReadingFrom: file) else { return nil }
@@ -399,14 +393,5 @@ struct HouseholdImporter: Sendable {
             lines += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
         }
         return max(0, lines - 1)
-    }
-
-    static func chineseMessage(for error: TabularFileError) -> String {
-        switch error.code {
-        case .badEncoding: "文件编码无法识别，请另存为 UTF-8 或 GB18030（GBK）编码的 CSV" + (error.line.map { "（第\($0)行附近）" } ?? "")
-        case .badXLSX: "Excel 文件无法读取，请确认是 .xlsx 格式（不是 .xls），或另存为 CSV"
-        case .notTabular: "文件不是 CSV 或 XLSX 表格"
-        case .unreadable: "文件无法读取"
-        }
     }
 }

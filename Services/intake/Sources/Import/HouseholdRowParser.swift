@@ -38,7 +38,7 @@ struct HouseholdColumnMap: Sendable {
     /// Maps a header row, or names the required columns it lacks.
     static func make(header: [String]) -> Result<HouseholdColumnMap, ImportFailure> {
         var indexes: [HouseholdFileColumn: Int] = [:]
-        let normalized = header.map { $0.trimmingWhitespace().trimmingCharacters(in: ["*"]).trimmingWhitespace() }
+        let normalized = header.map(HeaderName.normalize)
         for column in HouseholdFileColumn.allCases {
             let names = [column.rawValue] + column.aliases
             if let index = normalized.firstIndex(where: names.contains) { indexes[column] = index }
@@ -64,6 +64,29 @@ struct ImportFailure: Error, Sendable, CustomStringConvertible {
     /// Chinese, for the clerk.
     var message: String
     var description: String { "ImportFailure(\(code.rawValue))" }
+
+    init(code: Code, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// A file that cannot be read as a table, explained to the clerk.
+    init(_ error: TabularFileError) {
+        code = .unreadable
+        switch error.code {
+        case .badEncoding: message = "文件编码无法识别，请另存为 UTF-8 或 GB18030（GBK）编码的 CSV" + (error.line.map { "（第\($0)行附近）" } ?? "")
+        case .badXLSX: message = "Excel 文件无法读取，请确认是 .xlsx 格式（不是 .xls），或另存为 CSV"
+        case .notTabular: message = "文件不是 CSV 或 XLSX 表格"
+        case .unreadable: message = "文件无法读取"
+        }
+    }
+}
+
+/// A header cell as the column's name: spaces and the required-column mark `*` around it removed.
+enum HeaderName {
+    static func normalize(_ cell: String) -> String {
+        cell.trimmingWhitespace().trimmingCharacters(in: ["*"]).trimmingWhitespace()
+    }
 }
 
 /// Row-level checks of a household-member file.

@@ -27,7 +27,7 @@ struct PosterRoutes: Sendable {
             if poster == "poster.svg" {
                 return Self.file(Data(try PosterRenderer.svg(content).utf8), type: "image/svg+xml; charset=utf-8", name: "\(code).svg")
             }
-            return Self.file(try await Self.offload { try PosterRenderer.png(content) }, type: "image/png", name: "\(code).png")
+            return Self.file(try await BlockingWork.run { try PosterRenderer.png(content) }, type: "image/png", name: "\(code).png")
         }
         group.get("posters") { request, context -> Response in
             let user = try context.requireUser()
@@ -43,7 +43,7 @@ struct PosterRoutes: Sendable {
             let villages = try await grid.villages(in: DivisionCode.significantPrefix(region))
             guard !villages.isEmpty else { throw APIError(status: .notFound, code: "not_found", message: "该区域没有村") }
             let contents = villages.map(content(for:))
-            let archive = try await Self.offload {
+            let archive = try await BlockingWork.run {
                 try ZipBundle.make(entries: try contents.map { content in
                     let name = "\(content.townName)-\(content.villageName)-\(content.villageCode).\(format)"
                     return (name: name, data: format == "svg" ? Data(try PosterRenderer.svg(content).utf8) : try PosterRenderer.png(content))
@@ -56,13 +56,6 @@ struct PosterRoutes: Sendable {
     private func content(for village: VillageSummary) -> PosterContent {
         let base = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
         return PosterContent(villageCode: village.code, villageName: village.name, townName: village.townName, url: "\(base)/apply/\(village.code)")
-    }
-
-    /// Rasterizing runs a child process; keep it off the server's event loops.
-    private static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(with: Result { try work() }) }
-        }
     }
 
     private static func file(_ data: Data, type: String, name: String) -> Response {
