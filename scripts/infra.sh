@@ -3,7 +3,14 @@
 # the checkout so that user can reach it) and the Tansu broker, on loopback ports of their own.
 #   scripts/infra.sh up   run|test    start (idempotent), provision roles and schemas, write .run/<profile>/env
 #   scripts/infra.sh down run|test    stop what `up` started
+#   scripts/infra.sh pg-stop|pg-start fault   stop or start only PostgreSQL (fault-tolerance tests)
 set -euo pipefail
+# The daemons started here must not inherit the caller's descriptors beyond stdin, stdout and stderr:
+# a caller (a test runner) that waits for this script would otherwise wait for the daemons as well.
+for fd_path in /proc/$$/fd/*; do
+  fd="${fd_path##*/}"
+  if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+done
 root="$(cd "$(dirname "$0")/.." && pwd)"
 action="${1:?usage: infra.sh up|down run|test}"
 profile="${2:?usage: infra.sh up|down run|test}"
@@ -11,7 +18,9 @@ case "$profile" in
   run)  pg_port="${LIFELINE_PG_PORT:-55432}"; kafka_port="${LIFELINE_KAFKA_PORT:-59092}" ;;
   test) pg_port="${LIFELINE_PG_PORT:-55433}"; kafka_port="${LIFELINE_KAFKA_PORT:-59093}" ;;
   bench) pg_port="${LIFELINE_PG_PORT:-55434}"; kafka_port="${LIFELINE_KAFKA_PORT:-59094}" ;;
-  *) echo "infra: unknown profile $profile (run, test or bench)" >&2; exit 2 ;;
+  # The fault-tolerance tests stop and freeze this PostgreSQL and Tansu, so they get their own.
+  fault) pg_port="${LIFELINE_PG_PORT:-55435}"; kafka_port="${LIFELINE_KAFKA_PORT:-59095}" ;;
+  *) echo "infra: unknown profile $profile (run, test, bench or fault)" >&2; exit 2 ;;
 esac
 state="$root/.run/$profile"
 checkout_id="$(printf '%s' "$root" | md5sum | cut -c1-8)"
@@ -122,6 +131,13 @@ case "$action" in
     fi
     rm -f "$state/tansu.pid"
     if pg_running; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_home/data" -m fast -w stop >/dev/null; fi
+    ;;
+  pg-stop)
+    # As an outage would: the server goes away with its connections (fast shutdown).
+    if pg_running; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_home/data" -m fast -w stop >/dev/null; fi
+    ;;
+  pg-start)
+    start_postgres
     ;;
   reset)
     "$0" down "$profile"

@@ -5,10 +5,15 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
-cleanup() { bash scripts/stop.sh test >/dev/null 2>&1 || true; }
+cleanup() {
+  bash scripts/stop.sh test >/dev/null 2>&1 || true
+  bash scripts/stop.sh fault >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 # Every run starts from an empty database and broker, as CI does (LIFELINE_TEST_KEEP_STATE=1 keeps them).
 [ "${LIFELINE_TEST_KEEP_STATE:-0}" = 1 ] || bash scripts/infra.sh reset test
+# The fault-tolerance suite stops and freezes a PostgreSQL and a Tansu of its own (profile `fault`).
+bash scripts/infra.sh reset fault
 bash scripts/infra.sh up test
 source .run/test/env
 export LIFELINE_TEST_STATE="$root/.run/test"

@@ -12,6 +12,8 @@ public struct EventContractError: Error, Sendable, Hashable, CustomStringConvert
         public static let invalidAttribute = Code("invalid_attribute")
         /// The event is not of the type the handler expected.
         public static let wrongType = Code("wrong_type")
+        /// No handler of this consumer knows the event's type (its policy for unknown types says so).
+        public static let unsupportedType = Code("unsupported_type")
         /// The payload does not decode into the contract's type.
         public static let invalidPayload = Code("invalid_payload")
     }

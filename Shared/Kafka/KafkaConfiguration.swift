@@ -67,8 +67,13 @@ public struct KafkaConsumerConfiguration: Sendable {
     public var heartbeatIntervalMilliseconds: Int = 500
     /// Where a new group starts reading: earliest or latest.
     public var autoOffsetReset: String = "earliest"
-    /// Messages buffered on the Swift side before the consumer pauses its partitions.
-    public var maxBufferedMessages: Int = 1_000
+    /// Messages buffered on the Swift side; when full, fetching waits (and pauses after a while).
+    public var maxBufferedMessages: Int = 5_000
+    /// Longest time the broker holds a fetch that found no data. Tansu sleeps for this long rather
+    /// than answering when a record arrives, so it bounds the idle-to-first-message latency; Apache
+    /// Kafka answers early, so a low value only costs a few more empty fetches there.
+    /// (`KAFKA_FETCH_WAIT_MAX_MS`, 10 by default; librdkafka's own default is 500.)
+    public var fetchWaitMaxMilliseconds: Int = 10
 
     /// Creates a configuration.
     public init(client: KafkaClientConfiguration, groupId: String, topics: [String]) {
@@ -87,8 +92,9 @@ public struct KafkaConsumerConfiguration: Sendable {
         properties["session.timeout.ms"] = String(sessionTimeoutMilliseconds)
         properties["heartbeat.interval.ms"] = String(heartbeatIntervalMilliseconds)
         properties["enable.partition.eof"] = "false"
-        // Keep librdkafka's own prefetch small: back-pressure is applied by pausing partitions.
-        properties["queued.max.messages.kbytes"] = "8192"
+        properties["fetch.wait.max.ms"] = String(fetchWaitMaxMilliseconds)
+        // Keep librdkafka's own prefetch modest: the Swift-side buffer is the back-pressure.
+        properties["queued.max.messages.kbytes"] = "16384"
         properties.merge(client.extraProperties) { _, new in new }
         return properties
     }

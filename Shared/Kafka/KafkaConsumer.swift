@@ -1,9 +1,14 @@
 import CRdKafka
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Synchronization
 
-/// A consumer-group member. A dedicated poll thread fetches messages into a bounded Swift-side buffer
-/// and pauses the assigned partitions when it is full, so neither side's memory grows without limit.
+/// A consumer-group member. A dedicated poll thread fetches messages in batches into a bounded
+/// Swift-side buffer (one lock and at most one reader wake-up per batch); when the buffer stays full it
+/// stops fetching and, after a while, pauses the assigned partitions, so neither side's memory grows
+/// without limit.
 ///
 /// Offsets are stored only by `storeOffset(for:)`, after the message's work committed; librdkafka
 /// commits stored offsets in the background, on revocation, and on `close()`, which also leaves the
@@ -51,6 +56,10 @@ public final class KafkaConsumer: Sendable {
 
     /// The messages, in partition order. One reader at a time; ends when the consumer closes.
     public var messages: Messages { Messages(state: state) }
+
+    /// The messages in batches: each batch is everything waiting (at least one message, at most
+    /// `maximum`), in partition order. One reader at a time; ends when the consumer closes.
+    public func batches(maximum: Int) -> Batches { Batches(state: state, maximum: maximum) }
 
     /// Partitions currently assigned to this member.
     public var assignment: Set<KafkaTopicPartition> { state.assignment }
@@ -104,22 +113,38 @@ public final class KafkaConsumer: Sendable {
         logger.debug("consumer left its group", metadata: ["kafka.group": "\(groupId)"])
     }
 
+    /// Messages taken from librdkafka per poll round at most.
+    static let pollBatchSize = 1_000
+
     private static func pollOnce(handle: RDKafkaHandle, state: ConsumerState, logger: Logger) {
         switch state.flowAction() {
-        case .none: break
-        case .pause: setPaused(true, handle: handle)
-        case .resume: setPaused(false, handle: handle)
-        }
-        guard let message = rd_kafka_consumer_poll(handle.pointer, 100) else { return }
-        defer { rd_kafka_message_destroy(message) }
-        let err = message.pointee.err
-        guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
-            if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
-                logger.warning("consumer error", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(err)))"])
-            }
+        case .poll: break
+        case .waitForRoom:
+            usleep(1_000)  // the reader is behind: give it the CPU instead of fetching more
             return
+        case .pause:
+            logger.info("reader is behind; pausing fetch", metadata: ["kafka.buffered": "\(state.bufferedCount)"])
+            setPaused(true, handle: handle)
+        case .resume:
+            setPaused(false, handle: handle)
         }
-        state.deliver(convert(message, handle: handle))
+        // Block for the first message, then take whatever else librdkafka already holds.
+        var batch: [KafkaMessage] = []
+        var highWatermarks: [KafkaTopicPartition: Int64] = [:]
+        var timeout: Int32 = 100
+        while batch.count < pollBatchSize, let message = rd_kafka_consumer_poll(handle.pointer, timeout) {
+            timeout = 0
+            defer { rd_kafka_message_destroy(message) }
+            let err = message.pointee.err
+            guard err == RD_KAFKA_RESP_ERR_NO_ERROR else {
+                if err != RD_KAFKA_RESP_ERR__PARTITION_EOF {
+                    logger.warning("consumer error", metadata: ["kafka.error": "\(String(cString: rd_kafka_err2str(err)))"])
+                }
+                continue
+            }
+            batch.append(convert(message, handle: handle, highWatermarks: &highWatermarks))
+        }
+        state.deliver(batch)
     }
 
     private static func setPaused(_ paused: Bool, handle: RDKafkaHandle) {
@@ -129,7 +154,9 @@ public final class KafkaConsumer: Sendable {
         _ = paused ? rd_kafka_pause_partitions(handle.pointer, list) : rd_kafka_resume_partitions(handle.pointer, list)
     }
 
-    private static func convert(_ message: UnsafeMutablePointer<rd_kafka_message_t>, handle: RDKafkaHandle) -> KafkaMessage {
+    private static func convert(
+        _ message: UnsafeMutablePointer<rd_kafka_message_t>, handle: RDKafkaHandle, highWatermarks: inout [KafkaTopicPartition: Int64]
+    ) -> KafkaMessage {
         let raw = message.pointee
         let topic = String(cString: rd_kafka_topic_name(raw.rkt))
         let value = raw.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: raw.len)) } ?? []
@@ -149,16 +176,20 @@ public final class KafkaConsumer: Sendable {
         }
         var timestampType = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE
         let timestamp = rd_kafka_message_timestamp(message, &timestampType)
-        var low: Int64 = 0
-        var high: Int64 = 0
-        let lag: Int64
-        if rd_kafka_get_watermark_offsets(handle.pointer, topic, raw.partition, &low, &high) == RD_KAFKA_RESP_ERR_NO_ERROR, high > 0 {
-            lag = max(0, high - raw.offset - 1)
+        // The fetch high watermark (ListOffsets is wrong on Tansu), read once per partition and batch.
+        let topicPartition = KafkaTopicPartition(topic: topic, partition: raw.partition)
+        let high: Int64
+        if let known = highWatermarks[topicPartition] {
+            high = known
         } else {
-            lag = 0
+            var low: Int64 = 0
+            var fetched: Int64 = 0
+            high = rd_kafka_get_watermark_offsets(handle.pointer, topic, raw.partition, &low, &fetched) == RD_KAFKA_RESP_ERR_NO_ERROR ? fetched : 0
+            highWatermarks[topicPartition] = high
         }
+        let lag = high > 0 ? max(0, high - raw.offset - 1) : 0
         return KafkaMessage(
-            topicPartition: KafkaTopicPartition(topic: topic, partition: raw.partition),
+            topicPartition: topicPartition,
             offset: raw.offset, key: key, value: value, headers: headers,
             timestampMilliseconds: timestampType == RD_KAFKA_TIMESTAMP_NOT_AVAILABLE ? nil : timestamp,
             lag: lag
@@ -175,7 +206,34 @@ public final class KafkaConsumer: Sendable {
         /// Iterates the consumer's messages.
         public struct Iterator: AsyncIteratorProtocol {
             let state: ConsumerState
-            public mutating func next() async -> KafkaMessage? { await state.next() }
+            var pending: [KafkaMessage] = []
+            var index = 0
+
+            public mutating func next() async -> KafkaMessage? {
+                if index == pending.count {
+                    guard let batch = await state.nextBatch(maximum: 500) else { return nil }
+                    pending = batch
+                    index = 0
+                }
+                defer { index += 1 }
+                return pending[index]
+            }
+        }
+    }
+
+    /// The consumer's messages in batches of whatever is waiting, at most `maximum` each.
+    public struct Batches: AsyncSequence, Sendable {
+        public typealias Element = [KafkaMessage]
+        let state: ConsumerState
+        let maximum: Int
+
+        public func makeAsyncIterator() -> Iterator { Iterator(state: state, maximum: maximum) }
+
+        /// Iterates the batches.
+        public struct Iterator: AsyncIteratorProtocol {
+            let state: ConsumerState
+            let maximum: Int
+            public mutating func next() async -> [KafkaMessage]? { await state.nextBatch(maximum: maximum) }
         }
     }
 }

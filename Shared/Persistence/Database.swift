@@ -10,6 +10,8 @@ public final class Database: Service, Sendable {
     public let client: PostgresClient
     private let logger: Logger
     private let started = StartGate()
+    /// Wakes the outbox relay of this process after commits that wrote outbox entries.
+    public let outboxWake = OutboxWake()
 
     /// Creates the pool; nothing connects until `run()`.
     public init(configuration: DatabaseConfiguration, logger: Logger) {
@@ -37,14 +39,21 @@ public final class Database: Service, Sendable {
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws. Errors are
     /// unwrapped from PostgresNIO's transaction wrapper so callers see what `body` threw.
+    /// After a commit that wrote outbox entries, this process's relay is woken.
     public func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let marks = TransactionMarks()
+        let result: Result
         do {
-            return try await client.withTransaction(logger: logger) { connection in
-                try await body(connection)
+            result = try await TransactionMarks.$current.withValue(marks) {
+                try await client.withTransaction(logger: logger) { connection in
+                    try await body(connection)
+                }
             }
         } catch let error as PostgresTransactionError {
             throw error.closureError ?? error.commitError ?? error.beginError ?? error
         }
+        if marks.outboxWritten { outboxWake.committed.signal() }
+        return result
     }
 
     /// Runs one statement outside an explicit transaction.

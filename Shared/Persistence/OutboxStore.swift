@@ -36,20 +36,87 @@ public struct OutboxBacklog: Sendable, Hashable {
     public var count: Int
     /// Age of the oldest unsent entry in seconds (0 when empty).
     public var oldestAgeSeconds: Double
+    /// Entries parked because the broker refused them for good (they hold back their own key).
+    public var parked: Int = 0
+}
+
+/// A parked outbox entry, as operators see it (no payload: it may carry personal data).
+public struct ParkedOutboxEntry: Sendable, Hashable {
+    /// Outbox position.
+    public var id: Int64
+    /// The event id.
+    public var eventId: String
+    /// Destination topic.
+    public var topic: String
+    /// Payload size in bytes.
+    public var size: Int
+    /// Why the broker refused it.
+    public var reason: String
+    /// When it was parked.
+    public var parkedAt: Date
+    /// Later entries of the same key waiting behind it.
+    public var waitingBehind: Int
+}
+
+/// An outbox write the store refuses.
+public struct OutboxError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// What is wrong.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let raw: String
+        private init(_ raw: String) { self.raw = raw }
+        public var description: String { raw }
+        /// The event is larger than the broker would accept.
+        public static let eventTooLarge = Code("event_too_large")
+        /// No parked entry has that id.
+        public static let notParked = Code("not_parked")
+    }
+
+    /// What is wrong.
+    public let code: Code
+    /// Why, without data values.
+    public let message: String
+
+    public var description: String { "OutboxError(\(code)): \(message)" }
 }
 
 /// The outbox table of the service's schema: written in the business transaction, read by the relay.
 public struct OutboxStore: Sendable {
+    /// Default largest event (payload and headers), below the broker's default `message.max.bytes` (1 MiB).
+    public static let defaultMaximumEventBytes = 1_000_000
+
     private let database: Database
     private let logger: Logger
+    /// Largest event accepted by `append`; larger ones are refused in the publishing transaction.
+    public let maximumEventBytes: Int
 
     /// The LISTEN/NOTIFY channel that wakes the relay when an entry commits.
     public var channel: String { "lifeline_outbox_" + database.schema }
 
     /// Creates the store.
-    public init(database: Database, logger: Logger) {
+    public init(database: Database, logger: Logger, maximumEventBytes: Int = OutboxStore.defaultMaximumEventBytes) {
         self.database = database
         self.logger = logger
+        self.maximumEventBytes = maximumEventBytes
+    }
+
+    /// Throws `OutboxError.eventTooLarge` when the entry could never be sent.
+    private func checkSize(_ entry: OutboxEntry) throws {
+        let size = entry.payload.count + entry.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count } + (entry.partitionKey?.utf8.count ?? 0)
+        guard size <= maximumEventBytes else {
+            let type = entry.headers["ce_type"] ?? "event"
+            throw OutboxError(code: .eventTooLarge, message: "\(type) is \(size) bytes; the largest event the outbox accepts is \(maximumEventBytes) bytes (OUTBOX_MAX_EVENT_BYTES)")
+        }
+    }
+
+    /// Wakes the relay once the caller's transaction commits: in-process when this process leads the
+    /// relay and the transaction runs through `Database.transaction`, otherwise by `pg_notify`
+    /// (delivered at commit to whichever instance listens).
+    private func wakeRelayAfterCommit(on connection: PostgresConnection) async throws {
+        if let marks = TransactionMarks.current, database.outboxWake.relayLeaderIsHere {
+            marks.markOutboxWritten()
+        } else {
+            try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
+        }
     }
 
     /// Appends an entry inside the caller's transaction; the relay is woken when that transaction commits.
@@ -59,14 +126,15 @@ public struct OutboxStore: Sendable {
     /// per key makes the second writer of a key wait for the first to commit before it takes an id, so
     /// per key, id order is commit order and the relay (which sends in id order) keeps it.
     public func append(_ entry: OutboxEntry, on connection: PostgresConnection) async throws {
+        try checkSize(entry)
         let lockKey = database.schema + "/" + (entry.partitionKey ?? "")
         try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
-        let headers = String(decoding: try JSONEncoder().encode(entry.headers), as: UTF8.self)
+        let headers = String(decoding: try Self.headerEncoder.encode(entry.headers), as: UTF8.self)
         try await connection.query("""
             INSERT INTO outbox (event_id, topic, partition_key, headers, payload)
             VALUES (\(entry.eventId), \(entry.topic), \(entry.partitionKey), \(headers)::jsonb, \(ByteBuffer(bytes: entry.payload)))
             """, logger: logger)
-        try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
+        try await wakeRelayAfterCommit(on: connection)
     }
 
     /// Appends many entries inside the caller's transaction with three statements, whatever their
@@ -74,11 +142,12 @@ public struct OutboxStore: Sendable {
     /// the rows go in, in the order given.
     public func appendAll(_ entries: [OutboxEntry], on connection: PostgresConnection) async throws {
         guard !entries.isEmpty else { return }
+        for entry in entries { try checkSize(entry) }
         let lockKeys = Set(entries.map { database.schema + "/" + ($0.partitionKey ?? "") }).sorted()
         try await connection.query("""
             SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest(\(lockKeys)::text[]) AS k(key)
             """, logger: logger)
-        let encoder = JSONEncoder()
+        let encoder = Self.headerEncoder
         var eventIds: [String] = [], topics: [String] = [], keys: [String] = [], headers: [String] = [], payloads: [String] = []
         for entry in entries {
             eventIds.append(entry.eventId)
@@ -94,20 +163,29 @@ public struct OutboxStore: Sendable {
                 WITH ORDINALITY AS r(e, t, k, h, p, n)
             ORDER BY n
             """, logger: logger)
-        try await connection.query("SELECT pg_notify(\(channel), '')", logger: logger)
+        try await wakeRelayAfterCommit(on: connection)
     }
 
-    /// The oldest unsent entries, in outbox order.
+    private static let headerEncoder = JSONEncoder()
+    private static let headerDecoder = JSONDecoder()
+
+    /// The oldest unsent entries, in outbox order, leaving out parked entries and every later entry of
+    /// a parked entry's key (so that no household's events overtake each other).
     public func unsent(limit: Int) async throws -> [OutboxEntry] {
         let rows = try await database.query("""
-            SELECT id, event_id, topic, partition_key, headers::text, payload, created_at
-            FROM outbox WHERE sent_at IS NULL ORDER BY id LIMIT \(limit)
+            SELECT o.id, o.event_id, o.topic, o.partition_key, o.headers::text, o.payload, o.created_at
+            FROM outbox o
+            WHERE o.sent_at IS NULL AND o.parked_at IS NULL
+              AND NOT EXISTS (
+                  SELECT 1 FROM outbox p
+                  WHERE p.sent_at IS NULL AND p.parked_at IS NOT NULL AND p.partition_key = o.partition_key AND p.id < o.id)
+            ORDER BY o.id LIMIT \(limit)
             """)
         var entries: [OutboxEntry] = []
         for try await (id, eventId, topic, key, headers, payload, createdAt) in rows.decode(
             (Int64, String, String, String?, String, ByteBuffer, Date).self
         ) {
-            let decoded = try JSONDecoder().decode([String: String].self, from: Data(headers.utf8))
+            let decoded = try Self.headerDecoder.decode([String: String].self, from: Data(headers.utf8))
             entries.append(OutboxEntry(id: id, eventId: eventId, topic: topic, partitionKey: key, headers: decoded, payload: Array(payload.readableBytesView), createdAt: createdAt))
         }
         return entries
@@ -125,14 +203,59 @@ public struct OutboxStore: Sendable {
         try await database.query("UPDATE outbox SET attempts = attempts + 1, last_error = \(reason) WHERE id = ANY(\(ids))")
     }
 
-    /// Unsent count and the oldest unsent entry's age.
+    /// Parks an entry the broker refused for good, with the reason (which must carry no personal data).
+    /// Later entries of its key wait behind it until an operator releases or skips it.
+    public func park(_ id: Int64, reason: String) async throws {
+        try await database.query("""
+            UPDATE outbox SET parked_at = clock_timestamp(), attempts = attempts + 1, last_error = \(reason) WHERE id = \(id) AND sent_at IS NULL
+            """)
+    }
+
+    /// Parked entries, oldest first, with how many entries of their key wait behind each.
+    public func parked() async throws -> [ParkedOutboxEntry] {
+        let rows = try await database.query("""
+            SELECT p.id, p.event_id, p.topic, length(p.payload)::bigint, COALESCE(p.last_error, ''), p.parked_at,
+                (SELECT count(*) FROM outbox w WHERE w.sent_at IS NULL AND w.partition_key = p.partition_key AND w.id > p.id)::bigint
+            FROM outbox p WHERE p.sent_at IS NULL AND p.parked_at IS NOT NULL ORDER BY p.id
+            """)
+        var entries: [ParkedOutboxEntry] = []
+        for try await (id, eventId, topic, size, reason, parkedAt, behind) in rows.decode((Int64, String, String, Int64, String, Date, Int64).self) {
+            entries.append(ParkedOutboxEntry(
+                id: id, eventId: eventId, topic: topic, size: Int(size), reason: reason, parkedAt: parkedAt, waitingBehind: Int(behind)))
+        }
+        return entries
+    }
+
+    /// Puts a parked entry back in line (after the cause was fixed, e.g. the topic's size limit raised).
+    public func release(_ id: Int64) async throws {
+        let changed = try await database.count("""
+            WITH changed AS (UPDATE outbox SET parked_at = NULL WHERE id = \(id) AND parked_at IS NOT NULL AND sent_at IS NULL RETURNING 1)
+            SELECT count(*)::bigint FROM changed
+            """)
+        guard changed == 1 else { throw OutboxError(code: .notParked, message: "no parked outbox entry has id \(id)") }
+    }
+
+    /// Gives up on a parked entry: it is marked done without being sent, and its key flows again.
+    public func skip(_ id: Int64) async throws {
+        let changed = try await database.count("""
+            WITH changed AS (
+                UPDATE outbox SET sent_at = clock_timestamp(), last_error = 'skipped by an operator: ' || COALESCE(last_error, '')
+                WHERE id = \(id) AND parked_at IS NOT NULL AND sent_at IS NULL RETURNING 1)
+            SELECT count(*)::bigint FROM changed
+            """)
+        guard changed == 1 else { throw OutboxError(code: .notParked, message: "no parked outbox entry has id \(id)") }
+    }
+
+    /// Unsent count, the oldest unsent entry's age, and the parked count.
     public func backlog() async throws -> OutboxBacklog {
         let rows = try await database.query("""
-            SELECT count(*)::bigint, COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at)), 0)::float8
+            SELECT count(*) FILTER (WHERE parked_at IS NULL)::bigint,
+                COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at) FILTER (WHERE parked_at IS NULL)), 0)::float8,
+                count(*) FILTER (WHERE parked_at IS NOT NULL)::bigint
             FROM outbox WHERE sent_at IS NULL
             """)
-        for try await (count, age) in rows.decode((Int64, Double).self) {
-            return OutboxBacklog(count: Int(count), oldestAgeSeconds: age)
+        for try await (count, age, parked) in rows.decode((Int64, Double, Int64).self) {
+            return OutboxBacklog(count: Int(count), oldestAgeSeconds: age, parked: Int(parked))
         }
         return OutboxBacklog(count: 0, oldestAgeSeconds: 0)
     }

@@ -31,5 +31,28 @@ public enum SharedMigrations {
             )
             """
         ]),
+        // CloudEvents identity is `source` + `id`: outside systems writing to one topic may reuse ids.
+        // Outbox rows the broker refuses for good are parked; they hold back their own key only.
+        Migration(version: 3, name: "inbox by source, parked outbox rows", statements: [
+            "ALTER TABLE inbox ADD COLUMN source text NOT NULL DEFAULT ''",
+            "ALTER TABLE inbox DROP CONSTRAINT inbox_pkey",
+            "ALTER TABLE inbox ADD PRIMARY KEY (consumer, source, event_id)",
+            "ALTER TABLE outbox ADD COLUMN parked_at timestamptz",
+            "DROP INDEX outbox_unsent",
+            "CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL AND parked_at IS NULL",
+            "CREATE INDEX outbox_parked ON outbox (partition_key, id) WHERE sent_at IS NULL AND parked_at IS NOT NULL",
+        ]),
+        // One relay per schema holds a lease it renews; a leader that stops renewing (frozen, cut off)
+        // loses it when it expires, unlike a session lock, which a frozen process keeps.
+        Migration(version: 4, name: "outbox relay lease", statements: [
+            """
+            CREATE TABLE outbox_relay_lease (
+                id integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
+                holder text,
+                expires_at timestamptz NOT NULL DEFAULT '-infinity'
+            )
+            """,
+            "INSERT INTO outbox_relay_lease (id) VALUES (1)",
+        ]),
     ]
 }

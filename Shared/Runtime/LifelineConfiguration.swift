@@ -1,5 +1,6 @@
 import Foundation
 import LifelineEventBus
+import LifelineEvents
 import LifelineKafka
 import LifelinePersistence
 import Logging
@@ -25,6 +26,20 @@ public struct LifelineConfiguration: Sendable {
     public var sessionTimeoutMilliseconds: Int
     /// Retry policy for failing events (`EVENT_MAX_ATTEMPTS`).
     public var retryPolicy: RetryPolicy
+    /// Most events a consumer handles in one transaction (`EVENT_BATCH_SIZE`, 500).
+    public var eventBatchSize: Int = 500
+    /// A consumer transaction that has not finished after this long is given up and retried
+    /// (`EVENT_TRANSACTION_TIMEOUT_SECONDS`, 30).
+    public var eventTransactionTimeout: Duration = .seconds(30)
+    /// Broker fetch wait (`KAFKA_FETCH_WAIT_MAX_MS`, 10): see `KafkaConsumerConfiguration`.
+    public var fetchWaitMaxMilliseconds: Int = 10
+    /// Producer linger (`KAFKA_LINGER_MS`, 1): chosen for latency; batches still form under load.
+    public var producerLingerMilliseconds: Int = 1
+    /// Largest event the outbox accepts (`OUTBOX_MAX_EVENT_BYTES`, 1,000,000).
+    public var maximumEventBytes: Int = 1_000_000
+    /// Outbox relay lease, stall and readiness settings (`OUTBOX_LEASE_SECONDS`, `OUTBOX_STALL_SECONDS`,
+    /// `OUTBOX_READY_MAX_AGE_SECONDS`).
+    public var relay = OutboxRelay.Configuration()
     /// PEM of the public key that verifies access tokens (`AUTH_PUBLIC_KEY_FILE` or `AUTH_PUBLIC_KEY`).
     public var authPublicKeyPEM: String
     /// Public base URL for links and QR codes (`PUBLIC_BASE_URL`).
@@ -89,7 +104,32 @@ public struct LifelineConfiguration: Sendable {
             logLevel: level,
             faults: EventConsumerService.Faults(crashAfterCommitOfType: reader.optionalString("LIFELINE_FAULT_CRASH_AFTER_COMMIT"))
         )
+        configuration.eventBatchSize = try reader.int("EVENT_BATCH_SIZE", default: 500, range: 1...10_000)
+        configuration.eventTransactionTimeout = .seconds(try reader.int("EVENT_TRANSACTION_TIMEOUT_SECONDS", default: 30, range: 1...3_600))
+        configuration.fetchWaitMaxMilliseconds = try reader.int("KAFKA_FETCH_WAIT_MAX_MS", default: 10, range: 0...5_000)
+        configuration.producerLingerMilliseconds = try reader.int("KAFKA_LINGER_MS", default: 1, range: 0...1_000)
+        configuration.maximumEventBytes = try reader.int("OUTBOX_MAX_EVENT_BYTES", default: 1_000_000, range: 1_024...100_000_000)
+        configuration.relay.leaseDuration = .seconds(try reader.int("OUTBOX_LEASE_SECONDS", default: 10, range: 2...600))
+        configuration.relay.stallTimeout = .seconds(try reader.int("OUTBOX_STALL_SECONDS", default: 30, range: 2...3_600))
+        configuration.relay.readyBacklogAge = .seconds(try reader.int("OUTBOX_READY_MAX_AGE_SECONDS", default: 120, range: 1...86_400))
         configuration.settings = reader
         return configuration
+    }
+}
+
+extension LifelineConfiguration {
+    /// The producer every part of the service uses (dead letters) and the relay builds for each term.
+    public var producerConfiguration: KafkaProducerConfiguration {
+        var producer = KafkaProducerConfiguration(client: kafka)
+        producer.lingerMilliseconds = producerLingerMilliseconds
+        return producer
+    }
+
+    /// A consumer group member's configuration with this service's settings.
+    public func consumerConfiguration(groupId: String, topics: [EventTopic]) -> KafkaConsumerConfiguration {
+        var consumer = KafkaConsumerConfiguration(client: kafka, groupId: groupId, topics: topics.map(\.name))
+        consumer.sessionTimeoutMilliseconds = sessionTimeoutMilliseconds
+        consumer.fetchWaitMaxMilliseconds = fetchWaitMaxMilliseconds
+        return consumer
     }
 }

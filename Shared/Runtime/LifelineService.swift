@@ -30,11 +30,15 @@ public final class LifelineService: Sendable {
     private let boundPort = BoundPort()
     private let serviceGroup = Mutex<ServiceGroup?>(nil)
     private let consumerServices = Mutex<[EventConsumerService]>([])
+    private let relay = Mutex<OutboxRelay?>(nil)
 
     /// Partitions each consumer group member of this instance owns, by group id.
     public var consumerAssignments: [String: Int] {
         Dictionary(uniqueKeysWithValues: consumerServices.withLock { $0 }.map { ($0.name, $0.assignment.count) })
     }
+
+    /// Whether this instance leads its schema's outbox relay right now.
+    public var isRelayLeader: Bool { relay.withLock { $0?.isLeading ?? false } }
 
     /// Builds the service from its definition and configuration; nothing runs until `run()`.
     public init(definition: ServiceDefinition, configuration: LifelineConfiguration, logger: Logger? = nil) async throws {
@@ -44,14 +48,14 @@ public final class LifelineService: Sendable {
         self.definition = definition
         self.configuration = configuration
         self.logger = logger
-        var producerConfiguration = KafkaProducerConfiguration(client: configuration.kafka)
-        producerConfiguration.lingerMilliseconds = 2
-        self.producer = try KafkaProducer(configuration: producerConfiguration, logger: logger)
+        self.producer = try KafkaProducer(configuration: configuration.producerConfiguration, logger: logger)
         let database = Database(configuration: configuration.database, logger: logger)
         self.dependencies = ServiceDependencies(
             configuration: configuration,
             database: database,
-            publisher: EventPublisher(source: configuration.eventSource, outbox: OutboxStore(database: database, logger: logger)),
+            publisher: EventPublisher(
+                source: configuration.eventSource,
+                outbox: OutboxStore(database: database, logger: logger, maximumEventBytes: configuration.maximumEventBytes)),
             tokenKeys: try await TokenKeys.verifying(publicKeyPEM: configuration.authPublicKeyPEM),
             logger: logger
         )
@@ -87,25 +91,29 @@ public final class LifelineService: Sendable {
         let router = Router(context: LifelineRequestContext.self)
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: MetricsMiddleware())
-        ReadinessProbe(database: dependencies.database, producer: producer, gate: gate).addRoutes(to: router)
-        definition.routes(router, dependencies)
 
         var services: [any Service] = [dependencies.database, producer]
-        services.append(GatedService(gate: gate, service: OutboxRelay(database: dependencies.database, producer: producer, logger: logger)))
+        let relay = OutboxRelay(
+            database: dependencies.database, producerConfiguration: configuration.producerConfiguration, configuration: configuration.relay,
+            logger: logger)
+        self.relay.withLock { $0 = relay }
+        var components = [relay.health]
+        services.append(GatedService(gate: gate, service: relay))
         for background in definition.backgroundServices(dependencies) {
             services.append(GatedService(gate: gate, service: background))
         }
         for consumer in definition.consumers {
-            var configuration = KafkaConsumerConfiguration(
-                client: self.configuration.kafka, groupId: "\(definition.name).\(consumer.name)", topics: consumer.topics.map(\.name))
-            configuration.sessionTimeoutMilliseconds = self.configuration.sessionTimeoutMilliseconds
             let service = EventConsumerService(
-                consumer: configuration, database: dependencies.database, producer: producer,
-                retryPolicy: self.configuration.retryPolicy, faults: self.configuration.faults, logger: logger,
-                handler: consumer.makeHandler(dependencies))
+                consumer: configuration.consumerConfiguration(groupId: "\(definition.name).\(consumer.name)", topics: consumer.topics),
+                database: dependencies.database, producer: producer, retryPolicy: configuration.retryPolicy,
+                batchSize: configuration.eventBatchSize, transactionTimeout: configuration.eventTransactionTimeout, faults: configuration.faults, logger: logger,
+                handlers: consumer.makeHandlers(dependencies))
             consumerServices.withLock { $0.append(service) }
+            components.append(service.health)
             services.append(GatedService(gate: gate, service: service))
         }
+        ReadinessProbe(database: dependencies.database, producer: producer, gate: gate, components: components).addRoutes(to: router)
+        definition.routes(router, dependencies)
 
         var application = Application(
             router: router,

@@ -1,14 +1,17 @@
 import Foundation
 import Hummingbird
+import LifelineEventBus
 import LifelineKafka
 import LifelinePersistence
 
 /// `/health/live` answers while the process serves HTTP; `/health/ready` only when the database answers,
-/// migrations are done and a broker answers.
+/// migrations are done, a broker answers and no consumer or relay reports a problem (an outage it is
+/// waiting out, an event it keeps retrying, an outbox backlog older than its limit).
 struct ReadinessProbe: Sendable {
     let database: Database
     let producer: KafkaProducer
     let gate: StartGate
+    let components: [LifelineEventBus.ComponentHealth]
 
     struct Report: Encodable {
         let status: String
@@ -22,7 +25,10 @@ struct ReadinessProbe: Sendable {
         async let brokerCheck: String = {
             do { try await producer.checkBrokers(timeout: .seconds(2)); return "ok" } catch { return "unreachable" }
         }()
-        let checks = ["database": await databaseCheck, "broker": await brokerCheck, "migrations": gate.isOpen ? "ok" : "pending"]
+        var checks = ["database": await databaseCheck, "broker": await brokerCheck, "migrations": gate.isOpen ? "ok" : "pending"]
+        for component in components {
+            checks[component.name] = component.currentProblem ?? "ok"
+        }
         let ready = checks.values.allSatisfy { $0 == "ok" }
         return (ready, Report(status: ready ? "ready" : "not_ready", checks: checks))
     }

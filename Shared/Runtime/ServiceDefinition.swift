@@ -21,24 +21,21 @@ public struct ServiceDependencies: Sendable {
     public let logger: Logger
 }
 
-/// One consumer group of a service: the topics it reads and the handler for their events.
+/// One consumer group of a service: the topics it reads and its typed handlers, registered with
+/// `handlers.on(SomeEvent.self) { event, context in … }`.
 public struct ConsumerDefinition: Sendable {
     /// The group name within the service; the group id is `<service>.<name>`.
     public var name: String
     /// Topics to read.
     public var topics: [EventTopic]
-    /// Builds the handler once the dependencies exist.
-    public var makeHandler: @Sendable (ServiceDependencies) -> EventHandler
-
-    /// Long-running work of the service besides HTTP and consumers (for example intake's import
-    /// keeper); started once the service is prepared and stopped on graceful shutdown.
-    public var backgroundServices: @Sendable (ServiceDependencies) -> [any Service] = { _ in [] }
+    /// Builds the handlers once the dependencies exist.
+    public var makeHandlers: @Sendable (ServiceDependencies) -> EventHandlers
 
     /// Creates a definition.
-    public init(name: String, topics: [EventTopic], makeHandler: @escaping @Sendable (ServiceDependencies) -> EventHandler) {
+    public init(name: String, topics: [EventTopic], makeHandlers: @escaping @Sendable (ServiceDependencies) -> EventHandlers) {
         self.name = name
         self.topics = topics
-        self.makeHandler = makeHandler
+        self.makeHandlers = makeHandlers
     }
 }
 

@@ -5,7 +5,12 @@ import Logging
 public enum ServiceMain {
     /// Runs the service described by `definition`; exits with status 1 and a clear message on a
     /// configuration or start-up error.
+    /// The operator commands (`deadletters …`, `outbox …`) run instead and exit.
     public static func run(_ definition: ServiceDefinition, defaultHTTPPort: Int) async {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if OperatorCommands.isCommand(arguments) {
+            exit(await OperatorCommands.run(arguments, definition: definition, defaultHTTPPort: defaultHTTPPort))
+        }
         LogSetup.bootstrap()
         let logger = LogSetup.logger(service: definition.name)
         do {

@@ -112,7 +112,7 @@ let hop = EventConsumerService(consumer: hopConsumer, database: database, produc
     event.padding = ""
     try await publisher.publish(event, to: outTopic, on: connection, causedBy: received.event)
 }
-let relay = OutboxRelay(database: database, producer: producer, logger: logger)
+let relay = OutboxRelay(database: database, producerConfiguration: KafkaProducerConfiguration(client: client), logger: logger)
 let pipeline = ServiceGroup(configuration: .init(services: [relay, hop], logger: logger))
 let pipelineTask = Task { try await pipeline.run() }
 

@@ -42,7 +42,9 @@ public enum DepartmentScreeningService {
         consumers: [
             ConsumerDefinition(name: "registry-replica", topics: [.intakeHouseholds]) { dependencies in
                 let replica = RegistryReplica(logger: dependencies.logger)
-                return { received, connection in try await replica.handle(received, on: connection) }
+                var handlers = EventHandlers(unknownTypes: .ignore)
+                handlers.on(HouseholdRegistered.self) { household, context in try await replica.apply(household, on: context.connection) }
+                return handlers
             }
         ],
         routes: { router, dependencies in
@@ -55,9 +57,7 @@ public enum DepartmentScreeningService {
 struct RegistryReplica: Sendable {
     let logger: Logger
 
-    func handle(_ received: ReceivedEvent, on connection: PostgresConnection) async throws {
-        guard received.type == HouseholdRegistered.eventType else { return }
-        let household = try received.payload(HouseholdRegistered.self)
+    func apply(_ household: HouseholdRegistered, on connection: PostgresConnection) async throws {
         let rows = try await connection.query("""
             INSERT INTO registry_households (household_id, village_code, provisional, updated_at)
             VALUES (\(household.householdId), \(household.villageCode), \(household.provisional), \(household.updatedAt))

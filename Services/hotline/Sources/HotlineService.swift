@@ -1,3 +1,4 @@
+import LifelineEventBus
 import LifelineEvents
 import LifelinePersistence
 import LifelineRuntime
@@ -31,7 +32,10 @@ public enum HotlineService {
         consumers: [
             ConsumerDefinition(name: "work-order-intake", topics: [.hotlineInbound]) { dependencies in
                 let intake = WorkOrderIntake(dependencies: dependencies)
-                return { received, connection in try await intake.handle(received, on: connection) }
+                // hotline.inbound carries work orders only: anything else from the outside systems is a fault.
+                var handlers = EventHandlers(unknownTypes: .deadLetter)
+                handlers.on(WorkOrderPushed.self) { order, context in try await intake.record(order, context: context) }
+                return handlers
             }
         ],
         routes: { router, dependencies in

@@ -17,11 +17,8 @@ struct WorkOrderIntake: Sendable {
         logger = dependencies.logger
     }
 
-    func handle(_ received: ReceivedEvent, on connection: PostgresConnection) async throws {
-        guard received.type == WorkOrderPushed.eventType else {
-            throw EventHandlingError(code: .ruleViolation, reason: "unsupported event type on hotline.inbound", isRetriable: false)
-        }
-        let order = try received.payload(WorkOrderPushed.self)
+    func record(_ order: WorkOrderPushed, context: EventContext) async throws {
+        let connection = context.connection
         guard order.villageCode.count == 12, DivisionCode.isValid(order.villageCode) else {
             throw EventContractError(code: .invalidPayload, field: "villageCode", reason: "must be a 12-digit village division code")
         }
@@ -42,6 +39,6 @@ struct WorkOrderIntake: Sendable {
         try await publisher.publish(RiskLeadRaised(
             leadId: leadId, orderNumber: order.orderNumber, channel: order.channel, villageCode: order.villageCode,
             householdId: order.householdId, raisedAt: now
-        ), on: connection, causedBy: received.event)
+        ), on: connection, causedBy: context.event)
     }
 }

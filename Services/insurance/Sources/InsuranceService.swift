@@ -54,17 +54,17 @@ public enum InsuranceService {
         consumers: [
             ConsumerDefinition(name: "case-watch", topics: [.reviewCases]) { dependencies in
                 let logger = dependencies.logger
-                return { received, connection in
-                    guard received.type == CaseOpened.eventType else { return }
-                    let opened = try received.payload(CaseOpened.self)
+                var handlers = EventHandlers(unknownTypes: .ignore)
+                handlers.on(CaseOpened.self) { opened, context in
                     guard let household = opened.householdId else { return }
-                    try await connection.query("""
+                    try await context.connection.query("""
                         INSERT INTO household_status (household_id, case_id, stage, updated_at)
                         VALUES (\(household), \(opened.caseId), \(opened.stage.rawValue), \(opened.openedAt))
                         ON CONFLICT (household_id) DO UPDATE SET case_id = EXCLUDED.case_id, stage = EXCLUDED.stage, updated_at = EXCLUDED.updated_at
                         WHERE household_status.updated_at <= EXCLUDED.updated_at
                         """, logger: logger)
                 }
+                return handlers
             }
         ],
         routes: { router, dependencies in

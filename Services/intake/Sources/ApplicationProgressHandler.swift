@@ -12,9 +12,7 @@ struct ApplicationProgressHandler: Sendable {
         logger = dependencies.logger
     }
 
-    func handle(_ received: ReceivedEvent, on connection: PostgresConnection) async throws {
-        guard received.type == CaseOpened.eventType else { return }  // other review events do not concern intake yet
-        let opened = try received.payload(CaseOpened.self)
+    func caseOpened(_ opened: CaseOpened, on connection: PostgresConnection) async throws {
         guard let number = opened.applicationNumber else { return }
         try await connection.query("""
             UPDATE applications SET status = 'under_review', case_id = \(opened.caseId)

@@ -1,3 +1,4 @@
+import LifelineEventBus
 import LifelineEvents
 import LifelineRuntime
 
@@ -17,7 +18,11 @@ public enum IntakeService {
         producedTopics: [.intakeApplications, .intakeHouseholds, .intakeLeads],
         consumers: [
             ConsumerDefinition(name: "application-progress", topics: [.reviewCases]) { dependencies in
-                { received, connection in try await ApplicationProgressHandler(dependencies: dependencies).handle(received, on: connection) }
+                let progress = ApplicationProgressHandler(dependencies: dependencies)
+                // Other review events do not concern intake yet.
+                var handlers = EventHandlers(unknownTypes: .ignore)
+                handlers.on(CaseOpened.self) { opened, context in try await progress.caseOpened(opened, on: context.connection) }
+                return handlers
             }
         ],
         checkSettings: { settings in

@@ -16,24 +16,22 @@ struct CaseNotifier: Sendable {
         logger = dependencies.logger
     }
 
-    func handle(_ received: ReceivedEvent, on connection: PostgresConnection) async throws {
-        guard received.type == CaseOpened.eventType else { return }
-        let opened = try received.payload(CaseOpened.self)
+    func caseOpened(_ opened: CaseOpened, context: EventContext) async throws {
         let due = Self.dateText(opened.dueBy)
         if let contact = opened.contact, let number = opened.applicationNumber {
             try await record(
                 opened, recipientKind: "applicant", address: contact.phone, channel: "sms",
                 body: "【济阳防返贫】\(contact.name)您好，您的申请（编号\(number)）已受理，村级网格员将于近日入户核实。凭申请编号和手机号后四位可查询进度。",
-                cause: received, on: connection)
+                cause: context.event, on: context.connection)
         }
         try await record(
             opened, recipientKind: "village", address: "village:\(opened.villageCode)", channel: "inbox",
             body: "【待核实】收到一条\(opened.road.chineseName)线索（案件\(opened.caseId)），请于\(due)前完成入户核实。",
-            cause: received, on: connection)
+            cause: context.event, on: context.connection)
     }
 
     private func record(
-        _ opened: CaseOpened, recipientKind: String, address: String, channel: String, body: String, cause: ReceivedEvent,
+        _ opened: CaseOpened, recipientKind: String, address: String, channel: String, body: String, cause: CloudEvent,
         on connection: PostgresConnection
     ) async throws {
         let id = "MSG" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20).lowercased()
@@ -48,7 +46,7 @@ struct CaseNotifier: Sendable {
         try await publisher.publish(MessageRecorded(
             messageId: id, householdId: opened.householdId, villageCode: opened.villageCode, recipientKind: recipientKind,
             channel: channel, recordedAt: Date()
-        ), on: connection, causedBy: cause.event)
+        ), on: connection, causedBy: cause)
     }
 
     static func dateText(_ date: Date) -> String {

@@ -1,3 +1,4 @@
+import LifelineEventBus
 import LifelineEvents
 import LifelinePersistence
 import LifelineRuntime
@@ -15,7 +16,9 @@ public enum NotificationService {
         consumers: [
             ConsumerDefinition(name: "case-notifier", topics: [.reviewCases]) { dependencies in
                 let notifier = CaseNotifier(dependencies: dependencies)
-                return { received, connection in try await notifier.handle(received, on: connection) }
+                var handlers = EventHandlers(unknownTypes: .ignore)
+                handlers.on(CaseOpened.self) { opened, context in try await notifier.caseOpened(opened, context: context) }
+                return handlers
             }
         ],
         routes: { router, dependencies in

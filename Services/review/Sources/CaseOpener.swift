@@ -18,32 +18,28 @@ struct CaseOpener: Sendable {
         logger = dependencies.logger
     }
 
-    func handle(_ received: ReceivedEvent, on connection: PostgresConnection) async throws {
-        switch received.type {
-        case ApplicationSubmitted.eventType:
-            let application = try received.payload(ApplicationSubmitted.self)
-            try await open(
-                householdId: application.householdId, villageCode: application.villageCode, road: .selfApplication,
-                applicationNumber: application.applicationNumber, leadId: nil, contact: application.applicant,
-                foundAt: application.submittedAt, cause: received, on: connection)
-        case RiskLeadRaised.eventType:
-            let lead = try received.payload(RiskLeadRaised.self)
-            try await open(
-                householdId: lead.householdId, villageCode: lead.villageCode, road: .petitionAndHotline,
-                applicationNumber: nil, leadId: lead.leadId, contact: nil, foundAt: lead.raisedAt, cause: received, on: connection)
-        case GridLeadRaised.eventType:
-            let lead = try received.payload(GridLeadRaised.self)
-            try await open(
-                householdId: lead.householdId, villageCode: lead.villageCode, road: .gridReport,
-                applicationNumber: nil, leadId: lead.leadId, contact: nil, foundAt: lead.raisedAt, cause: received, on: connection)
-        default:
-            return
-        }
+    func open(for application: ApplicationSubmitted, context: EventContext) async throws {
+        try await open(
+            householdId: application.householdId, villageCode: application.villageCode, road: .selfApplication,
+            applicationNumber: application.applicationNumber, leadId: nil, contact: application.applicant,
+            foundAt: application.submittedAt, cause: context.event, on: context.connection)
+    }
+
+    func open(for lead: RiskLeadRaised, context: EventContext) async throws {
+        try await open(
+            householdId: lead.householdId, villageCode: lead.villageCode, road: .petitionAndHotline,
+            applicationNumber: nil, leadId: lead.leadId, contact: nil, foundAt: lead.raisedAt, cause: context.event, on: context.connection)
+    }
+
+    func open(for lead: GridLeadRaised, context: EventContext) async throws {
+        try await open(
+            householdId: lead.householdId, villageCode: lead.villageCode, road: .gridReport,
+            applicationNumber: nil, leadId: lead.leadId, contact: nil, foundAt: lead.raisedAt, cause: context.event, on: context.connection)
     }
 
     private func open(
         householdId: String?, villageCode: String, road: DiscoveryRoad, applicationNumber: String?, leadId: String?,
-        contact: ContactDetails?, foundAt: Date, cause: ReceivedEvent, on connection: PostgresConnection
+        contact: ContactDetails?, foundAt: Date, cause: CloudEvent, on connection: PostgresConnection
     ) async throws {
         let caseId = try await nextCaseId(on: connection)
         let now = Date()
@@ -60,7 +56,7 @@ struct CaseOpener: Sendable {
         try await publisher.publish(CaseOpened(
             caseId: caseId, householdId: householdId, villageCode: villageCode, road: road, applicationNumber: applicationNumber,
             leadId: leadId, contact: contact, stage: .homeVerification, openedAt: now, dueBy: dueBy
-        ), on: connection, causedBy: cause.event)
+        ), on: connection, causedBy: cause)
     }
 
     /// `AJ` + date + 6-digit sequence.

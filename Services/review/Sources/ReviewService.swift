@@ -1,3 +1,4 @@
+import LifelineEventBus
 import LifelineEvents
 import LifelinePersistence
 import LifelineRuntime
@@ -16,7 +17,11 @@ public enum ReviewService {
         consumers: [
             ConsumerDefinition(name: "case-opener", topics: [.intakeApplications, .hotlineLeads, .intakeLeads]) { dependencies in
                 let opener = CaseOpener(dependencies: dependencies)
-                return { received, connection in try await opener.handle(received, on: connection) }
+                var handlers = EventHandlers(unknownTypes: .ignore)
+                handlers.on(ApplicationSubmitted.self) { application, context in try await opener.open(for: application, context: context) }
+                handlers.on(RiskLeadRaised.self) { lead, context in try await opener.open(for: lead, context: context) }
+                handlers.on(GridLeadRaised.self) { lead, context in try await opener.open(for: lead, context: context) }
+                return handlers
             }
         ],
         routes: { router, dependencies in

@@ -26,12 +26,12 @@ import Testing
                     for try await versions in group { all += versions }
                     return all
                 }
-                #expect(applied.sorted() == [1, 2, 100])
+                #expect(applied.sorted() == [1, 2, 3, 4, 100])
                 var versions: [Int] = []
                 for try await version in try await database.query("SELECT version FROM schema_migrations ORDER BY version").decode(Int.self) {
                     versions.append(version)
                 }
-                #expect(versions == [1, 2, 100])
+                #expect(versions == [1, 2, 3, 4, 100])
                 #expect(try await migrator.migrate(migrations).isEmpty)
             }
         }
@@ -63,13 +63,32 @@ import Testing
             try await TestDatabase.with(configuration) { database in
                 try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
                 let inbox = Inbox(logger: logger)
-                let first = try await database.transaction { try await inbox.claim(consumer: "c", eventId: "e1", eventType: "t", on: $0) }
-                let again = try await database.transaction { try await inbox.claim(consumer: "c", eventId: "e1", eventType: "t", on: $0) }
-                let otherConsumer = try await database.transaction { try await inbox.claim(consumer: "d", eventId: "e1", eventType: "t", on: $0) }
+                let first = try await database.transaction { try await inbox.claim(consumer: "c", source: "/s", eventId: "e1", eventType: "t", on: $0) }
+                let again = try await database.transaction { try await inbox.claim(consumer: "c", source: "/s", eventId: "e1", eventType: "t", on: $0) }
+                let otherConsumer = try await database.transaction { try await inbox.claim(consumer: "d", source: "/s", eventId: "e1", eventType: "t", on: $0) }
                 #expect(first && !again && otherConsumer)
                 try await database.query("UPDATE inbox SET received_at = now() - interval '40 days' WHERE consumer = 'c'")
                 #expect(try await inbox.purge(olderThan: .seconds(30 * 24 * 3600), in: database) == 1)
-                #expect(try await database.transaction { try await inbox.claim(consumer: "d", eventId: "e1", eventType: "t", on: $0) } == false)
+                #expect(try await database.transaction { try await inbox.claim(consumer: "d", source: "/s", eventId: "e1", eventType: "t", on: $0) } == false)
+            }
+        }
+    }
+
+    @Test func theInboxTellsEqualIdsOfTwoSourcesApartAndClaimsABatchInOneStatement() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            try await TestDatabase.with(configuration) { database in
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let inbox = Inbox(logger: logger)
+                let hotline = Inbox.Key(source: "/12345", id: "WO-1")
+                let petition = Inbox.Key(source: "/petition", id: "WO-1")
+                let fresh = try await database.transaction {
+                    try await inbox.claimAll(consumer: "c", keys: [hotline, petition, hotline], types: ["t", "t", "t"], on: $0)
+                }
+                #expect(fresh == [hotline, petition])
+                let again = try await database.transaction {
+                    try await inbox.claimAll(consumer: "c", keys: [petition, Inbox.Key(source: "/12345", id: "WO-2")], types: ["t", "t"], on: $0)
+                }
+                #expect(again == [Inbox.Key(source: "/12345", id: "WO-2")])
             }
         }
     }
@@ -80,7 +99,7 @@ import Testing
         try await TestDatabase.withScratchSchema { configuration in
             let database = Database(configuration: configuration, logger: logger)
             let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: logger)
-            let relay = OutboxRelay(database: database, producer: producer, logger: logger)
+            let relay = OutboxRelay(database: database, producerConfiguration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: logger)
             let group = ServiceGroup(configuration: .init(services: [database, producer], logger: logger))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }

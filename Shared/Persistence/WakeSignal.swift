@@ -1,7 +1,7 @@
 import Synchronization
 
 /// Wakes one waiting task; a signal that arrives while nobody waits is kept until the next wait.
-final class WakeSignal: Sendable {
+public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -10,7 +10,11 @@ final class WakeSignal: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    /// Creates a signal with nothing pending.
+    public init() {}
+
+    /// Wakes the waiting task, or keeps the signal for the next wait.
+    public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if let waiter = state.waiter {
                 state.waiter = nil
@@ -23,7 +27,7 @@ final class WakeSignal: Sendable {
     }
 
     /// Returns on a signal or after `timeout`, whichever comes first (or at once on cancellation).
-    func wait(timeout: Duration) async {
+    public func wait(timeout: Duration) async {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForSignal() }
             group.addTask { try? await Task.sleep(for: timeout) }
