@@ -100,5 +100,10 @@ public struct DeadlineExceeded: Error, Sendable, CustomStringConvertible {
     /// The limit that passed.
     public let limit: Duration
 
+    /// Creates the error.
+    public init(limit: Duration) {
+        self.limit = limit
+    }
+
     public var description: String { "no answer within \(limit)" }
 }

@@ -95,6 +95,7 @@ import Glibc
             (try? await HTTP.get("\(hotline.baseURL)/health/ready").status) == 200 ? true : nil
         }
         watching.cancel()
+        print("reliability: \(name): \(Self.orders) orders at 10/s, \(cases) cases, readiness false \(readiness.notReadyCount) of \(readiness.statuses.withLock { $0.count }) probes")
         #expect(cases == Self.orders)
         #expect(try await countOrders(village: village, environment: environment) == Self.orders)
         #expect(readiness.notReadyCount > 0, "readiness should have been false during the fault")
@@ -115,5 +116,119 @@ import Glibc
         try await TestDatabase.with(FaultInfrastructure.database(environment, schema: "hotline")) { database in
             try await database.count("SELECT count(DISTINCT order_number)::bigint FROM work_orders WHERE village_code = \(village)")
         }
+    }
+
+    /// The instance holding `schema`'s relay lease, as `host/pid/random`.
+    func relayHolder(schema: String, environment: [String: String]) async throws -> String? {
+        try await TestDatabase.with(FaultInfrastructure.database(environment, schema: schema)) { database in
+            try await RelayLease(database: database, holder: "observer").currentHolder()
+        }
+    }
+
+    func orderRecords(villages: [String], count: Int) throws -> [KafkaRecord] {
+        try (0..<count).map { index in
+            let village = villages[index % villages.count]
+            let order = WorkOrderPushed(
+                orderNumber: "\(village)-\(index)", channel: .hotline12345, villageCode: village, householdId: nil,
+                summary: "群众反映家中困难", receivedAt: Date())
+            return KafkaRecord(topic: EventTopic.hotlineInbound.name, key: order.partitionKey, event: try order.cloudEvent(source: "/gov/jinan/12345"))
+        }
+    }
+
+    func countCases(villages: [String], environment: [String: String]) async throws -> Int {
+        try await TestDatabase.with(FaultInfrastructure.database(environment, schema: "review")) { database in
+            try await database.count("SELECT count(*)::bigint FROM cases WHERE village_code = ANY(\(villages))")
+        }
+    }
+
+    @Test func aFrozenRelayLeaderIsReplacedWithinTheLeaseAndTwoInstancesShareTheWork() async throws {
+        let environment = try await FaultInfrastructure.up()
+        var serviceEnvironment = environment
+        serviceEnvironment["LOG_LEVEL"] = "info"
+        serviceEnvironment["OUTBOX_LEASE_SECONDS"] = "3"
+        let first = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
+        let second = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
+        let review = try ServiceProcess.start("lifeline-review", environment: serviceEnvironment)
+        defer {
+            for process in [first, second, review] {
+                kill(process.process.processIdentifier, SIGCONT)
+                process.process.terminate()
+            }
+        }
+        try await first.waitUntilReady()
+        try await second.waitUntilReady()
+        try await review.waitUntilReady()
+        let holder = try await eventually("a hotline relay leads") { try await relayHolder(schema: "hotline", environment: environment) }
+        let leaderPid = pid_t(holder.split(separator: "/")[1]) ?? 0
+        let standby = first.process.processIdentifier == leaderPid ? second : first
+        #expect([first.process.processIdentifier, second.process.processIdentifier].contains(leaderPid))
+
+        kill(leaderPid, SIGSTOP)
+        let frozenAt = ContinuousClock.now
+        let villages = (0..<4).map { _ in TestData.villageCode() }
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: FaultInfrastructure.kafka(environment)), logger: Logger(label: "fault-producer"))
+        for result in await producer.sendAll(try orderRecords(villages: villages, count: 60)) { _ = try result.get() }
+        await producer.shutdown()
+        let newHolder = try await eventually("the standby takes the relay over", timeout: .seconds(30)) { () -> String? in
+            let current = try await relayHolder(schema: "hotline", environment: environment)
+            return current.map { $0.contains("/\(standby.process.processIdentifier)/") ? $0 : nil } ?? nil
+        }
+        let takeover = ContinuousClock.now - frozenAt
+        print("reliability: relay leader frozen: standby leads after \(takeover) (lease 3 s)")
+        #expect(takeover < .seconds(3 + 2 * 2 + 3), "took \(takeover) with a 3 s lease")
+        #expect(newHolder.contains("/\(standby.process.processIdentifier)/"))
+        let cases = try await eventually("60 cases with the leader frozen", timeout: .seconds(90), interval: .seconds(1)) { () -> Int? in
+            let count = try? await countCases(villages: villages, environment: environment)
+            return count == 60 ? count : nil
+        }
+        kill(leaderPid, SIGCONT)
+        try await Task.sleep(for: .seconds(8))  // the old leader wakes, finds its lease gone, and must not duplicate anything
+        #expect(cases == 60)
+        #expect(try await countCases(villages: villages, environment: environment) == 60)
+        #expect(first.process.isRunning && second.process.isRunning)
+    }
+
+    @Test func aConsumerKilledInTheMiddleOfABatchLeavesEveryEffectExactlyOnce() async throws {
+        let environment = try await FaultInfrastructure.up()
+        var serviceEnvironment = environment
+        serviceEnvironment["LOG_LEVEL"] = "info"
+        let review = try ServiceProcess.start("lifeline-review", environment: serviceEnvironment)
+        let doomed = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
+        defer {
+            review.process.terminate()
+            doomed.process.terminate()
+        }
+        try await review.waitUntilReady()
+        try await doomed.waitUntilReady()
+        let villages = (0..<10).map { _ in TestData.villageCode() }
+        let total = 10_000
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: FaultInfrastructure.kafka(environment)), logger: Logger(label: "fault-producer"))
+        for result in await producer.sendAll(try orderRecords(villages: villages, count: total)) { _ = try result.get() }
+        await producer.shutdown()
+        let countOrders = { @Sendable () async throws -> Int in
+            try await TestDatabase.with(FaultInfrastructure.database(environment, schema: "hotline")) { database in
+                try await database.count("SELECT count(*)::bigint FROM work_orders WHERE village_code = ANY(\(villages))")
+            }
+        }
+        _ = try await eventually("hotline in the middle of the run", timeout: .seconds(120), interval: .milliseconds(50)) { () -> Bool? in
+            try await countOrders() >= 1_500 ? true : nil
+        }
+        kill(doomed.process.processIdentifier, SIGKILL)
+        let killedAt = try await countOrders()
+        #expect(killedAt < total, "the kill must come before the end of the run")
+        let restarted = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
+        defer { restarted.process.terminate() }
+        try await restarted.waitUntilReady()
+        _ = try await eventually("every order recorded", timeout: .seconds(240), interval: .seconds(1)) { () -> Bool? in
+            try await countOrders() == total ? true : nil
+        }
+        let cases = try await eventually("a case for every order", timeout: .seconds(240), interval: .seconds(1)) { () -> Int? in
+            let count = try await countCases(villages: villages, environment: environment)
+            return count >= total ? count : nil
+        }
+        try await Task.sleep(for: .seconds(3))
+        print("reliability: consumer SIGKILLed after \(killedAt) of \(total) orders; \(cases) cases")
+        #expect(cases == total)
+        #expect(try await countCases(villages: villages, environment: environment) == total, "no order may become two cases")
     }
 }

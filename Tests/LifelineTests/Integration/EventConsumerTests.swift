@@ -232,4 +232,38 @@ import Testing
             #expect(try await seen(database) == ["next"])
         }
     }
+
+    final class Switch: Sendable {
+        let state = Mutex(false)
+        var isOn: Bool { state.withLock { $0 } }
+        func turnOn() { state.withLock { $0 = true } }
+    }
+
+    @Test func deadLettersAreReplayedAfterAFixAndReplayingTwiceChangesNothing() async throws {
+        let fixed = Switch()
+        let handlers = EventHandlers.any { received, connection in
+            guard fixed.isOn else { throw EventHandlingError(code: .ruleViolation, reason: "village code unknown", isRetriable: false) }
+            try await Self.recordSeen(received, connection)
+        }
+        try await withConsumer(handlers: handlers) { topic, producer, database, deadLetters in
+            try await producer.send(try record(topic, id: "late-1"))
+            try await producer.send(try record(topic, id: "late-2"))
+            _ = try await KafkaProbe.collect(topic: deadLetters) { $0.count >= 2 }
+            #expect(try await seen(database).isEmpty)
+
+            fixed.turnOn()  // the fix is deployed
+            let replayer = DeadLetterReplayer(
+                group: String(deadLetters.dropLast(".deadletter".count)), handlers: handlers, database: database,
+                kafka: try TestEnvironment.kafka(), logger: logger)
+            let letters = try await replayer.list()
+            #expect(letters.count == 2)
+            #expect(letters.allSatisfy { $0.errorCode == "handler.rule_violation" && $0.originalTopic == topic })
+            #expect(Set(letters.compactMap(\.eventId)) == ["late-1", "late-2"])
+            let first = await replayer.replay(letters)
+            #expect(first.map(\.1) == [.processed, .processed])
+            let second = await replayer.replay(try await replayer.list())
+            #expect(second.map(\.1) == [.alreadyProcessed, .alreadyProcessed])
+            #expect(try await seen(database) == ["late-1", "late-2"])
+        }
+    }
 }

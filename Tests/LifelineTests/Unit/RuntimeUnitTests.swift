@@ -1,6 +1,9 @@
 import Foundation
 import LifelineEventBus
-import LifelineRuntime
+import LifelineEvents
+import LifelineKafka
+import LifelinePersistence
+@testable import LifelineRuntime
 import Testing
 
 @Suite struct RuntimeUnitTests {
@@ -61,5 +64,50 @@ import Testing
         #expect(child.hasPrefix("00-0af7651916cd43dd8448eb211c80319c-"))
         #expect(child != parent)
         #expect(TraceContext.newTraceparent().split(separator: "-").map(\.count) == [2, 32, 16, 2])
+    }
+}
+
+/// Classification of failures and the dead-letter addresses operators type; no stack needed.
+@Suite struct EventBusUnitTests {
+    @Test func failuresAreClassifiedSoThatOnlyHopelessEventsAreDeadLettered() {
+        #expect(FailureClass.of(EventContractError(code: .invalidPayload, field: "x", reason: "bad")) == .permanent)
+        #expect(FailureClass.of(EventHandlingError(code: .ruleViolation, reason: "r", isRetriable: false)) == .permanent)
+        #expect(FailureClass.of(EventHandlingError(code: .temporarilyUnavailable, reason: "r", isRetriable: true)) == .retriable)
+        #expect(FailureClass.of(KafkaError(code: .delivery, message: "broker down", isRetriable: true)) == .infrastructure)
+        #expect(FailureClass.of(DeadlineExceeded(limit: .seconds(30))) == .infrastructure)
+        struct Odd: Error {}
+        #expect(FailureClass.of(Odd()) == .unexpected)
+    }
+
+    func letter(partition: Int32, offset: Int64) -> DeadLetter {
+        DeadLetter(KafkaMessage(
+            topicPartition: KafkaTopicPartition(topic: "g.deadletter", partition: partition), offset: offset, key: Array("h".utf8),
+            value: Array("{}".utf8),
+            headers: [
+                KafkaHeader(key: "ce_id", text: "e\(offset)"), KafkaHeader(key: "dlq_original_topic", text: "hotline.inbound"),
+                KafkaHeader(key: "dlq_original_partition", text: "4"), KafkaHeader(key: "dlq_original_offset", text: "99"),
+                KafkaHeader(key: "dlq_error_code", text: "handler.rule_violation"), KafkaHeader(key: "dlq_attempts", text: "1"),
+            ]))
+    }
+
+    @Test func aDeadLetterKnowsWhereItCameFromAndLosesItsDeadLetterHeaders() {
+        let dead = letter(partition: 1, offset: 7)
+        #expect(dead.position.description == "1:7")
+        #expect(dead.original.topic == "hotline.inbound" && dead.original.partition == 4 && dead.original.offset == 99)
+        #expect(dead.original.headers.map(\.key) == ["ce_id"])
+        #expect(dead.eventId == "e7")
+    }
+
+    @Test func operatorsChooseDeadLettersByPositionOrRange() throws {
+        let letters = [letter(partition: 0, offset: 1), letter(partition: 0, offset: 2), letter(partition: 0, offset: 3), letter(partition: 1, offset: 2)]
+        func choose(_ arguments: [String]) throws -> [String] {
+            try OperatorCommands.choose(from: letters, CommandOptions(arguments[...])).map(\.position.description)
+        }
+        #expect(try choose(["--at", "1:2"]) == ["1:2"])
+        #expect(try choose(["--from", "0:2", "--to", "0:3"]) == ["0:2", "0:3"])
+        #expect(try choose(["--all"]).count == 4)
+        #expect(throws: (any Error).self) { try choose(["--at", "zero"]) }
+        #expect(throws: (any Error).self) { try choose(["--from", "0:3", "--to", "1:1"]) }
+        #expect(throws: (any Error).self) { try choose([]) }
     }
 }
