@@ -59,6 +59,9 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/vapor/jwt-kit", exact: "5.8.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        // Tests only: the contract test reads docs/openapi.yaml and docs/asyncapi.yaml with these.
+        .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
+        .package(url: "https://github.com/mattpolzin/OpenAPIKit", exact: "6.4.0"),
     ],
     targets: [
         // MARK: Shared
@@ -159,6 +162,8 @@ let package = Package(
                 "Intake", "DepartmentScreening", "Hotline", "Review", "Insurance", "Notification",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "OpenAPIKit", package: "OpenAPIKit"),
             ],
             path: "Tests/LifelineTests",
             swiftSettings: swiftSettings

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: start PostgreSQL and Tansu on the bench ports, build release, run lifeline-bench and write
-# docs/performance.md's measured section. Usage: scripts/bench.sh [raw records] [hop events]
+# docs/performance.md's measured section. BENCH_RUNS (5) and BENCH_LATENCY_RUNS set the repetitions;
+# BENCH_RAW_RECORDS and BENCH_HOP_EVENTS the sizes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -12,8 +13,8 @@ source .run/bench/env
 bash scripts/build.sh .run/bench/build.log -c release --product lifeline-bench
 bash scripts/build.sh .run/bench/build-intake.log -c release --product lifeline-intake
 bin="$(swift build -c release --show-bin-path)"
-command="scripts/bench.sh ${1:-200000} ${2:-20000}"
-output="$("$bin/lifeline-bench" "${1:-200000}" "${2:-20000}")"
+command="make bench (BENCH_RUNS=${BENCH_RUNS:-5}, BENCH_LATENCY_RUNS=${BENCH_LATENCY_RUNS:-${BENCH_RUNS:-5}})"
+output="$(bash scripts/bench/eventbus.sh "$bin")"
 output="$output
 $(bash scripts/bench/intake.sh "$bin")"
 echo "$output"

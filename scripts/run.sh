@@ -20,28 +20,47 @@ if [ ! -f .run/run/demo-seeded ] || [ "$(cat .run/run/demo-seeded)" != "${DEMO_H
 fi
 declare -A ports=([intake]=8081 [department-screening]=8082 [hotline]=8083 [review]=8084 [insurance]=8085 [notification]=8086)
 order=(intake department-screening hotline review insurance notification)
+# INSTANCES_<SERVICE> (e.g. INSTANCES_REVIEW=3, INSTANCES_DEPARTMENT_SCREENING=2) starts that many instances of
+# a service. They share the service's consumer groups (partitions are split between them) and its outbox
+# relay (one leads at a time); instance k listens on the service's port + 100 × (k − 1).
+instances_of() {
+  local variable="INSTANCES_$(echo "$1" | tr 'a-z-' 'A-Z_')"
+  local count="${!variable:-1}"
+  [[ "$count" =~ ^[1-9]$ ]] || { echo "run: $variable must be 1 to 9" >&2; exit 2; }
+  echo "$count"
+}
+instance_name() { if [ "$2" = 1 ]; then echo "$1"; else echo "$1-$2"; fi; }
 for service in "${order[@]}"; do
-  pidfile=".run/run/pids/$service.pid"
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    continue
-  fi
-  HTTP_PORT="${ports[$service]}" PUBLIC_BASE_URL="http://127.0.0.1:${ports[$service]}" \
-    nohup "$bin/lifeline-$service" >".run/run/logs/$service.log" 2>&1 &
-  echo $! > "$pidfile"
-done
-for service in "${order[@]}"; do
-  port="${ports[$service]}"
-  for attempt in $(seq 1 120); do
-    if curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
-    if ! kill -0 "$(cat ".run/run/pids/$service.pid")" 2>/dev/null; then
-      echo "run: $service stopped; see .run/run/logs/$service.log" >&2; tail -n 20 ".run/run/logs/$service.log" >&2; exit 1
+  for k in $(seq 1 "$(instances_of "$service")"); do
+    name="$(instance_name "$service" "$k")"
+    port=$(( ${ports[$service]} + 100 * (k - 1) ))
+    pidfile=".run/run/pids/$name.pid"
+    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+      continue
     fi
-    [ "$attempt" = 120 ] && { echo "run: $service not ready after 60 s; see .run/run/logs/$service.log" >&2; exit 1; }
-    sleep 0.5
+    HTTP_PORT="$port" PUBLIC_BASE_URL="http://127.0.0.1:${ports[$service]}" \
+      nohup "$bin/lifeline-$service" >".run/run/logs/$name.log" 2>&1 &
+    echo $! > "$pidfile"
   done
 done
 for service in "${order[@]}"; do
-  printf '%-21s http://127.0.0.1:%s\n' "$service" "${ports[$service]}"
+  for k in $(seq 1 "$(instances_of "$service")"); do
+    name="$(instance_name "$service" "$k")"
+    port=$(( ${ports[$service]} + 100 * (k - 1) ))
+    for attempt in $(seq 1 120); do
+      if curl -fs "http://127.0.0.1:$port/health/ready" >/dev/null 2>&1; then break; fi
+      if ! kill -0 "$(cat ".run/run/pids/$name.pid")" 2>/dev/null; then
+        echo "run: $name stopped; see .run/run/logs/$name.log" >&2; tail -n 20 ".run/run/logs/$name.log" >&2; exit 1
+      fi
+      [ "$attempt" = 120 ] && { echo "run: $name not ready after 60 s; see .run/run/logs/$name.log" >&2; exit 1; }
+      sleep 0.5
+    done
+  done
+done
+for service in "${order[@]}"; do
+  for k in $(seq 1 "$(instances_of "$service")"); do
+    printf '%-21s http://127.0.0.1:%s\n' "$(instance_name "$service" "$k")" "$(( ${ports[$service]} + 100 * (k - 1) ))"
+  done
 done
 printf '%-21s %s\n' kafka "$KAFKA_BOOTSTRAP_SERVERS"
 printf '%-21s postgresql://svc_intake:lifeline@127.0.0.1:%s/lifeline (one role per service: svc_<schema>)\n' postgres "$DATABASE_PORT"

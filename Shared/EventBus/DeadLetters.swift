@@ -97,12 +97,15 @@ public struct DeadLetterReplayer: Sendable {
     private let logger: Logger
 
     /// Creates a replayer for `group`, with the handlers the service registers for it.
-    public init(group: String, handlers: EventHandlers, database: Database, kafka: KafkaClientConfiguration, logger: Logger) {
+    public init(
+        group: String, handlers: EventHandlers, database: Database, kafka: KafkaClientConfiguration,
+        transactionTimeout: Duration = .seconds(30), logger: Logger
+    ) {
         self.group = group
         self.database = database
         self.kafka = kafka
         self.logger = logger
-        self.single = InboxHandling(consumer: group, database: database, handlers: handlers, logger: logger)
+        self.single = InboxHandling(consumer: group, database: database, handlers: handlers, transactionTimeout: transactionTimeout, logger: logger)
     }
 
     /// The group's dead-letter topic.

@@ -267,6 +267,10 @@ public final class EventConsumerService: Service, Sendable {
                 logger.notice("ignoring events of a type this consumer has no handler for (logged once per type)", metadata: ["event.type": "\(type)"])
             }
         }
+        for value in UnknownDomainValues.takeNew() {
+            logger.notice("an event carried a domain value this version does not know; handled by the rule for unknown values (logged once)",
+                metadata: ["domain.value": "\(value)"])
+        }
         if crash {
             logger.critical("fault injection: exiting after commit, before storing the offset")
             exit(86)

@@ -12,9 +12,9 @@ import Synchronization
 /// One instance of a service leads the relay at a time, by a lease in its schema (`RelayLease`) that it
 /// renews; the others stand by and take the lease when it expires, so a leader that is frozen or cut off
 /// is replaced within `leaseDuration`. A leader that cannot publish for `stallTimeout`, or whose producer
-/// hits a fatal error, gives the lease up and starts again with a new producer. Every failure of the
-/// database or the broker ends the term and a new one starts after a back-off: the relay never needs a
-/// restart.
+/// hits a fatal error, gives the lease up and starts again with a new producer. A short database outage
+/// is waited out within the term (the lease outlives it); losing the lease or the notification
+/// connection ends the term and a new one starts after a back-off: the relay never needs a restart.
 ///
 /// It is woken in-process after commits that wrote to the outbox (`Database.outboxWake`), by
 /// LISTEN/NOTIFY when the writer is another instance, and by a slow poll as a safety net. An entry the
@@ -127,7 +127,10 @@ public final class OutboxRelay: Service, Sendable {
             }
             self.leading.withLock { $0 = false }
             self.database.outboxWake.setRelayLeaderHere(false)
-            try? await self.lease.release()
+            // Hand the lease over at once on shutdown. This task is cancelled by now, and a query from a
+            // cancelled task never runs, so the release gets a task of its own (which is not cancelled).
+            let lease = self.lease
+            await Task { try? await Deadline.run(limit: .seconds(2)) { try await lease.release() } }.value
         }
     }
 

@@ -1,23 +1,34 @@
 /// A kind of difficulty a household reports or a grid member observes (困难类型).
-public enum DifficultyType: String, Codable, Sendable, CaseIterable {
+public struct DifficultyType: OpenEnumeration {
+    /// The value as published.
+    public let rawValue: String
+
+    /// Any value, known or not.
+    public init(uncheckedRawValue: String) {
+        rawValue = uncheckedRawValue
+    }
+
     /// 疾病
-    case illness
+    public static let illness = DifficultyType(uncheckedRawValue: "illness")
     /// 残疾
-    case disability
+    public static let disability = DifficultyType(uncheckedRawValue: "disability")
     /// 就学费用
-    case schoolingCosts
+    public static let schoolingCosts = DifficultyType(uncheckedRawValue: "schoolingCosts")
     /// 自然灾害
-    case disaster
+    public static let disaster = DifficultyType(uncheckedRawValue: "disaster")
     /// 意外事故
-    case accident
+    public static let accident = DifficultyType(uncheckedRawValue: "accident")
     /// 失业或务工收入减少
-    case lossOfWork
+    public static let lossOfWork = DifficultyType(uncheckedRawValue: "lossOfWork")
     /// 住房安全
-    case housing
+    public static let housing = DifficultyType(uncheckedRawValue: "housing")
     /// 饮水安全
-    case drinkingWater
+    public static let drinkingWater = DifficultyType(uncheckedRawValue: "drinkingWater")
     /// 其他
-    case other
+    public static let other = DifficultyType(uncheckedRawValue: "other")
+
+    /// The values this version knows, in display order.
+    public static let knownValues: [DifficultyType] = [.illness, .disability, .schoolingCosts, .disaster, .accident, .lossOfWork, .housing, .drinkingWater, .other]
 
     /// The Chinese name shown to users.
     public var chineseName: String {
@@ -31,20 +42,32 @@ public enum DifficultyType: String, Codable, Sendable, CaseIterable {
         case .housing: "住房安全"
         case .drinkingWater: "饮水安全"
         case .other: "其他"
+        default: "未知（\(rawValue)）"
         }
     }
 }
 
 /// How a risk was found: the four roads (四路).
-public enum DiscoveryRoad: String, Codable, Sendable, CaseIterable {
+public struct DiscoveryRoad: OpenEnumeration {
+    /// The value as published.
+    public let rawValue: String
+
+    /// Any value, known or not.
+    public init(uncheckedRawValue: String) {
+        rawValue = uncheckedRawValue
+    }
+
     /// 基层干部排查
-    case gridReport
+    public static let gridReport = DiscoveryRoad(uncheckedRawValue: "gridReport")
     /// 农户自主申请
-    case selfApplication
+    public static let selfApplication = DiscoveryRoad(uncheckedRawValue: "selfApplication")
     /// 部门筛查预警
-    case departmentScreening
+    public static let departmentScreening = DiscoveryRoad(uncheckedRawValue: "departmentScreening")
     /// 信访信息处置
-    case petitionAndHotline
+    public static let petitionAndHotline = DiscoveryRoad(uncheckedRawValue: "petitionAndHotline")
+
+    /// The values this version knows, in display order.
+    public static let knownValues: [DiscoveryRoad] = [.gridReport, .selfApplication, .departmentScreening, .petitionAndHotline]
 
     /// The Chinese name shown to users.
     public var chineseName: String {
@@ -53,24 +76,36 @@ public enum DiscoveryRoad: String, Codable, Sendable, CaseIterable {
         case .selfApplication: "农户自主申请"
         case .departmentScreening: "部门筛查预警"
         case .petitionAndHotline: "信访信息处置"
+        default: "未知（\(rawValue)）"
         }
     }
 }
 
 /// A step of identification (认定程序), in order, and the final decision.
-public enum ReviewStage: String, Codable, Sendable, CaseIterable {
+public struct ReviewStage: OpenEnumeration {
+    /// The value as published.
+    public let rawValue: String
+
+    /// Any value, known or not.
+    public init(uncheckedRawValue: String) {
+        rawValue = uncheckedRawValue
+    }
+
     /// 已提交 (before a case exists)
-    case submitted
+    public static let submitted = ReviewStage(uncheckedRawValue: "submitted")
     /// 入户核实
-    case homeVerification
+    public static let homeVerification = ReviewStage(uncheckedRawValue: "homeVerification")
     /// 民主评议
-    case democraticAppraisal
+    public static let democraticAppraisal = ReviewStage(uncheckedRawValue: "democraticAppraisal")
     /// 信息比对
-    case informationComparison
+    public static let informationComparison = ReviewStage(uncheckedRawValue: "informationComparison")
     /// 纳入公示
-    case publicAnnouncement
+    public static let publicAnnouncement = ReviewStage(uncheckedRawValue: "publicAnnouncement")
     /// 录入系统 / 已认定
-    case decided
+    public static let decided = ReviewStage(uncheckedRawValue: "decided")
+
+    /// The values this version knows, in display order.
+    public static let knownValues: [ReviewStage] = [.submitted, .homeVerification, .democraticAppraisal, .informationComparison, .publicAnnouncement, .decided]
 
     /// The Chinese name shown to households.
     public var chineseName: String {
@@ -81,6 +116,7 @@ public enum ReviewStage: String, Codable, Sendable, CaseIterable {
         case .informationComparison: "信息比对"
         case .publicAnnouncement: "纳入公示"
         case .decided: "认定结果"
+        default: "未知（\(rawValue)）"
         }
     }
 }
@@ -102,15 +138,26 @@ public struct ContactDetails: Codable, Sendable, Hashable, CustomStringConvertib
 }
 
 /// The hotline or petition channel an item came from.
-public enum HotlineChannel: String, Codable, Sendable, CaseIterable {
+public struct HotlineChannel: OpenEnumeration {
+    /// The value as published.
+    public let rawValue: String
+
+    /// Any value, known or not.
+    public init(uncheckedRawValue: String) {
+        rawValue = uncheckedRawValue
+    }
+
     /// 12345 政务服务便民热线
-    case hotline12345
+    public static let hotline12345 = HotlineChannel(uncheckedRawValue: "hotline12345")
     /// 12317 防止返贫监测和乡村振兴咨询服务热线
-    case hotline12317
+    public static let hotline12317 = HotlineChannel(uncheckedRawValue: "hotline12317")
     /// 网信办 (online opinion)
-    case cyberspace
+    public static let cyberspace = HotlineChannel(uncheckedRawValue: "cyberspace")
     /// 信访局
-    case petition
+    public static let petition = HotlineChannel(uncheckedRawValue: "petition")
+
+    /// The values this version knows, in display order.
+    public static let knownValues: [HotlineChannel] = [.hotline12345, .hotline12317, .cyberspace, .petition]
 
     /// The Chinese name shown to users.
     public var chineseName: String {
@@ -119,6 +166,7 @@ public enum HotlineChannel: String, Codable, Sendable, CaseIterable {
         case .hotline12317: "12317热线"
         case .cyberspace: "网信办舆情"
         case .petition: "信访局"
+        default: "未知（\(rawValue)）"
         }
     }
 }

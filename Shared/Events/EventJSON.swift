@@ -2,8 +2,9 @@ import Foundation
 
 /// The JSON coding every Lifeline event payload uses: ISO 8601 dates, sorted keys.
 public enum EventJSON {
-    /// Encoder for payloads: dates as RFC 3339 with milliseconds.
-    public static var encoder: JSONEncoder {
+    /// Encoder for payloads: dates as RFC 3339 with milliseconds. One shared instance: configured once,
+    /// never changed, so it is safe to use from any task (a coder per event was measurable).
+    public static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
@@ -11,10 +12,10 @@ public enum EventJSON {
         }
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return encoder
-    }
+    }()
 
-    /// Decoder for payloads.
-    public static var decoder: JSONDecoder {
+    /// Decoder for payloads, shared like the encoder.
+    public static let decoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .custom { decoder in
             let container = try decoder.singleValueContainer()
@@ -23,7 +24,7 @@ public enum EventJSON {
             throw DecodingError.dataCorruptedError(in: container, debugDescription: "not an RFC 3339 timestamp")
         }
         return decoder
-    }
+    }()
 
     /// Parses RFC 3339 timestamps with or without fractional seconds. The form Lifeline writes
     /// (`2026-11-29T12:34:56.789Z`) is read by arithmetic; other forms through `ISO8601DateFormatter`.

@@ -72,8 +72,8 @@ public struct KafkaConsumerConfiguration: Sendable {
     /// Longest time the broker holds a fetch that found no data. Tansu sleeps for this long rather
     /// than answering when a record arrives, so it bounds the idle-to-first-message latency; Apache
     /// Kafka answers early, so a low value only costs a few more empty fetches there.
-    /// (`KAFKA_FETCH_WAIT_MAX_MS`, 10 by default; librdkafka's own default is 500.)
-    public var fetchWaitMaxMilliseconds: Int = 10
+    /// (`KAFKA_FETCH_WAIT_MAX_MS`, 5 by default for Tansu; compose sets 500 for Apache Kafka.)
+    public var fetchWaitMaxMilliseconds: Int = 5
 
     /// Creates a configuration.
     public init(client: KafkaClientConfiguration, groupId: String, topics: [String]) {

@@ -39,14 +39,21 @@ public final class Database: Service, Sendable {
 
     /// Runs `body` in one transaction: committed if it returns, rolled back if it throws. Errors are
     /// unwrapped from PostgresNIO's transaction wrapper so callers see what `body` threw.
-    /// After a commit that wrote outbox entries, this process's relay is woken.
+    /// Outbox entries appended in `body` are written together just before the commit (one statement
+    /// for their locks, one for the rows); after a commit that wrote any, this process's relay is woken.
     public func transaction<Result: Sendable>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let marks = TransactionMarks()
         let result: Result
         do {
             result = try await TransactionMarks.$current.withValue(marks) {
                 try await client.withTransaction(logger: logger) { connection in
-                    try await body(connection)
+                    marks.begin(on: connection)
+                    let result = try await body(connection)
+                    // Outbox entries of the transaction go in together, just before the commit.
+                    if let (store, entries) = marks.takePending() {
+                        try await store.insertAll(entries, on: connection)
+                    }
+                    return result
                 }
             }
         } catch let error as PostgresTransactionError {

@@ -2,7 +2,8 @@ import Logging
 
 /// Remembers which events a consumer has processed, in the same transaction as the processing, so a
 /// redelivered event is recognised and skipped. An event is identified by its CloudEvents `source` and
-/// `id` together: two outside systems writing to one topic may use the same ids.
+/// `id` together: two outside systems writing to one topic may use the same ids. Records written before
+/// the source was kept (migration 3, `source = ''`) still count for their id until they are purged.
 public struct Inbox: Sendable {
     /// One event to claim.
     public struct Key: Sendable, Hashable {
@@ -30,7 +31,9 @@ public struct Inbox: Sendable {
     /// transaction and then returns `false`.
     public func claim(consumer: String, source: String, eventId: String, eventType: String, on connection: PostgresConnection) async throws -> Bool {
         let rows = try await connection.query("""
-            INSERT INTO inbox (consumer, source, event_id, event_type) VALUES (\(consumer), \(source), \(eventId), \(eventType))
+            INSERT INTO inbox (consumer, source, event_id, event_type)
+            SELECT \(consumer), \(source), \(eventId), \(eventType)
+            WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE consumer = \(consumer) AND source = '' AND event_id = \(eventId))
             ON CONFLICT DO NOTHING RETURNING 1
             """, logger: logger)
         for try await _ in rows { return true }
@@ -45,6 +48,7 @@ public struct Inbox: Sendable {
         let rows = try await connection.query("""
             INSERT INTO inbox (consumer, source, event_id, event_type)
             SELECT \(consumer), s, i, t FROM unnest(\(keys.map(\.source))::text[], \(keys.map(\.id))::text[], \(types)::text[]) AS k(s, i, t)
+            WHERE NOT EXISTS (SELECT 1 FROM inbox l WHERE l.consumer = \(consumer) AND l.source = '' AND l.event_id = k.i)
             ON CONFLICT DO NOTHING RETURNING source, event_id
             """, logger: logger)
         var fresh = Set<Key>()

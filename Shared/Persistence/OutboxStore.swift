@@ -125,24 +125,26 @@ public struct OutboxStore: Sendable {
     /// commit events of one key in the opposite order of their ids. A transaction-scoped advisory lock
     /// per key makes the second writer of a key wait for the first to commit before it takes an id, so
     /// per key, id order is commit order and the relay (which sends in id order) keeps it.
+    ///
+    /// Inside `Database.transaction` the entry is kept and written with the transaction's other entries
+    /// just before the commit (`insertAll`), which saves two round trips per event.
     public func append(_ entry: OutboxEntry, on connection: PostgresConnection) async throws {
         try checkSize(entry)
-        let lockKey = database.schema + "/" + (entry.partitionKey ?? "")
-        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockKey)))", logger: logger)
-        let headers = String(decoding: try Self.headerEncoder.encode(entry.headers), as: UTF8.self)
-        try await connection.query("""
-            INSERT INTO outbox (event_id, topic, partition_key, headers, payload)
-            VALUES (\(entry.eventId), \(entry.topic), \(entry.partitionKey), \(headers)::jsonb, \(ByteBuffer(bytes: entry.payload)))
-            """, logger: logger)
-        try await wakeRelayAfterCommit(on: connection)
+        if let marks = TransactionMarks.current, marks.keepForCommit(entry, of: self, on: connection) { return }
+        try await insertAll([entry], on: connection)
     }
 
     /// Appends many entries inside the caller's transaction with three statements, whatever their
     /// number: the per-key locks are taken in key order (no deadlock between two bulk writers), then
     /// the rows go in, in the order given.
     public func appendAll(_ entries: [OutboxEntry], on connection: PostgresConnection) async throws {
-        guard !entries.isEmpty else { return }
         for entry in entries { try checkSize(entry) }
+        try await insertAll(entries, on: connection)
+    }
+
+    /// Writes checked entries: per-key locks in key order, then the rows in the order given.
+    func insertAll(_ entries: [OutboxEntry], on connection: PostgresConnection) async throws {
+        guard !entries.isEmpty else { return }
         let lockKeys = Set(entries.map { database.schema + "/" + ($0.partitionKey ?? "") }).sorted()
         try await connection.query("""
             SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest(\(lockKeys)::text[]) AS k(key)
@@ -170,7 +172,7 @@ public struct OutboxStore: Sendable {
     private static let headerDecoder = JSONDecoder()
 
     /// The oldest unsent entries, in outbox order, leaving out parked entries and every later entry of
-    /// a parked entry's key (so that no household's events overtake each other).
+    /// a parked entry's key on the same topic (so that no household's events overtake each other).
     public func unsent(limit: Int) async throws -> [OutboxEntry] {
         let rows = try await database.query("""
             SELECT o.id, o.event_id, o.topic, o.partition_key, o.headers::text, o.payload, o.created_at
@@ -178,7 +180,7 @@ public struct OutboxStore: Sendable {
             WHERE o.sent_at IS NULL AND o.parked_at IS NULL
               AND NOT EXISTS (
                   SELECT 1 FROM outbox p
-                  WHERE p.sent_at IS NULL AND p.parked_at IS NOT NULL AND p.partition_key = o.partition_key AND p.id < o.id)
+                  WHERE p.sent_at IS NULL AND p.parked_at IS NOT NULL AND p.topic = o.topic AND p.partition_key = o.partition_key AND p.id < o.id)
             ORDER BY o.id LIMIT \(limit)
             """)
         var entries: [OutboxEntry] = []
@@ -215,7 +217,7 @@ public struct OutboxStore: Sendable {
     public func parked() async throws -> [ParkedOutboxEntry] {
         let rows = try await database.query("""
             SELECT p.id, p.event_id, p.topic, length(p.payload)::bigint, COALESCE(p.last_error, ''), p.parked_at,
-                (SELECT count(*) FROM outbox w WHERE w.sent_at IS NULL AND w.partition_key = p.partition_key AND w.id > p.id)::bigint
+                (SELECT count(*) FROM outbox w WHERE w.sent_at IS NULL AND w.topic = p.topic AND w.partition_key = p.partition_key AND w.id > p.id)::bigint
             FROM outbox p WHERE p.sent_at IS NULL AND p.parked_at IS NOT NULL ORDER BY p.id
             """)
         var entries: [ParkedOutboxEntry] = []

@@ -23,12 +23,42 @@ public final class OutboxWake: Sendable {
     }
 }
 
-/// What the transaction in progress on this task has done that matters after it commits.
+/// What the transaction in progress on this task has done that matters before and after it commits:
+/// outbox entries waiting to be written together just before the commit, and whether any were written.
 final class TransactionMarks: Sendable {
-    private let wroteOutbox = Mutex(false)
+    private struct State {
+        var connectionId: PostgresConnection.ID?
+        var pending: [OutboxEntry] = []
+        var pendingStore: OutboxStore?
+        var wroteOutbox = false
+    }
 
-    func markOutboxWritten() { wroteOutbox.withLock { $0 = true } }
-    var outboxWritten: Bool { wroteOutbox.withLock { $0 } }
+    private let state = Mutex(State())
+
+    func markOutboxWritten() { state.withLock { $0.wroteOutbox = true } }
+    var outboxWritten: Bool { state.withLock { $0.wroteOutbox } }
+
+    /// The transaction's connection, once the transaction has begun.
+    func begin(on connection: PostgresConnection) { state.withLock { $0.connectionId = connection.id } }
+
+    /// Keeps `entry` for the commit when `connection` is this transaction's; `false` otherwise.
+    func keepForCommit(_ entry: OutboxEntry, of store: OutboxStore, on connection: PostgresConnection) -> Bool {
+        state.withLock { state in
+            guard state.connectionId == connection.id else { return false }
+            state.pending.append(entry)
+            state.pendingStore = store
+            return true
+        }
+    }
+
+    /// The entries kept for the commit, handed out once.
+    func takePending() -> (OutboxStore, [OutboxEntry])? {
+        state.withLock { state in
+            guard let store = state.pendingStore, !state.pending.isEmpty else { return nil }
+            defer { state.pending = []; state.pendingStore = nil }
+            return (store, state.pending)
+        }
+    }
 
     /// The marks of the `Database.transaction` running on this task, if any.
     @TaskLocal static var current: TransactionMarks?

@@ -31,8 +31,8 @@ public struct LifelineConfiguration: Sendable {
     /// A consumer transaction that has not finished after this long is given up and retried
     /// (`EVENT_TRANSACTION_TIMEOUT_SECONDS`, 30).
     public var eventTransactionTimeout: Duration = .seconds(30)
-    /// Broker fetch wait (`KAFKA_FETCH_WAIT_MAX_MS`, 10): see `KafkaConsumerConfiguration`.
-    public var fetchWaitMaxMilliseconds: Int = 10
+    /// Broker fetch wait (`KAFKA_FETCH_WAIT_MAX_MS`, 5): see `KafkaConsumerConfiguration`.
+    public var fetchWaitMaxMilliseconds: Int = 5
     /// Producer linger (`KAFKA_LINGER_MS`, 1): chosen for latency; batches still form under load.
     public var producerLingerMilliseconds: Int = 1
     /// Largest event the outbox accepts (`OUTBOX_MAX_EVENT_BYTES`, 1,000,000).
@@ -106,7 +106,7 @@ public struct LifelineConfiguration: Sendable {
         )
         configuration.eventBatchSize = try reader.int("EVENT_BATCH_SIZE", default: 500, range: 1...10_000)
         configuration.eventTransactionTimeout = .seconds(try reader.int("EVENT_TRANSACTION_TIMEOUT_SECONDS", default: 30, range: 1...3_600))
-        configuration.fetchWaitMaxMilliseconds = try reader.int("KAFKA_FETCH_WAIT_MAX_MS", default: 10, range: 0...5_000)
+        configuration.fetchWaitMaxMilliseconds = try reader.int("KAFKA_FETCH_WAIT_MAX_MS", default: 5, range: 0...5_000)
         configuration.producerLingerMilliseconds = try reader.int("KAFKA_LINGER_MS", default: 1, range: 0...1_000)
         configuration.maximumEventBytes = try reader.int("OUTBOX_MAX_EVENT_BYTES", default: 1_000_000, range: 1_024...100_000_000)
         configuration.relay.leaseDuration = .seconds(try reader.int("OUTBOX_LEASE_SECONDS", default: 10, range: 2...600))

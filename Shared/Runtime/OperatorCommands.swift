@@ -21,6 +21,8 @@ public enum OperatorCommands {
     }
 
     struct UsageError: Error { let message: String }
+    /// The command ran but some of its work failed (exit status 1).
+    struct Incomplete: Error { let message: String }
 
     /// Runs the command and returns the exit status.
     public static func run(_ arguments: [String], definition: ServiceDefinition, defaultHTTPPort: Int) async -> Int32 {
@@ -51,7 +53,7 @@ public enum OperatorCommands {
                         print("\(letter.position) \(letter.eventType ?? "?") \(letter.eventId ?? "?"): \(text(outcome))")
                     }
                     print("replayed \(chosen.count) dead letter(s) of \(group); \(failed) still failing")
-                    if failed > 0 { throw UsageError(message: "\(failed) dead letter(s) still fail; they stay on the dead-letter topic") }
+                    if failed > 0 { throw Incomplete(message: "\(failed) dead letter(s) still fail; they stay on the dead-letter topic") }
                 }
             case ("outbox", "parked"):
                 try await withDependencies(definition, configuration, logger) { dependencies in
@@ -78,6 +80,9 @@ public enum OperatorCommands {
         } catch let error as OutboxError {
             FileHandle.standardError.write(Data("\(executable): \(error.message)\n".utf8))
             return 1
+        } catch let error as Incomplete {
+            FileHandle.standardError.write(Data("\(executable): \(error.message)\n".utf8))
+            return 1
         } catch {
             logger.critical("command failed", metadata: [
                 "error.type": "\(type(of: error))", "error.sqlstate": "\(DatabaseFailure.sqlState(of: error) ?? "-")",
@@ -100,7 +105,8 @@ public enum OperatorCommands {
         }
         return DeadLetterReplayer(
             group: group, handlers: consumer.makeHandlers(dependencies), database: dependencies.database,
-            kafka: dependencies.configuration.kafka, logger: dependencies.logger)
+            kafka: dependencies.configuration.kafka, transactionTimeout: dependencies.configuration.eventTransactionTimeout,
+            logger: dependencies.logger)
     }
 
     /// The dead letters `--at`, `--from`/`--to` or `--all` choose.

@@ -22,6 +22,12 @@ struct WorkOrderIntake: Sendable {
         guard order.villageCode.count == 12, DivisionCode.isValid(order.villageCode) else {
             throw EventContractError(code: .invalidPayload, field: "villageCode", reason: "must be a 12-digit village division code")
         }
+        // An outside system is an edge where input is checked, not a newer Lifeline service: an unknown
+        // channel is a fault of the sender.
+        guard order.channel.isKnown else {
+            throw EventContractError(
+                code: .invalidPayload, field: "channel", reason: "must be one of \(HotlineChannel.knownValues.map(\.rawValue).joined(separator: ", "))")
+        }
         guard !order.orderNumber.isEmpty, order.orderNumber.count <= 64 else {
             throw EventContractError(code: .invalidPayload, field: "orderNumber", reason: "must be 1 to 64 characters")
         }

@@ -49,11 +49,12 @@ struct CaseNotifier: Sendable {
         ), on: connection, causedBy: cause)
     }
 
+    /// `2026年12月14日` in China Standard Time (UTC+8 all year), by arithmetic: a `DateFormatter` per
+    /// message was a per-event cost on the consumer's hot path.
     static func dateText(_ date: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "zh_CN")
-        formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")
-        formatter.dateFormat = "yyyy年M月d日"
-        return formatter.string(from: date)
+        let days = Int(((date.timeIntervalSince1970 + Double(CivilDay.beijingOffsetSeconds)) / 86_400).rounded(.down))
+        let (year, month, day) = CivilDay.civil(fromDaysSinceEpoch: days)
+        return "\(year)年\(month)月\(day)日"
     }
+
 }

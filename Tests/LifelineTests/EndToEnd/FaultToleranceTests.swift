@@ -141,23 +141,35 @@ import Glibc
         }
     }
 
-    @Test func aFrozenRelayLeaderIsReplacedWithinTheLeaseAndTwoInstancesShareTheWork() async throws {
-        let environment = try await FaultInfrastructure.up()
+    /// review and two hotline instances (a 3 s relay lease), all ready and owning partitions.
+    func startReviewAndTwoHotlines(_ environment: [String: String]) async throws -> (ServiceProcess, ServiceProcess, ServiceProcess) {
         var serviceEnvironment = environment
         serviceEnvironment["LOG_LEVEL"] = "info"
         serviceEnvironment["OUTBOX_LEASE_SECONDS"] = "3"
+        let review = try ServiceProcess.start("lifeline-review", environment: serviceEnvironment)
         let first = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
         let second = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
-        let review = try ServiceProcess.start("lifeline-review", environment: serviceEnvironment)
-        defer {
-            for process in [first, second, review] {
-                kill(process.process.processIdentifier, SIGCONT)
-                process.process.terminate()
-            }
+        do {
+            for process in [review, first, second] { try await process.waitUntilReady() }
+        } catch {
+            Self.stop([review, first, second])
+            throw error
         }
-        try await first.waitUntilReady()
-        try await second.waitUntilReady()
-        try await review.waitUntilReady()
+        return (review, first, second)
+    }
+
+    /// Thaws (in case a test froze one) and stops the processes.
+    static func stop(_ processes: [ServiceProcess]) {
+        for process in processes where process.process.isRunning {
+            kill(process.process.processIdentifier, SIGCONT)
+            process.process.terminate()
+        }
+    }
+
+    @Test func aFrozenRelayLeaderIsReplacedWithinTheLeaseAndTwoInstancesShareTheWork() async throws {
+        let environment = try await FaultInfrastructure.up()
+        let (review, first, second) = try await startReviewAndTwoHotlines(environment)
+        defer { Self.stop([first, second, review]) }
         let holder = try await eventually("a hotline relay leads") { try await relayHolder(schema: "hotline", environment: environment) }
         let leaderPid = pid_t(holder.split(separator: "/")[1]) ?? 0
         let standby = first.process.processIdentifier == leaderPid ? second : first
@@ -188,18 +200,14 @@ import Glibc
         #expect(first.process.isRunning && second.process.isRunning)
     }
 
-    @Test func aConsumerKilledInTheMiddleOfABatchLeavesEveryEffectExactlyOnce() async throws {
+    @Test func twoInstancesShareABacklogAndWhenTheLeaderIsKilledTheOtherFinishesItExactlyOnce() async throws {
         let environment = try await FaultInfrastructure.up()
-        var serviceEnvironment = environment
-        serviceEnvironment["LOG_LEVEL"] = "info"
-        let review = try ServiceProcess.start("lifeline-review", environment: serviceEnvironment)
-        let doomed = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
-        defer {
-            review.process.terminate()
-            doomed.process.terminate()
-        }
-        try await review.waitUntilReady()
-        try await doomed.waitUntilReady()
+        let (review, first, second) = try await startReviewAndTwoHotlines(environment)
+        defer { Self.stop([first, second, review]) }
+        let holder = try await eventually("a hotline relay leads") { try await relayHolder(schema: "hotline", environment: environment) }
+        let leaderPid = pid_t(holder.split(separator: "/")[1]) ?? 0
+        let (doomed, survivor) = first.process.processIdentifier == leaderPid ? (first, second) : (second, first)
+
         let villages = (0..<10).map { _ in TestData.villageCode() }
         let total = 10_000
         let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: FaultInfrastructure.kafka(environment)), logger: Logger(label: "fault-producer"))
@@ -213,13 +221,12 @@ import Glibc
         _ = try await eventually("hotline in the middle of the run", timeout: .seconds(120), interval: .milliseconds(50)) { () -> Bool? in
             try await countOrders() >= 1_500 ? true : nil
         }
-        kill(doomed.process.processIdentifier, SIGKILL)
+        // Both instances took part: each owns partitions of the group.
+        #expect(first.log.contains("partitions assigned") && second.log.contains("partitions assigned"))
+        kill(doomed.process.processIdentifier, SIGKILL)  // the relay leader and a consumer, in the middle of its batches
         let killedAt = try await countOrders()
         #expect(killedAt < total, "the kill must come before the end of the run")
-        let restarted = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
-        defer { restarted.process.terminate() }
-        try await restarted.waitUntilReady()
-        _ = try await eventually("every order recorded", timeout: .seconds(240), interval: .seconds(1)) { () -> Bool? in
+        _ = try await eventually("every order recorded by the survivor", timeout: .seconds(240), interval: .seconds(1)) { () -> Bool? in
             try await countOrders() == total ? true : nil
         }
         let cases = try await eventually("a case for every order", timeout: .seconds(240), interval: .seconds(1)) { () -> Int? in
@@ -227,8 +234,15 @@ import Glibc
             return count >= total ? count : nil
         }
         try await Task.sleep(for: .seconds(3))
-        print("reliability: consumer SIGKILLed after \(killedAt) of \(total) orders; \(cases) cases")
+        let newHolder = try await relayHolder(schema: "hotline", environment: environment)
+        print("reliability: relay leader SIGKILLed after \(killedAt) of \(total) orders; survivor finished with \(cases) cases")
+        #expect(newHolder?.contains("/\(survivor.process.processIdentifier)/") == true, "the survivor took the relay over")
+        #expect(survivor.process.isRunning)
         #expect(cases == total)
         #expect(try await countCases(villages: villages, environment: environment) == total, "no order may become two cases")
+        for group in ["hotline.work-order-intake", "review.case-opener"] {
+            let dead = try await FaultInfrastructure.count(topic: EventTopic.deadLetter(forGroup: group).name, environment: environment)
+            #expect(dead == 0, "\(group) dead-lettered \(dead) messages")
+        }
     }
 }

@@ -266,4 +266,45 @@ import Testing
             #expect(try await seen(database) == ["late-1", "late-2"])
         }
     }
+
+    struct RoadTestEvent: DomainEvent {
+        static let eventType = "lifeline.test.RoadTestEvent.v1"
+        static var topic: EventTopic { EventTopic(name: "test.unused", partitions: 1) }
+        var household: String
+        var road: DiscoveryRoad
+        var partitionKey: String { household }
+    }
+
+    @Test func aDomainValueThisVersionDoesNotKnowIsProcessedNotDeadLettered() async throws {
+        var handlers = EventHandlers(unknownTypes: .deadLetter)
+        handlers.on(RoadTestEvent.self) { event, context in
+            // This consumer's rule for unknown roads: record them under their raw value, flagged.
+            try await context.connection.query(
+                "INSERT INTO seen (event_id, note) VALUES (\(context.event.id), \(event.road.rawValue + (event.road.isKnown ? "" : "?")))",
+                logger: Logger(label: "h"))
+        }
+        try await withConsumer(handlers: handlers) { topic, producer, database, deadLetters in
+            for (id, road) in [("future", "villageDoctorReferral"), ("known", "gridReport")] {
+                let event = CloudEvent(
+                    source: "/lifeline/newer-intake", type: RoadTestEvent.eventType, time: Date(), subject: nil,
+                    data: Array(#"{"household":"h","road":"\#(road)"}"#.utf8))
+                var record = KafkaRecord(topic: topic, key: "h", event: event)
+                record.headers = record.headers.map { $0.key == "ce_id" ? KafkaHeader(key: "ce_id", text: id) : $0 }
+                try await producer.send(record)
+            }
+            _ = try await eventually("both processed") { try await seen(database) == ["future", "known"] ? true : nil }
+            var notes: [String] = []
+            for try await note in try await database.query("SELECT note FROM seen ORDER BY event_id").decode(String.self) { notes.append(note) }
+            #expect(notes == ["villageDoctorReferral?", "gridReport"])
+            #expect(try await FaultInfrastructureFreeCount.messages(on: deadLetters) == 0)
+        }
+    }
+}
+
+/// Counts what a topic of the test broker holds now.
+enum FaultInfrastructureFreeCount {
+    static func messages(on topic: String) async throws -> Int {
+        let environment = ["KAFKA_BOOTSTRAP_SERVERS": try TestEnvironment.require("KAFKA_BOOTSTRAP_SERVERS")]
+        return try await FaultInfrastructure.count(topic: topic, environment: environment, window: .seconds(5))
+    }
 }

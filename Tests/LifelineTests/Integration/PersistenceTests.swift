@@ -89,6 +89,14 @@ import Testing
                     try await inbox.claimAll(consumer: "c", keys: [petition, Inbox.Key(source: "/12345", id: "WO-2")], types: ["t", "t"], on: $0)
                 }
                 #expect(again == [Inbox.Key(source: "/12345", id: "WO-2")])
+                // A record from before the source was kept (migration 3 gave it source '') still counts.
+                try await database.query("INSERT INTO inbox (consumer, source, event_id, event_type) VALUES ('c', '', 'old-1', 't')")
+                let legacy = try await database.transaction {
+                    try await inbox.claimAll(consumer: "c", keys: [Inbox.Key(source: "/12345", id: "old-1")], types: ["t"], on: $0)
+                }
+                #expect(legacy.isEmpty)
+                let single = try await database.transaction { try await inbox.claim(consumer: "c", source: "/12345", eventId: "old-1", eventType: "t", on: $0) }
+                #expect(!single)
             }
         }
     }

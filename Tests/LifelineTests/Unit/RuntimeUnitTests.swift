@@ -111,3 +111,23 @@ import Testing
         #expect(throws: (any Error).self) { try choose([]) }
     }
 }
+
+/// Domain enumerations: strict where people type, lenient where events are read.
+@Suite struct OpenEnumerationTests {
+    @Test func knownValuesParseAndUnknownOnesDoNotAtTheEdge() {
+        #expect(DifficultyType(rawValue: "illness") == .illness)
+        #expect(DifficultyType(rawValue: "flood") == nil)
+        #expect(DifficultyType.allCases.count == 9)
+        #expect(ReviewStage.decided.chineseName == "认定结果")
+    }
+
+    @Test func eventsWithAValueFromANewerVersionStillDecode() throws {
+        struct Payload: Codable { var road: DiscoveryRoad; var stage: ReviewStage }
+        let decoded = try EventJSON.decoder.decode(Payload.self, from: Data(#"{"road":"villageDoctor","stage":"homeVerification"}"#.utf8))
+        #expect(!decoded.road.isKnown && decoded.road.rawValue == "villageDoctor")
+        #expect(decoded.road.chineseName.contains("villageDoctor"))
+        #expect(decoded.stage == .homeVerification && decoded.stage.isKnown)
+        let encoded = String(decoding: try EventJSON.encoder.encode(decoded), as: UTF8.self)
+        #expect(encoded == #"{"road":"villageDoctor","stage":"homeVerification"}"#)
+    }
+}

@@ -14,20 +14,20 @@ struct PosterRoutes: Sendable {
 
     func add(to router: Router<LifelineRequestContext>) {
         let group = router.group("v1").add(middleware: BearerAuthMiddleware(keys: tokenKeys))
-        group.get("villages/:code/:poster") { _, context -> Response in
-            let user = try context.requireUser()
-            try user.require(Self.viewers)
-            let code = try context.parameters.require("code")
-            let poster = try context.parameters.require("poster")
-            guard poster == "poster.svg" || poster == "poster.png" else { throw APIError.notFound("poster") }
-            guard user.covers(region: code), let village = try await grid.village(code) else {
-                throw APIError(status: .notFound, code: "not_found", message: "没有这个村")
+        for format in ["svg", "png"] {
+            group.get("villages/:code/poster.\(format)") { _, context -> Response in
+                let user = try context.requireUser()
+                try user.require(Self.viewers)
+                let code = try context.parameters.require("code")
+                guard user.covers(region: code), let village = try await grid.village(code) else {
+                    throw APIError(status: .notFound, code: "not_found", message: "没有这个村")
+                }
+                let content = self.content(for: village)
+                if format == "svg" {
+                    return Self.file(Data(try PosterRenderer.svg(content).utf8), type: "image/svg+xml; charset=utf-8", name: "\(code).svg")
+                }
+                return Self.file(try await BlockingWork.run { try PosterRenderer.png(content) }, type: "image/png", name: "\(code).png")
             }
-            let content = self.content(for: village)
-            if poster == "poster.svg" {
-                return Self.file(Data(try PosterRenderer.svg(content).utf8), type: "image/svg+xml; charset=utf-8", name: "\(code).svg")
-            }
-            return Self.file(try await BlockingWork.run { try PosterRenderer.png(content) }, type: "image/png", name: "\(code).png")
         }
         group.get("posters") { request, context -> Response in
             let user = try context.requireUser()
