@@ -12,9 +12,12 @@ bash scripts/infra.sh up bench
 source .run/bench/env
 bash scripts/build.sh .run/bench/build.log -c release --product lifeline-bench
 bash scripts/build.sh .run/bench/build-intake.log -c release --product lifeline-intake
+bash scripts/build.sh .run/bench/build-hotline.log -c release --product lifeline-hotline
 bin="$(swift build -c release --show-bin-path)"
 command="make bench (BENCH_RUNS=${BENCH_RUNS:-5}, BENCH_LATENCY_RUNS=${BENCH_LATENCY_RUNS:-${BENCH_RUNS:-5}})"
 output="$(bash scripts/bench/eventbus.sh "$bin")"
+output="$output
+$(bash scripts/bench/scaleout.sh "$bin")"
 output="$output
 $(bash scripts/bench/intake.sh "$bin")"
 echo "$output"

@@ -25,7 +25,7 @@ func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
 let logger: Logger = {
     var logger = Logger(label: "bench")
-    logger.logLevel = .warning
+    logger.logLevel = ProcessInfo.processInfo.environment["BENCH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .warning
     return logger
 }()
 let client = KafkaClientConfiguration(bootstrapServers: environment("KAFKA_BOOTSTRAP_SERVERS"), clientId: "lifeline-bench")
