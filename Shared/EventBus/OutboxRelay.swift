@@ -60,6 +60,7 @@ public final class OutboxRelay: Service, Sendable {
     private let logger: Logger
     private let listenWake = WakeSignal()
     private let busySince = Mutex<ContinuousClock.Instant?>(nil)
+    private let lastRound = Mutex(ContinuousClock.now)
     private let leading = Mutex(false)
     private let backlogGauge: Gauge
     private let ageGauge: Gauge
@@ -158,6 +159,7 @@ public final class OutboxRelay: Service, Sendable {
         leaderGauge.record(1)
         database.outboxWake.setRelayLeaderHere(true)
         busySince.withLock { $0 = nil }
+        lastRound.withLock { $0 = .now }
         logger.info("outbox relay is leading", metadata: ["db.schema": "\(database.schema)", "relay.holder": "\(lease.holder)"])
         defer {
             leading.withLock { $0 = false }
@@ -209,10 +211,15 @@ public final class OutboxRelay: Service, Sendable {
         }
     }
 
-    /// Ends the term when entries have been waiting for `stallTimeout` without a confirmed send.
+    /// Ends the term when entries have been waiting for `stallTimeout` without a confirmed send, or when
+    /// the relay loop has not come round for that long (it comes round at least every idle poll).
     private func watchdog() async throws {
         while true {
             try await Task.sleep(for: .milliseconds(500))
+            if ContinuousClock.now - lastRound.withLock({ $0 }) >= configuration.stallTimeout {
+                health.fail("outbox relay stuck")
+                throw TermEnded(description: "the relay loop has not come round for \(configuration.stallTimeout); starting a new term")
+            }
             guard let since = busySince.withLock({ $0 }) else { continue }
             if ContinuousClock.now - since >= configuration.stallTimeout {
                 health.fail("outbox relay cannot publish")
@@ -227,6 +234,7 @@ public final class OutboxRelay: Service, Sendable {
         var lastMetrics = ContinuousClock.now - .seconds(10)
         while true {
             try Task.checkCancellation()
+            lastRound.withLock { $0 = .now }
             var outcome = DrainOutcome.failed
             do {
                 // A send waits for the broker up to the producer's message timeout; past the stall

@@ -1,11 +1,11 @@
 import Synchronization
 
 /// Wakes one waiting task; a signal that arrives while nobody waits is kept until the next wait.
+/// One task waits at a time (the outbox relay, or a consumer backing off).
 public final class WakeSignal: Sendable {
     private struct State {
         var pending = false
         var waiter: CheckedContinuation<Void, Never>?
-        var generation = 0
     }
 
     private let state = Mutex(State())
@@ -33,11 +33,14 @@ public final class WakeSignal: Sendable {
             group.addTask { try? await Task.sleep(for: timeout) }
             await group.next()
             group.cancelAll()
-            self.signal()  // release the signal waiter if the timeout won
-            self.state.withLock { state in state.pending = false }
         }
     }
 
+    /// Waits for a signal until cancelled. A cancelled wait never leaves its continuation behind: if the
+    /// cancellation comes before the continuation is registered, the registration sees it (the flag is
+    /// set before the handler runs, and both look under the lock) and returns; if after, the handler
+    /// resumes it. (An earlier version could register after the handler had run and then wait for a
+    /// signal that, for LISTEN/NOTIFY, might never come: the relay stopped sending.)
     private func waitForSignal() async {
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
@@ -46,13 +49,19 @@ public final class WakeSignal: Sendable {
                         state.pending = false
                         return true
                     }
+                    if Task.isCancelled { return true }
+                    assert(state.waiter == nil, "WakeSignal supports one waiter at a time")
                     state.waiter = continuation
                     return false
                 }
                 if ready { continuation.resume() }
             }
         } onCancel: {
-            self.signal()
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
         }
     }
 }

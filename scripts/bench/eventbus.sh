@@ -10,7 +10,10 @@
 set -euo pipefail
 bin="$1"
 state=".run/bench/eventbus"
-rm -rf "$state"; mkdir -p "$state"
+# BENCH_ONLY=latency measures the latency rows again and keeps the other figures of the previous run.
+only="${BENCH_ONLY:-all}"
+if [ "$only" = latency ]; then rm -f "$state/floor" "$state/latency"; else rm -rf "$state"; fi
+mkdir -p "$state"
 runs="${BENCH_RUNS:-5}"
 latency_runs="${BENCH_LATENCY_RUNS:-$runs}"
 records="${BENCH_RAW_RECORDS:-200000}"
@@ -18,6 +21,7 @@ events="${BENCH_HOP_EVENTS:-20000}"
 load_before="$(cut -d' ' -f1 /proc/loadavg)"
 topic="bench.raw-$(date +%s)"
 
+if [ "$only" != latency ]; then
 "$bin/lifeline-bench" produce-raw "$topic" "$records" > "$state/produce"
 for run in $(seq 1 "$runs"); do
   "$bin/lifeline-bench" consume-raw "$topic" "$records" >> "$state/consume"
@@ -54,6 +58,7 @@ for run in $(seq 1 "$runs"); do
   PGOPTIONS='-c search_path=bench_pg' pgbench -h 127.0.0.1 -p "$DATABASE_PORT" -U svc_lifeline_test -n -M prepared -c 1 -T 10 \
     -f "$state/hop.sql" lifeline 2>/dev/null | awk '/^tps/ { printf "pgbench_events_per_s=%d\n", $3 * 50 }' >> "$state/pgbench"
 done
+fi
 for run in $(seq 1 "$latency_runs"); do
   "$bin/lifeline-bench" floor-latency 200 60 10 >> "$state/floor"
   "$bin/lifeline-bench" hop-latency 200 60 10 >> "$state/latency"
