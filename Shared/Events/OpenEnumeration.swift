@@ -48,8 +48,13 @@ public enum UnknownDomainValues {
     private static let state = Mutex<(seen: Set<String>, fresh: [String])>(([], []))
 
     /// Records `value` of `type`; only its first sighting is handed out by `takeNew()`.
+    /// The value is kept for the log only when it looks like a code (letters, digits, `_`, `-`, at most
+    /// 40): an outside system could put anything in the field, a phone number included.
     static func note(type: String, value: String) {
-        let key = "\(type)=\(value.prefix(64))"
+        let looksLikeCode = value.count <= 40 && value.unicodeScalars.allSatisfy {
+            ("a"..."z").contains($0) || ("A"..."Z").contains($0) || ("0"..."9").contains($0) || $0 == "_" || $0 == "-"
+        }
+        let key = looksLikeCode ? "\(type)=\(value)" : "\(type)=(not a code, \(value.count) characters)"
         state.withLock { state in
             guard state.seen.count < 1_000, state.seen.insert(key).inserted else { return }
             state.fresh.append(key)

@@ -131,3 +131,12 @@ import Testing
         #expect(encoded == #"{"road":"villageDoctor","stage":"homeVerification"}"#)
     }
 }
+
+@Suite struct UnknownDomainValueLogTests {
+    @Test func aValueThatIsNotACodeIsNeverKeptForTheLog() throws {
+        struct Payload: Codable { var channel: HotlineChannel }
+        _ = try EventJSON.decoder.decode(Payload.self, from: Data(#"{"channel":"电话13800001234"}"#.utf8))
+        // Other suites may take the noted values concurrently; whatever is taken must not carry the text.
+        #expect(!UnknownDomainValues.takeNew().contains { $0.contains("13800001234") })
+    }
+}
