@@ -17,4 +17,27 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case hotlineOperator = "hotline-operator"
     /// Platform administrator.
     case admin
+
+    /// The division level a token of this role must name, as digits of its significant prefix:
+    /// village and grid member a village (12), town a town (9), the district's roles the district or a
+    /// wider region (6 or fewer); an administrator any level.
+    public var regionLevel: String {
+        switch self {
+        case .village, .gridMember: "village (12 digits)"
+        case .town: "town (9 digits)"
+        case .district, .department, .insurer, .hotlineOperator: "district (6 digits)"
+        case .admin: "any"
+        }
+    }
+
+    /// Whether `region` is of this role's level (a village token with a 9-digit region is refused).
+    public func acceptsRegion(_ region: String) -> Bool {
+        let significant = DivisionCode.significantPrefix(region).count
+        switch self {
+        case .village, .gridMember: return region.count == 12 && significant == 12
+        case .town: return significant == 9
+        case .district, .department, .insurer, .hotlineOperator: return significant <= 6
+        case .admin: return true
+        }
+    }
 }

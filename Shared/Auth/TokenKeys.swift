@@ -7,14 +7,18 @@ public struct TokenKeys: Sendable {
     private let keys: JWTKeyCollection
     /// Whether these keys can sign.
     public let canSign: Bool
+    /// The audience a verified token must name in `aud` (the verifying service's name), or nil to
+    /// accept any audience (tools that only inspect tokens).
+    public let audience: String?
 
-    private init(keys: JWTKeyCollection, canSign: Bool) {
+    private init(keys: JWTKeyCollection, canSign: Bool, audience: String?) {
         self.keys = keys
         self.canSign = canSign
+        self.audience = audience
     }
 
-    /// Keys that verify only, from a PEM public key.
-    public static func verifying(publicKeyPEM pem: String) async throws -> TokenKeys {
+    /// Keys that verify only, from a PEM public key, for tokens whose `aud` includes `audience`.
+    public static func verifying(publicKeyPEM pem: String, audience: String?) async throws -> TokenKeys {
         let key: ES256PublicKey
         do {
             key = try ES256PublicKey(pem: pem)
@@ -23,7 +27,7 @@ public struct TokenKeys: Sendable {
         }
         let keys = JWTKeyCollection()
         await keys.add(ecdsa: key)
-        return TokenKeys(keys: keys, canSign: false)
+        return TokenKeys(keys: keys, canSign: false, audience: audience)
     }
 
     /// Keys that sign and verify, from a PEM private key.
@@ -36,7 +40,7 @@ public struct TokenKeys: Sendable {
         }
         let keys = JWTKeyCollection()
         await keys.add(ecdsa: key)
-        return TokenKeys(keys: keys, canSign: true)
+        return TokenKeys(keys: keys, canSign: true, audience: nil)
     }
 
     /// A new key pair as PEM text.
@@ -54,6 +58,9 @@ public struct TokenKeys: Sendable {
     public func verify(_ token: String) async throws -> AuthenticatedUser {
         do {
             let claims = try await keys.verify(token, as: LifelineClaims.self)
+            if let audience, !claims.aud.value.contains(audience) {
+                throw AuthError(code: .invalidToken, message: "token is not for \(audience) (aud)")
+            }
             return AuthenticatedUser(id: claims.sub.value, role: claims.role, region: claims.region)
         } catch let error as AuthError {
             throw error

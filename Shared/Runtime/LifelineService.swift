@@ -56,7 +56,7 @@ public final class LifelineService: Sendable {
             publisher: EventPublisher(
                 source: configuration.eventSource,
                 outbox: OutboxStore(database: database, logger: logger, maximumEventBytes: configuration.maximumEventBytes)),
-            tokenKeys: try await TokenKeys.verifying(publicKeyPEM: configuration.authPublicKeyPEM),
+            tokenKeys: try await TokenKeys.verifying(publicKeyPEM: configuration.authPublicKeyPEM, audience: definition.name),
             logger: logger
         )
     }

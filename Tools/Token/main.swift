@@ -1,9 +1,12 @@
 // lifeline-token: key pairs and access tokens for local use and tests.
 //
-//   lifeline-token keygen <directory>          writes private.pem and public.pem (ES256, P-256)
-//   lifeline-token issue --key <private.pem> --user <id> --role <role> --region <division code> [--hours N]
+//   lifeline-token keygen <directory>          writes private.pem (mode 0600) and public.pem (ES256, P-256)
+//   lifeline-token issue --key <private.pem> --user <id> --role <role> --region <division code>
+//                        [--hours N (at most 12)] [--audience intake,review,…]
 //
-// Roles: village, town, district, department, insurer, hotline-operator, admin.
+// Roles: village, grid-member, town, district, department, insurer, hotline-operator, admin; the region
+// must be of the role's level (village 12 digits, town 9, district roles 6). The audience defaults to
+// every Lifeline service.
 import Foundation
 import LifelineAuth
 
@@ -24,7 +27,13 @@ case "keygen":
     let directory = URL(fileURLWithPath: arguments[1])
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let pair = TokenKeys.generateKeyPair()
-    try pair.privateKeyPEM.write(to: directory.appendingPathComponent("private.pem"), atomically: true, encoding: .utf8)
+    // The private key is created with mode 0600 from the start (never world-readable, not even briefly).
+    let privatePath = directory.appendingPathComponent("private.pem").path
+    try? FileManager.default.removeItem(atPath: privatePath)
+    guard FileManager.default.createFile(atPath: privatePath, contents: Data(pair.privateKeyPEM.utf8), attributes: [.posixPermissions: 0o600]) else {
+        fail("cannot write \(privatePath)")
+    }
+    try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: privatePath)
     try pair.publicKeyPEM.write(to: directory.appendingPathComponent("public.pem"), atomically: true, encoding: .utf8)
     print(directory.path)
 case "issue":
@@ -36,10 +45,14 @@ case "issue":
     guard let region = option("--region", in: arguments), DivisionCode.isValid(region) else {
         fail("--region must be a division code (2, 4, 6, 9 or 12 digits), e.g. 370115")
     }
-    let hours = Double(option("--hours", in: arguments) ?? "8") ?? 8
+    guard role.acceptsRegion(region) else { fail("--region must be of the \(role.rawValue) role's level: \(role.regionLevel)") }
+    guard let hours = Double(option("--hours", in: arguments) ?? "8"), hours > 0, hours * 3600 <= LifelineClaims.maximumLifetime else {
+        fail("--hours must be between 0 and \(Int(LifelineClaims.maximumLifetime / 3600))")
+    }
+    let audience = option("--audience", in: arguments).map { $0.split(separator: ",").map(String.init) } ?? LifelineClaims.allAudiences
     guard let pem = try? String(contentsOfFile: keyPath, encoding: .utf8) else { fail("cannot read \(keyPath)") }
     let keys = try await TokenKeys.signing(privateKeyPEM: pem)
-    print(try await keys.issue(LifelineClaims(user: user, role: role, region: region, lifetime: hours * 3600)))
+    print(try await keys.issue(LifelineClaims(user: user, role: role, region: region, audience: audience, lifetime: hours * 3600)))
 default:
     fail("usage: lifeline-token keygen <directory> | issue --key <private.pem> --user <id> --role <role> --region <code>")
 }

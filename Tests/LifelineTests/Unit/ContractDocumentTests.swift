@@ -122,7 +122,7 @@ import Yams
             let dependencies = ServiceDependencies(
                 configuration: configuration, database: database,
                 publisher: EventPublisher(source: configuration.eventSource, outbox: OutboxStore(database: database, logger: logger)),
-                tokenKeys: try await TokenKeys.verifying(publicKeyPEM: keys.publicKeyPEM), logger: logger)
+                tokenKeys: try await TokenKeys.verifying(publicKeyPEM: keys.publicKeyPEM, audience: definition.name), logger: logger)
             inCode.formUnion(Self.routes(of: definition, dependencies: dependencies))
         }
         #expect(documented == inCode, "only in the document: \(documented.subtracting(inCode).sorted()); only in code: \(inCode.subtracting(documented).sorted())")
