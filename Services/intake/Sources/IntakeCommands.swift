@@ -54,7 +54,7 @@ public enum IntakeCommands {
             case "import-grid":
                 guard let path = options.positional.first else { throw UsageError(message: "import-grid needs a FILE") }
                 try await withDatabase(logger: logger) { database in
-                    let outcome = try await GridFileImporter(grid: GridStore(database: database, logger: logger)).run(file: URL(fileURLWithPath: path))
+                    let outcome = try await GridFileImporter(grid: GridStore(database: database, logger: logger)).run(file: URL(fileURLWithPath: path), covers: { _ in true })  // the operator at the console speaks for every region
                     for problem in outcome.problems.prefix(50) { print("line \(problem.line): \(problem.field): \(problem.reason)") }
                     print("grid: \(outcome.units) units, \(outcome.members) grid members, \(outcome.problems.count) rows refused")
                 }

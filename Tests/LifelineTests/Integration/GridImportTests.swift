@@ -1,5 +1,6 @@
 import Foundation
 @testable import Intake
+import LifelineAuth
 import Logging
 import Testing
 
@@ -22,7 +23,7 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString).csv")
         try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: url)
         let outcome = try await TestGrid.withIntakeDatabase { database in
-            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url)
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: { _ in true })
         }
         #expect(outcome.problems.map(\.line) == [7, 8, 9])
         #expect(outcome.problems.map(\.field) == ["上级代码", "层级", "联系电话"])
@@ -37,13 +38,38 @@ import Testing
 
         // Again: nothing new.
         let again = try await TestGrid.withIntakeDatabase { database in
-            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url)
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: { _ in true })
         }
         #expect(again.units == 4 && again.problems.count == 3)
         let villageMembers = try await TestGrid.withIntakeDatabase { database in
             try await GridStore(database: database, logger: Logger(label: "test")).children(of: "370115101A98")
         }
         #expect(villageMembers.first { $0.code == village }?.members.map(\.id) == ["GM\(village)A", "GM\(village)B"])
+    }
+
+    @Test func anotherDistrictsTokenCannotRewriteTheGrid() async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let before = try await TestGrid.withIntakeDatabase { try await GridStore(database: $0, logger: Logger(label: "test")).village(village) }
+        let rows = [
+            "层级,代码,名称,上级代码",
+            "镇街,370115101,被改名的镇,370115",
+            "村,\(village),被改名的村,\(String(village.prefix(9)))",
+        ]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString).csv")
+        try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: url)
+        let foreign = AuthenticatedUser(id: "d", role: .district, region: "370125")
+        let outcome = try await TestGrid.withIntakeDatabase { database in
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: foreign.covers(region:))
+        }
+        #expect(outcome.units == 0)
+        #expect(outcome.problems.map(\.line) == [2, 3] && outcome.problems.allSatisfy { $0.field == "代码" })
+        let after = try await TestGrid.withIntakeDatabase { try await GridStore(database: $0, logger: Logger(label: "test")).village(village) }
+        #expect(after?.name == before?.name && after?.townName == before?.townName)
+        // A town's rows pass for a token of that town's district.
+        let own = AuthenticatedUser(id: "d", role: .district, region: "370115")
+        #expect(own.covers(region: GridFileImporter.region(of: "370115101A01")))
+        #expect(GridFileImporter.region(of: "370115101A01") == "370115101" && GridFileImporter.region(of: "\(village)001") == village)
     }
 
     @Test func aFileSortedByCodeLoadsAndEachUnitsTeamIsReplaced() async throws {
@@ -60,7 +86,7 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString).csv")
         try Data((first.joined(separator: "\n") + "\n").utf8).write(to: url)
         let outcome = try await TestGrid.withIntakeDatabase { database in
-            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url)
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: { _ in true })
         }
         #expect(outcome.problems.isEmpty, "\(outcome.problems)")
         #expect(outcome.units == 3 && outcome.members == 2)
@@ -69,7 +95,7 @@ import Testing
         let second = Array(first.prefix(3)) + [first[4]]
         try Data((second.joined(separator: "\n") + "\n").utf8).write(to: url)
         _ = try await TestGrid.withIntakeDatabase { database in
-            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url)
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: { _ in true })
         }
         let members = try await TestGrid.withIntakeDatabase { database in
             try await GridStore(database: database, logger: Logger(label: "test")).children(of: area)

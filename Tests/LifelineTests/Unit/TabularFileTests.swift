@@ -322,6 +322,62 @@ private func row(_ line: Int, _ cells: String...) -> TabularRow {
             ])
     }
 
+    @Test func aCellAtColumnXFDCostsOneEntryNotAWholeRow() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let rows = (1...2000).map { #"<row r="\#($0)"><c r="A\#($0)" t="inlineStr"><is><t>x</t></is></c><c r="XFD\#($0)" t="inlineStr"><is><t>y</t></is></c></row>"# }
+        let sheet = #"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+            + rows.joined() + "</sheetData></worksheet>"
+        let url = directory.appendingPathComponent("wide.xlsx")
+        try XLSXWriter.writePackage(parts: XLSXWriter.packageParts(sheetXML: sheet), to: url)
+        let read = try readAll(try TabularFile.open(url))
+        #expect(read.count == 2000)
+        #expect(read[0].entries.count == 2 && read[0].width == 16_384 && read[0][16_383] == "y" && read[0][5] == "")
+    }
+
+    @Test func aSheetBeyondRowsTimesColumnsIsRefusedNamingTheLimit() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // 4,000 rows reaching column XFD: 65 million cells as rows × columns, above the 60 million limit.
+        let rows = (1...4000).map { #"<row r="\#($0)"><c r="XFD\#($0)"><v>1</v></c></row>"# }
+        let sheet = #"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+            + rows.joined() + "</sheetData></worksheet>"
+        let url = directory.appendingPathComponent("area.xlsx")
+        try XLSXWriter.writePackage(parts: XLSXWriter.packageParts(sheetXML: sheet), to: url)
+        do {
+            _ = try readAll(try TabularFile.open(url))
+            Issue.record("a sheet above the cell limit was read")
+        } catch let error as TabularFileError {
+            #expect(error.code == .limitExceeded)
+            #expect(error.message.contains("\(XLSXLimits.maximumCells)"))
+            #expect(ImportFailure(error).code == .tooLarge && ImportFailure(error).message.contains("\(XLSXLimits.maximumCells)"))
+        }
+    }
+
+    @Test func aPartCompressedLikeABombIsRefusedBeforeItIsUnpacked() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        // 8 MB of one repeated empty row compresses about 1,000 to 1.
+        let filler = String(repeating: "<row/>", count: 8 << 20 / 6)
+        let sheet = #"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
+            + filler + "</sheetData></worksheet>"
+        let url = directory.appendingPathComponent("bomb.xlsx")
+        try XLSXWriter.writePackage(parts: XLSXWriter.packageParts(sheetXML: sheet), to: url)
+        let size = try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int ?? 0
+        #expect(size < 200_000)
+        #expect(throws: TabularFileError.self) { try XLSXLimits.checkUpload(url) }
+        do {
+            _ = try TabularFile.open(url)
+            Issue.record("a bomb was opened")
+        } catch let error as TabularFileError {
+            #expect(error.code == .limitExceeded && error.message.contains("\(XLSXLimits.maximumCompressionRatio) to 1"))
+        }
+        // An ordinary workbook passes the upload check.
+        let plain = directory.appendingPathComponent("plain.xlsx")
+        try XLSXWriter.write(rows: [[.text("户编号"), .text("姓名")], [.text("0001"), .text("张三")]], to: plain)
+        try XLSXLimits.checkUpload(plain)
+    }
+
     @Test func xlsxUsesThe1904DateSystem() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

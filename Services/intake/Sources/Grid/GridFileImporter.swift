@@ -28,10 +28,13 @@ struct GridFileImporter: Sendable {
         "联户网格": .householdGroup, "联户": .householdGroup, "household-group": .householdGroup,
     ]
 
-    func run(file: URL) async throws -> Outcome {
+    /// Loads `file`; a row whose unit lies outside the caller's jurisdiction (`covers` false for its
+    /// division code) is reported and skipped, so a district's token cannot rewrite another's grid.
+    func run(file: URL, covers: (String) -> Bool) async throws -> Outcome {
+        // Opening an XLSX parses the whole sheet: on a dispatch thread, not the server's cooperative ones.
         let source: any TabularRowSource
         do {
-            source = try TabularFile.open(file)
+            source = try await BlockingWork.run { OpenedSource(source: try TabularFile.open(file)) }.source
         } catch let error as TabularFileError {
             throw ImportFailure(error)
         }
@@ -44,8 +47,8 @@ struct GridFileImporter: Sendable {
             throw ImportFailure(code: .missingColumns, message: "文件缺少必需的列：\(missing.map(\.rawValue).joined(separator: "、"))（第1行应为表头）")
         }
         func value(_ column: Column, _ row: TabularRow) -> String {
-            guard let at = index[column], at < row.cells.count else { return "" }
-            return row.cells[at].trimmingWhitespace()
+            guard let at = index[column] else { return "" }
+            return row[at].trimmingWhitespace()
         }
 
         // Read every row first, then take them level by level (towns, areas, villages, groups), so a
@@ -54,7 +57,7 @@ struct GridFileImporter: Sendable {
         var rows: [(row: TabularRow, level: GridLevel)] = []
         var problems: [RowProblem] = []
         while let row = try HouseholdImporter.nextRow(source) {
-            if row.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { continue }
+            if row.isBlank { continue }
             guard let level = Self.levels[value(.level, row)] else {
                 problems.append(RowProblem(line: row.line, field: Column.level.rawValue, reason: "应为镇街、管区、村或联户网格"))
                 continue
@@ -85,6 +88,7 @@ struct GridFileImporter: Sendable {
             let code = value(.code, row), name = value(.name, row), parent = value(.parent, row)
             guard Self.codeFits(code, level: level) else { problem(.code, "不是\(level.chineseName)的代码格式"); continue }
             guard !name.isEmpty, name.count <= 40 else { problem(.name, "不能为空，最长40个字"); continue }
+            guard covers(Self.region(of: code)) else { problem(.code, "不在本账号负责的行政区划范围内"); continue }
             let parentLevel = units[parent]?.unit.level ?? known[parent]
             if level == .town {
                 guard parent.isEmpty || parent == "370115" else { problem(.parent, "镇街的上级应为区（370115）"); continue }
@@ -131,6 +135,18 @@ struct GridFileImporter: Sendable {
         // place (and, with it, what their tokens let them see). A unit listed without member rows keeps its team.
         try await grid.upsert(Grid(units: ordered, members: members), replacingMembersOf: Set(members.map(\.unitCode)))
         return Outcome(units: ordered.count, members: members.count, problems: problems)
+    }
+
+    /// The division a unit code lies in: its leading digits (a management area `370115101A01` lies in
+    /// its town `370115101`, a household group `370115101201001` in its village).
+    static func region(of code: String) -> String {
+        let digits = String(code.prefix(while: \.isNumber))
+        return [12, 9, 6].first { digits.count >= $0 }.map { String(digits.prefix($0)) } ?? digits
+    }
+
+    /// An opened file, handed from the dispatch thread that opened it to the import (used by one task).
+    private struct OpenedSource: @unchecked Sendable {
+        var source: any TabularRowSource
     }
 
     static func parentLevel(of level: GridLevel) -> GridLevel? {

@@ -32,16 +32,19 @@ struct GridRoutes: Sendable {
             return try JSONResponse.make(List(parentCode: code, units: try await grid.children(of: code)))
         }
         group.post("grid/imports") { request, context -> Response in
-            try context.requireUser().require([.district])
+            let user = try context.requireUser()
+            try user.require([.district])
             var request = request
             let body = try await request.collectBody(upTo: 32 << 20)
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-grid-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(body.readableBytesView).write(to: file)
             do {
-                return try JSONResponse.make(try await GridFileImporter(grid: grid).run(file: file))
+                return try JSONResponse.make(try await GridFileImporter(grid: grid).run(file: file, covers: user.covers(region:)))
             } catch let failure as ImportFailure {
-                throw APIError(status: .badRequest, code: failure.code.rawValue, message: failure.message, field: "file")
+                throw APIError(
+                    status: failure.code == .tooLarge ? .contentTooLarge : .badRequest, code: failure.code.rawValue, message: failure.message,
+                    field: "file")
             }
         }
         group.get("villages") { request, context -> Response in

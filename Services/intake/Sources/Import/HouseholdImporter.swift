@@ -81,7 +81,7 @@ struct HouseholdImporter: Sendable {
         var order: [String] = []
         var seenIds: [String: Int] = [:]
         while let row = try Self.nextRow(source) {
-            if row.cells.allSatisfy({ $0.trimmingWhitespace().isEmpty }) { continue }
+            if row.isBlank { continue }
             counts.rowsRead += 1
             if counts.rowsRead % 5000 == 0 {
                 try await reporter.progress(counts)

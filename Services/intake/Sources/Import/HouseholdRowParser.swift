@@ -51,15 +51,15 @@ struct HouseholdColumnMap: Sendable {
         return .success(HouseholdColumnMap(indexes: indexes))
     }
 
-    func value(_ column: HouseholdFileColumn, in cells: [String]) -> String {
-        guard let index = indexes[column], index < cells.count else { return "" }
-        return cells[index].trimmingWhitespace()
+    func value(_ column: HouseholdFileColumn, in row: TabularRow) -> String {
+        guard let index = indexes[column] else { return "" }
+        return row[index].trimmingWhitespace()
     }
 }
 
 /// Why a whole import failed (as opposed to single rows).
 struct ImportFailure: Error, Sendable, CustomStringConvertible {
-    enum Code: String, Sendable { case missingColumns = "missing_columns", unreadable, empty, interrupted }
+    enum Code: String, Sendable { case missingColumns = "missing_columns", unreadable, empty, interrupted, tooLarge = "file_too_large" }
     var code: Code
     /// Chinese, for the clerk.
     var message: String
@@ -72,13 +72,24 @@ struct ImportFailure: Error, Sendable, CustomStringConvertible {
 
     /// A file that cannot be read as a table, explained to the clerk.
     init(_ error: TabularFileError) {
-        code = .unreadable
+        code = error.code == .limitExceeded ? .tooLarge : .unreadable
         switch error.code {
+        case .limitExceeded: message = "文件超出读取限制，请分批导入或另存为 CSV。" + Self.chineseLimit(error.message)
         case .badEncoding: message = "文件编码无法识别，请另存为 UTF-8 或 GB18030（GBK）编码的 CSV" + (error.line.map { "（第\($0)行附近）" } ?? "")
         case .badXLSX: message = "Excel 文件无法读取，请确认是 .xlsx 格式（不是 .xls），或另存为 CSV"
         case .notTabular: message = "文件不是 CSV 或 XLSX 表格"
         case .unreadable: message = "文件无法读取"
         }
+    }
+}
+
+extension ImportFailure {
+    /// The limit an `XLSXLimits` message names, in Chinese.
+    static func chineseLimit(_ message: String) -> String {
+        if message.contains("compressed more than") { return "（限制：压缩比不超过 \(XLSXLimits.maximumCompressionRatio):1）" }
+        if message.contains("MB") { return "（限制：每个部件解压后不超过 \(XLSXLimits.maximumPartBytes >> 20) MB）" }
+        if message.contains("shared strings") { return "（限制：共享字符串不超过 \(XLSXLimits.maximumSharedStrings) 个）" }
+        return "（限制：行数×列数不超过 \(XLSXLimits.maximumCells) 个单元格）"
     }
 }
 
@@ -103,38 +114,38 @@ enum HouseholdRowParser {
         func problem(_ column: HouseholdFileColumn, _ reason: String) {
             problems.append(RowProblem(line: row.line, field: column.rawValue, reason: reason))
         }
-        let number = columns.value(.householdNumber, in: row.cells)
+        let number = columns.value(.householdNumber, in: row)
         if number.isEmpty {
             problem(.householdNumber, "不能为空")
         } else if number.utf8.count > 32 || !number.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 }) {
             problem(.householdNumber, "只能由字母、数字和“-”组成，最长32位")
         }
-        let village = columns.value(.villageCode, in: row.cells)
+        let village = columns.value(.villageCode, in: row)
         if village.utf8.count != 12 || !village.utf8.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
             problem(.villageCode, village.isEmpty ? "不能为空" : "应为12位行政区划代码")
         }
-        let group = columns.value(.householdGroupCode, in: row.cells)
+        let group = columns.value(.householdGroupCode, in: row)
         if group.isEmpty { problem(.householdGroupCode, "不能为空") }
-        let name = columns.value(.name, in: row.cells)
+        let name = columns.value(.name, in: row)
         if name.isEmpty {
             problem(.name, "不能为空")
         } else if name.count > 30 {
             problem(.name, "不能超过30个字")
         }
-        let idText = columns.value(.idNumber, in: row.cells)
+        let idText = columns.value(.idNumber, in: row)
         var id: CitizenIdNumber?
         switch CitizenIdNumber.parse(idText) {
         case .success(let parsed): id = parsed
         case .failure(let failure): problem(.idNumber, idText.isEmpty ? "不能为空" : failure.chineseMessage)
         }
-        let relation = columns.value(.relation, in: row.cells)
+        let relation = columns.value(.relation, in: row)
         if relation.isEmpty {
             problem(.relation, "不能为空")
         } else if !relations.contains(relation) {
             problem(.relation, "不是认可的与户主关系")
         }
         var birthDate = id.map { Self.birthDate(of: $0) } ?? ""
-        let birthText = columns.value(.birthDate, in: row.cells)
+        let birthText = columns.value(.birthDate, in: row)
         if !birthText.isEmpty {
             if let parsed = DateText.normalize(birthText) {
                 if let id, parsed != Self.birthDate(of: id) { problem(.birthDate, "与身份证号码中的出生日期不一致") }
@@ -144,7 +155,7 @@ enum HouseholdRowParser {
             }
         }
         var sex = id.map { Self.sex(of: $0) } ?? ""
-        let sexText = columns.value(.sex, in: row.cells)
+        let sexText = columns.value(.sex, in: row)
         if !sexText.isEmpty {
             if sexText != "男" && sexText != "女" {
                 problem(.sex, "应为“男”或“女”")
@@ -154,12 +165,12 @@ enum HouseholdRowParser {
                 sex = sexText
             }
         }
-        let phoneText = columns.value(.phone, in: row.cells).filter { $0 != "-" && $0 != " " }
+        let phoneText = columns.value(.phone, in: row).filter { $0 != "-" && $0 != " " }
         if !phoneText.isEmpty && !MobileNumber.isValid(phoneText) && !(phoneText.count >= 7 && phoneText.count <= 12 && phoneText.allSatisfy(\.isNumber)) {
             problem(.phone, "不是有效的电话号码")
         }
         var formerlyPoor = false
-        let poorText = columns.value(.formerlyPoor, in: row.cells)
+        let poorText = columns.value(.formerlyPoor, in: row)
         switch poorText.lowercased() {
         case "", "否", "n", "no", "0", "false", "非脱贫户": formerlyPoor = false
         case "是", "y", "yes", "1", "true", "脱贫户": formerlyPoor = true

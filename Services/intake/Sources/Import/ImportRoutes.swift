@@ -46,6 +46,13 @@ struct ImportRoutes: Sendable {
             let id = "IMP" + Self.timestamp() + String(UUID().uuidString.prefix(6))
             do {
                 try await self.receive(request.body, into: file)
+                // A workbook whose directory already shows a bomb is refused now, not in the job.
+                do {
+                    try await BlockingWork.run { try XLSXLimits.checkUpload(file) }
+                } catch let error as TabularFileError {
+                    let failure = ImportFailure(error)
+                    throw APIError(status: .contentTooLarge, code: failure.code.rawValue, message: failure.message, field: "file")
+                }
                 try await jobs.create(id: id, fileName: fileName, submittedBy: user.id, region: user.region)
             } catch {
                 try? FileManager.default.removeItem(at: file)  // a dropped upload leaves no personal data behind

@@ -2,9 +2,56 @@ import Foundation
 
 /// One row of a tabular file with its 1-based line number (CSV: the physical line where the record
 /// starts; XLSX: the sheet's row number `r`).
+///
+/// Stored sparsely: only non-empty cells with their column, so a workbook with one cell at column XFD
+/// costs one entry, not 16,384. Rows with the same non-empty cells are equal however they were read.
 struct TabularRow: Sendable, Hashable {
+    /// A non-empty cell.
+    struct Entry: Sendable, Hashable {
+        var column: Int
+        var text: String
+    }
+
     var line: Int
-    var cells: [String]
+    /// The non-empty cells in ascending column order.
+    private(set) var entries: [Entry]
+
+    /// A row from all its cells in column order (empty ones included).
+    init(line: Int, cells: [String]) {
+        self.line = line
+        entries = []
+        entries.reserveCapacity(cells.count)
+        for (column, text) in cells.enumerated() where !text.isEmpty { entries.append(Entry(column: column, text: text)) }
+    }
+
+    /// A row from its non-empty cells in ascending column order.
+    init(line: Int, entries: [Entry]) {
+        self.line = line
+        self.entries = entries
+    }
+
+    /// The cell at a 0-based column ("" when empty or beyond the row).
+    subscript(column: Int) -> String {
+        // Rows are short or sparse: a linear scan of the non-empty cells beats a dictionary.
+        for entry in entries {
+            if entry.column == column { return entry.text }
+            if entry.column > column { break }
+        }
+        return ""
+    }
+
+    /// One more than the last non-empty column.
+    var width: Int { (entries.last?.column ?? -1) + 1 }
+
+    /// The cells from column 0 to the last non-empty one (for a header row; data rows use the subscript).
+    var cells: [String] {
+        var dense = [String](repeating: "", count: width)
+        for entry in entries { dense[entry.column] = entry.text }
+        return dense
+    }
+
+    /// Whether every cell is empty or whitespace.
+    var isBlank: Bool { entries.allSatisfy { $0.text.trimmingWhitespace().isEmpty } }
 }
 
 /// A source of rows, read lazily so that a file of a million rows is never held in memory at once
@@ -31,6 +78,8 @@ struct TabularFileError: Error, Sendable, CustomStringConvertible {
         case badEncoding
         /// The file claims to be XLSX but is not a readable workbook.
         case badXLSX
+        /// Reading it would pass one of `XLSXLimits` (size, compression ratio, cells); the message names it.
+        case limitExceeded
     }
 
     var code: Code

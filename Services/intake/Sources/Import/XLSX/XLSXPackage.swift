@@ -11,6 +11,7 @@ struct XLSXPackage {
 
     /// Parses the first worksheet into rows.
     func readFirstSheet() throws -> [TabularRow] {
+        try XLSXLimits.checkDirectory(of: archive)
         let layout = try locateParts()
         let styles = XLSXStylesParser()
         if let data = try part(layout.stylesPath) {
@@ -25,6 +26,9 @@ struct XLSXPackage {
         let formatter = XLSXCellFormatter(sharedStrings: sharedStrings, dateStyles: styles.dateStyles, date1904: layout.date1904)
         guard let sheetData = try part(layout.sheetPath) else {
             throw Self.failure("The workbook has no worksheet.")
+        }
+        guard sharedStrings.count <= XLSXLimits.maximumSharedStrings else {
+            throw XLSXLimits.tooLarge("The workbook has more than \(XLSXLimits.maximumSharedStrings) shared strings (the limit).")
         }
         let sheet = XLSXSheetParser(formatter: formatter)
         try sheet.run(sheetData, part: "worksheet")
@@ -102,23 +106,29 @@ struct XLSXPackage {
     /// The uncompressed bytes of the part at `path`, or nil when there is no such file.
     func part(_ path: String) throws -> Data? {
         guard let entry = findEntry(path), entry.type == .file else { return nil }
-        let limit = XLSXReader.maximumPartSize
+        let limit = XLSXLimits.maximumPartBytes
         guard entry.uncompressedSize <= UInt64(limit) else {
-            throw Self.failure("The workbook is too large to import.")
+            throw XLSXLimits.tooLarge("A part of the workbook unpacks to more than \(limit >> 20) MB (the limit per part).")
         }
+        try XLSXLimits.checkRatio(uncompressed: entry.uncompressedSize, compressed: entry.compressedSize)
+        let ratioLimit = max(UInt64(XLSXLimits.ratioCheckedFrom), entry.compressedSize * UInt64(XLSXLimits.maximumCompressionRatio))
         var data = Data()
         data.reserveCapacity(min(Int(entry.uncompressedSize), 16 << 20))  // the header's size is the file's claim, not a fact
-        var tooLarge = false
+        var exceeded: TabularFileError?
         do {
             _ = try archive.extract(entry, skipCRC32: false) { chunk in
-                guard data.count + chunk.count <= limit else {
-                    tooLarge = true
-                    throw Archive.ArchiveError.invalidEntrySize
+                // The directory's sizes are the file's claim; the bytes actually unpacked are the fact.
+                if data.count + chunk.count > limit {
+                    exceeded = XLSXLimits.tooLarge("A part of the workbook unpacks to more than \(limit >> 20) MB (the limit per part).")
+                } else if UInt64(data.count + chunk.count) > ratioLimit {
+                    exceeded = XLSXLimits.tooLarge(
+                        "A part of the workbook is compressed more than \(XLSXLimits.maximumCompressionRatio) to 1 (the limit), as in a ZIP bomb.")
                 }
+                if exceeded != nil { throw Archive.ArchiveError.invalidEntrySize }
                 data.append(chunk)
             }
         } catch {
-            throw Self.failure(tooLarge ? "The workbook is too large to import." : "The workbook is damaged (a part cannot be decompressed).")
+            throw exceeded ?? Self.failure("The workbook is damaged (a part cannot be decompressed).")
         }
         return data
     }

@@ -12,14 +12,11 @@ import ZIPFoundation
 /// skipped; `TabularRow.line` is the row number `r`.
 ///
 /// Memory: the XML parts are parsed with XMLParser (SAX, no DOM), but each part is first extracted
-/// into memory (at most `maximumPartSize` bytes each), the shared strings table is held, and all rows
+/// into memory (within `XLSXLimits`: part size, compression ratio, sheet area), the shared strings table is held, and all rows
 /// are collected before the first `next()`. Peak memory is therefore roughly the uncompressed sheet
 /// XML plus the shared strings plus the rows' text (a sheet of a million rows of ten short cells
 /// needs several hundred MB); callers should cap the upload size accordingly.
 final class XLSXReader: TabularRowSource {
-    /// The largest uncompressed part (sheet, shared strings, …) that is read; larger ones are rejected.
-    static let maximumPartSize = 512 * 1024 * 1024
-
     let encodingName = "XLSX"
     private let rows: [TabularRow]
     private var index = 0

@@ -1,6 +1,7 @@
 import Foundation
 
-/// A worksheet: rows of cells placed by their column letters.
+/// A worksheet: rows of non-empty cells placed by their column letters, kept sparse, within
+/// `XLSXLimits.maximumCells` (rows × the widest row).
 final class XLSXSheetParser: XLSXPartParser {
     /// Excel's last column is XFD.
     static let maximumColumns = 16_384
@@ -9,7 +10,8 @@ final class XLSXSheetParser: XLSXPartParser {
     private(set) var rows: [TabularRow] = []
 
     private var rowNumber = 0
-    private var cells: [String] = []
+    private var cells: [TabularRow.Entry] = []
+    private var widest = 0
     private var nextColumn = 0
     private var inCell = false
     private var column = 0
@@ -73,14 +75,22 @@ final class XLSXSheetParser: XLSXPartParser {
             let text = try formatter.text(type: cellType, style: cellStyle, value: value, inline: inlineText, row: rowNumber)
             nextColumn = column + 1
             guard !text.isEmpty else { return }
-            if column >= cells.count {
-                cells.append(contentsOf: repeatElement("", count: column - cells.count + 1))
+            if let last = cells.last, last.column >= column {
+                // Out of order or repeated references: place the cell where it belongs.
+                cells.removeAll { $0.column == column }
+                let at = cells.firstIndex { $0.column > column } ?? cells.endIndex
+                cells.insert(TabularRow.Entry(column: column, text: text), at: at)
+            } else {
+                cells.append(TabularRow.Entry(column: column, text: text))
             }
-            cells[column] = text
         case "row":
-            // Empty cells are never placed, so the last cell is non-empty unless there is none.
             if !cells.isEmpty {
-                rows.append(TabularRow(line: rowNumber, cells: cells))
+                widest = max(widest, (cells.last?.column ?? 0) + 1)
+                guard (rows.count + 1) * widest <= XLSXLimits.maximumCells else {
+                    throw XLSXLimits.tooLarge(
+                        "The worksheet has more than \(XLSXLimits.maximumCells) cells counted as rows × columns (the limit); row \(rowNumber) reaches column \(widest).")
+                }
+                rows.append(TabularRow(line: rowNumber, entries: cells))
             }
             cells = []
         default:
