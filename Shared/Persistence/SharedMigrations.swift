@@ -54,5 +54,18 @@ public enum SharedMigrations {
             """,
             "INSERT INTO outbox_relay_lease (id) VALUES (1)",
         ]),
+        // Token buckets every instance of the service shares (SharedRateLimiter), so that N instances
+        // behind a balancer do not give a client N times its limit.
+        Migration(version: 5, name: "shared rate limits", statements: [
+            """
+            CREATE TABLE rate_limit_buckets (
+                scope text NOT NULL,
+                key text NOT NULL,
+                tokens double precision NOT NULL,
+                updated_at timestamptz NOT NULL,
+                PRIMARY KEY (scope, key)
+            )
+            """,
+        ]),
     ]
 }

@@ -7,11 +7,27 @@ import LifelinePersistence
 /// `/health/live` answers while the process serves HTTP; `/health/ready` only when the database answers,
 /// migrations are done, a broker answers and no consumer or relay reports a problem (an outage it is
 /// waiting out, an event it keeps retrying, an outbox backlog older than its limit).
+///
+/// `/health/ready` is public, so the database query and the broker round trip are cached for a second
+/// and shared by concurrent callers: polling it in a loop cannot load the database or the broker.
 struct ReadinessProbe: Sendable {
-    let database: Database
-    let producer: KafkaProducer
     let gate: StartGate
     let components: [LifelineEventBus.ComponentHealth]
+    private let connectivity: CachedCheck<[String: String]>
+
+    init(database: Database, producer: KafkaProducer, gate: StartGate, components: [LifelineEventBus.ComponentHealth]) {
+        self.gate = gate
+        self.components = components
+        connectivity = CachedCheck(maximumAge: .seconds(1)) {
+            async let databaseCheck: String = {
+                do { try await database.checkReachable(); return "ok" } catch { return "unreachable" }
+            }()
+            async let brokerCheck: String = {
+                do { try await producer.checkBrokers(timeout: .seconds(2)); return "ok" } catch { return "unreachable" }
+            }()
+            return ["database": await databaseCheck, "broker": await brokerCheck]
+        }
+    }
 
     struct Report: Encodable {
         let status: String
@@ -19,13 +35,8 @@ struct ReadinessProbe: Sendable {
     }
 
     func report() async -> (ready: Bool, report: Report) {
-        async let databaseCheck: String = {
-            do { try await database.checkReachable(); return "ok" } catch { return "unreachable" }
-        }()
-        async let brokerCheck: String = {
-            do { try await producer.checkBrokers(timeout: .seconds(2)); return "ok" } catch { return "unreachable" }
-        }()
-        var checks = ["database": await databaseCheck, "broker": await brokerCheck, "migrations": gate.isOpen ? "ok" : "pending"]
+        var checks = await connectivity.value()
+        checks["migrations"] = gate.isOpen ? "ok" : "pending"
         for component in components {
             checks[component.name] = component.currentProblem ?? "ok"
         }

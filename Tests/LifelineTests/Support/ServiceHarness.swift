@@ -41,6 +41,17 @@ final class InProcessService: @unchecked Sendable {
         return InProcessService(service: service, task: task, port: port)
     }
 
+    /// Stops `extra`, a second instance of this service, and waits until this instance owns again the
+    /// partitions it owned alone (`partitionsAlone`), so that no member leaves the group mid-rebalance
+    /// (which can leave a ghost in Tansu's group, docs/adr/0002), then stops this one.
+    func stop(after extra: InProcessService, partitionsAlone: [String: Int]) async {
+        await extra.stop()
+        _ = try? await eventually("the remaining instance owns its partitions again", timeout: .seconds(45)) {
+            self.service.consumerAssignments == partitionsAlone ? true : nil
+        }
+        await stop()
+    }
+
     /// Graceful shutdown, as on SIGTERM; waits at most 30 s for it to finish.
     func stop() async {
         await service.shutdown()

@@ -9,6 +9,8 @@ struct PosterRoutes: Sendable {
     let grid: GridStore
     let tokenKeys: TokenKeys
     let publicBaseURL: String
+    /// Renderings at once (`INTAKE_POSTER_RENDERINGS`, default 2).
+    let gate: RenderingGate
 
     static let viewers: Set<Role> = [.village, .town, .district]
 
@@ -26,7 +28,8 @@ struct PosterRoutes: Sendable {
                 if format == "svg" {
                     return Self.file(Data(try PosterRenderer.svg(content).utf8), type: "image/svg+xml; charset=utf-8", name: "\(code).svg")
                 }
-                return Self.file(try await BlockingWork.run { try PosterRenderer.png(content) }, type: "image/png", name: "\(code).png")
+                let png = try await gate.run { try await BlockingWork.run { try PosterRenderer.png(content) } }
+                return Self.file(png, type: "image/png", name: "\(code).png")
             }
         }
         group.get("posters") { request, context -> Response in
@@ -43,11 +46,13 @@ struct PosterRoutes: Sendable {
             let villages = try await grid.villages(in: DivisionCode.significantPrefix(region))
             guard !villages.isEmpty else { throw APIError(status: .notFound, code: "not_found", message: "该区域没有村") }
             let contents = villages.map(content(for:))
-            let archive = try await BlockingWork.run {
-                try ZipBundle.make(entries: try contents.map { content in
-                    let name = "\(content.townName)-\(content.villageName)-\(content.villageCode).\(format)"
-                    return (name: name, data: format == "svg" ? Data(try PosterRenderer.svg(content).utf8) : try PosterRenderer.png(content))
-                })
+            let archive = try await gate.run {
+                try await BlockingWork.run {
+                    try ZipBundle.make(entries: try contents.map { content in
+                        let name = "\(content.townName)-\(content.villageName)-\(content.villageCode).\(format)"
+                        return (name: name, data: format == "svg" ? Data(try PosterRenderer.svg(content).utf8) : try PosterRenderer.png(content))
+                    })
+                }
             }
             return Self.file(archive, type: "application/zip", name: "posters-\(region).zip")
         }
