@@ -13,7 +13,9 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// A service: a library target with the logic (started in-process by tests) and a thin executable.
-func service(_ name: String, directory: String, executable: String, extraDependencies: [Target.Dependency] = []) -> [Target] {
+func service(
+    _ name: String, directory: String, executable: String, extraDependencies: [Target.Dependency] = [], resources: [Resource]? = nil
+) -> [Target] {
     [
         .target(
             name: name,
@@ -25,6 +27,7 @@ func service(_ name: String, directory: String, executable: String, extraDepende
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ] + extraDependencies,
             path: "Services/\(directory)/Sources",
+            resources: resources,
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -172,7 +175,9 @@ let package = Package(
         + [.systemLibrary(name: "CQRencode", path: "Services/intake/CQRencode", pkgConfig: "libqrencode")]
         + service(
             "Intake", directory: "intake", executable: "IntakeMain",
-            extraDependencies: ["CQRencode", .product(name: "ZIPFoundation", package: "ZIPFoundation")])
+            extraDependencies: ["CQRencode", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            // The public pages' CSS and scripts (served at /assets/…, never inline).
+            resources: [.copy("Resources/public")])
         + service("DepartmentScreening", directory: "department-screening", executable: "DepartmentScreeningMain")
         + service("Hotline", directory: "hotline", executable: "HotlineMain")
         + service("Review", directory: "review", executable: "ReviewMain")

@@ -61,7 +61,15 @@ public struct CitizenIdNumber: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "CitizenIdNumber(redacted)" }
 
     /// `370125********1234`-style masking for screens that may show a hint.
-    public var masked: String { String(value.prefix(6)) + String(repeating: "*", count: 8) + String(value.suffix(4)) }
+    public var masked: String { Self.masked(value) }
+
+    /// Masks stored ID-number text the way the national practice does: at most the first 6 (the
+    /// issuing region) and the last 4 characters kept, the birth date (digits 7–14) never shown.
+    /// Anything not 18 characters long is masked entirely.
+    public static func masked(_ text: String) -> String {
+        guard text.count == 18 else { return String(repeating: "*", count: text.count) }
+        return String(text.prefix(6)) + String(repeating: "*", count: 8) + String(text.suffix(4))
+    }
 }
 
 /// Mobile numbers (手机号码): 11 digits starting with 1.

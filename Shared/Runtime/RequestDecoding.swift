@@ -3,8 +3,10 @@ import Hummingbird
 
 /// JSON request decoding whose errors name the field and the reason.
 public enum RequestDecoding {
-    /// Decodes the body as `T`; 400 naming the field on bad JSON, 413 when too large.
+    /// Decodes the body as `T`; 415 unless the body is declared `application/json`, 400 naming the
+    /// field on bad JSON, 413 when too large.
     public static func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        try requireJSONContentType(request)
         var request = request
         let buffer = try await request.collectBody(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else {
@@ -16,6 +18,19 @@ public enum RequestDecoding {
             return try decoder.decode(T.self, from: Data(buffer.readableBytesView))
         } catch let error as DecodingError {
             throw apiError(for: error)
+        }
+    }
+
+    /// Throws 415 unless `Content-Type` is `application/json` (or a `+json` type), parameters such as
+    /// `charset=utf-8` allowed. A form or `text/plain` post, which a browser may send cross-site without
+    /// asking, is never read as JSON.
+    public static func requireJSONContentType(_ request: Request) throws {
+        let declared = request.headers[.contentType] ?? ""
+        let mediaType = declared.split(separator: ";", maxSplits: 1).first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        guard mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json")) else {
+            throw APIError(
+                status: .unsupportedMediaType, code: "unsupported_media_type",
+                message: "Content-Type must be application/json", field: "Content-Type")
         }
     }
 

@@ -179,5 +179,29 @@ enum IntakeMigrations {
         Migration(version: 104, name: "provisional households merged by import", statements: [
             "ALTER TABLE households ADD COLUMN superseded_by text REFERENCES households(id)",
         ]),
+        // Self-applications that may be someone else's are held for the village (status
+        // `verification`); they do not count as the person's open application. Idempotency keys are the
+        // applicant's own (the same key from another ID number is another key).
+        Migration(version: 105, name: "held applications, idempotency keys per applicant", statements: [
+            """
+            ALTER TABLE applications ADD COLUMN verification_reason text, ADD COLUMN verified_at timestamptz,
+                ADD COLUMN verified_by text, ADD COLUMN verification_note text
+            """,
+            "DROP INDEX applications_one_open_per_person",
+            """
+            CREATE UNIQUE INDEX applications_one_open_per_person ON applications (applicant_id_number)
+                WHERE status NOT IN ('decided', 'verification')
+            """,
+            """
+            CREATE UNIQUE INDEX applications_one_held_per_applicant ON applications (applicant_id_number, applicant_phone, applicant_name)
+                WHERE status = 'verification'
+            """,
+            "CREATE INDEX applications_held ON applications (submitted_at) WHERE status = 'verification'",
+            "ALTER TABLE applications DROP CONSTRAINT applications_idempotency_key_key",
+            """
+            CREATE UNIQUE INDEX applications_key_per_applicant ON applications (applicant_id_number, idempotency_key)
+                WHERE idempotency_key IS NOT NULL
+            """,
+        ]),
     ]
 }

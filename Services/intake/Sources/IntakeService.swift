@@ -26,8 +26,9 @@ public enum IntakeService {
             }
         ],
         checkSettings: { settings in
-            _ = try PublicLimits(settings: settings)
+            _ = try PublicLimits.Settings(settings: settings)
             _ = try settings.int("IMPORT_MAX_BYTES", default: 512 << 20, range: 1024...(8 << 30))
+            _ = try settings.int("INTAKE_POSTER_RENDERINGS", default: 2, range: 1...64)
         },
         backgroundServices: { dependencies in
             [ImportKeeper(jobs: ImportJobStore(database: dependencies.database, logger: dependencies.logger), queue: importQueue, logger: dependencies.logger)]
@@ -36,8 +37,10 @@ public enum IntakeService {
             let grid = GridStore(database: dependencies.database, logger: dependencies.logger)
             let limits: PublicLimits
             let imports: ImportRoutes
+            let posterRenderings: Int
             do {
-                limits = try PublicLimits(settings: dependencies.configuration.settings)
+                posterRenderings = try dependencies.configuration.settings.int("INTAKE_POSTER_RENDERINGS", default: 2, range: 1...64)
+                limits = PublicLimits(settings: try PublicLimits.Settings(settings: dependencies.configuration.settings), database: dependencies.database)
                 imports = try ImportRoutes(dependencies: dependencies, queue: importQueue)
             } catch {
                 // checkSettings refused these settings before the routes were built.
@@ -45,7 +48,10 @@ public enum IntakeService {
             }
             ApplicationRoutes(dependencies: dependencies, limits: limits).add(to: router)
             PageRoutes(grid: grid, limits: limits).add(to: router)
-            PosterRoutes(grid: grid, tokenKeys: dependencies.tokenKeys, publicBaseURL: dependencies.configuration.publicBaseURL).add(to: router)
+            PosterRoutes(
+                grid: grid, tokenKeys: dependencies.tokenKeys, publicBaseURL: dependencies.configuration.publicBaseURL,
+                gate: RenderingGate(limit: posterRenderings)
+            ).add(to: router)
             GridRoutes(grid: grid, tokenKeys: dependencies.tokenKeys).add(to: router)
             HouseholdRoutes(dependencies: dependencies).add(to: router)
             imports.add(to: router)

@@ -69,61 +69,6 @@ extension EndToEndTests {
         }
     }
 
-    @Test func aDoubleTapCreatesOneApplicationAndGuessingIsSlowed() async throws {
-        let intake = try await InProcessService.start(IntakeService.definition, overrides: [
-            "INTAKE_SUBMISSIONS_PER_10_MINUTES": "8", "INTAKE_WRONG_GUESSES_PER_NUMBER": "3",
-        ])
-        do {
-            let village = TestData.villageCode()
-            try await TestGrid.village(village)
-            let phone = TestData.phone()
-            let application = TestData.application(village: village, phone: phone)
-            let key = TestData.unique("tap")
-            let body = try JSONSerialization.data(withJSONObject: application)
-            let url = "\(intake.baseURL)/v1/applications"
-            let results = try await withThrowingTaskGroup(of: HTTPResult.self) { group in
-                for _ in 0..<4 {
-                    group.addTask { try await HTTP.request("POST", url, body: body, headers: ["Idempotency-Key": key]) }
-                }
-                return try await group.reduce(into: []) { $0.append($1) }
-            }
-            #expect(results.filter { $0.status == 201 }.count == 1)
-            #expect(results.filter { $0.status == 200 }.count == 3)
-            let numbers = Set(results.compactMap { $0.json["applicationNumber"] as? String })
-            #expect(numbers.count == 1)
-            let number = try #require(numbers.first)
-            #expect(try await TestDatabase.count(
-                schema: "intake", "SELECT count(*) FROM applications WHERE applicant_id_number = \(application["idNumber"] as! String)") == 1)
-
-            // An unknown village is refused beside its field.
-            var lost = TestData.application()
-            lost["villageCode"] = "370115101299"  // no such village in the grid
-            let unknown = try await HTTP.request("POST", "\(intake.baseURL)/v1/applications", json: lost)
-            #expect(unknown.status == 400)
-            #expect((unknown.json["error"] as? [String: Any])?["field"] as? String == "villageCode")
-
-            // Three wrong guesses of the phone digits lock the number, even for the right digits.
-            let right = String(phone.suffix(4))
-            let wrong = right == "0000" ? "1111" : "0000"
-            for _ in 0..<3 {
-                #expect(try await HTTP.get("\(intake.baseURL)/v1/applications/\(number)?phoneLast4=\(wrong)").status == 404)
-            }
-            let locked = try await HTTP.request("GET", "\(intake.baseURL)/v1/applications/\(number)?phoneLast4=\(right)")
-            #expect(locked.status == 429)
-            #expect((locked.json["error"] as? [String: Any])?["code"] as? String == "rate_limited")
-
-            // The client's submissions are limited too (4 used, 8 allowed per 10 minutes).
-            var statuses: [Int] = []
-            for _ in 0..<5 { statuses.append(try await submit(intake.baseURL, TestData.application(village: village)).status) }
-            #expect(statuses.prefix(3).allSatisfy { $0 == 201 })
-            #expect(statuses.last == 429)
-        } catch {
-            await intake.stop()
-            throw error
-        }
-        await intake.stop()
-    }
-
     @Test func gridReportsStayWithinTheGridAndProposalsBecomeCases() async throws {
         try await withServices([IntakeService.definition, ReviewService.definition]) { services in
             let intake = services["intake"]!.baseURL

@@ -58,7 +58,7 @@ import Testing
     @Test func headersAreMatchedByNameAndAlias() throws {
         let header = ["序号", "身份证号", "姓名", "户编码", "行政村代码", "联户编号", "与户主关系"]
         let map = try HouseholdColumnMap.make(header: header).get()
-        #expect(map.value(.idNumber, in: ["1", "X", "张三", "H1", "V", "G", "户主"]) == "X")
+        #expect(map.value(.idNumber, in: TabularRow(line: 2, cells: ["1", "X", "张三", "H1", "V", "G", "户主"])) == "X")
         guard case .failure(let failure) = HouseholdColumnMap.make(header: ["姓名"]) else {
             Issue.record("a header without required columns must fail")
             return
@@ -74,16 +74,39 @@ import Testing
         #expect(DateText.normalize(text) == expected)
     }
 
-    @Test func theRateLimiterRefusesAfterItsCapacityAndSaysWhenToComeBack() {
-        let limiter = RateLimiter(capacity: 3, period: .seconds(600))
-        #expect((0..<3).allSatisfy { _ in limiter.acquire("a").allowed })
-        let refused = limiter.acquire("a")
-        #expect(!refused.allowed)
-        #expect(refused.retryAfterSeconds > 0 && refused.retryAfterSeconds <= 200)
-        #expect(limiter.acquire("b").allowed, "another key has its own bucket")
-        #expect(limiter.check("b").allowed)
-        limiter.penalize("b")
-        limiter.penalize("b")
-        #expect(!limiter.check("b").allowed, "penalties count like requests")
+    @Test func ipv6ClientsAreCountedPerSlash64AndIPv4PerAddress() {
+        let resolver = ClientAddressResolver(trustedProxies: [])
+        let one = resolver.clientKey(peer: "2001:db8:1234:5678:aaaa::1", forwardedFor: nil)
+        let other = resolver.clientKey(peer: "2001:db8:1234:5678:ffff:1:2:3", forwardedFor: nil)
+        #expect(one == other && one == "2001:db8:1234:5678::/64")
+        #expect(resolver.clientKey(peer: "2001:db8:1234:5679::1", forwardedFor: nil) != one)
+        #expect(resolver.clientKey(peer: "203.0.113.7", forwardedFor: nil) == "203.0.113.7")
+        #expect(resolver.clientKey(peer: "::ffff:203.0.113.7", forwardedFor: nil) == "203.0.113.7", "IPv4-mapped is IPv4")
+    }
+
+    @Test func forwardedForIsBelievedOnlyFromTrustedProxies() throws {
+        let resolver = try ClientAddressResolver(settings: ConfigReader(environment: ["TRUSTED_PROXIES": "10.0.0.0/8, fd00::/8"]))
+        // Not from a proxy: the header is the client's own invention.
+        #expect(resolver.clientKey(peer: "198.51.100.9", forwardedFor: "1.2.3.4") == "198.51.100.9")
+        // From the proxy: the last untrusted hop, never what the client prepended.
+        #expect(resolver.clientKey(peer: "10.1.2.3", forwardedFor: "6.6.6.6, 203.0.113.7") == "203.0.113.7")
+        #expect(resolver.clientKey(peer: "10.1.2.3", forwardedFor: "6.6.6.6, 203.0.113.7, 10.9.9.9") == "203.0.113.7")
+        #expect(resolver.clientKey(peer: "fd00::5", forwardedFor: "2001:db8:1:2:3:4:5:6") == "2001:db8:1:2::/64")
+        #expect(throws: ConfigurationError.self) { try ClientAddressResolver(settings: ConfigReader(environment: ["TRUSTED_PROXIES": "10.0.0/33"])) }
+        #expect(throws: ConfigurationError.self) { try PublicLimits.Settings(settings: ConfigReader(environment: ["TRUST_PROXY_HEADERS": "true"])) }
+    }
+
+    @Test func applicationNumbersAreNotInSequence() throws {
+        let numbers = try (0..<200).map { _ in try RecordNumbers.unguessable("SQ") }
+        #expect(Set(numbers).count == 200)
+        #expect(numbers.allSatisfy { $0.count == 18 && $0.hasPrefix("SQ") && $0.dropFirst(2).allSatisfy(\.isNumber) })
+        let tails = numbers.map { Int($0.suffix(8))! }.sorted()
+        #expect(tails.last! - tails.first! > 50_000_000, "random over the whole range, not a counter")
+    }
+
+    @Test func namesAreComparedAsPeopleTypeThem() {
+        #expect(ApplicationStore.sameName("马桂芳", " 马 桂芳 "))
+        #expect(ApplicationStore.sameName("阿依古丽·买买提", "阿依古丽・买买提"))
+        #expect(!ApplicationStore.sameName("马桂芳", "王桂芳"))
     }
 }

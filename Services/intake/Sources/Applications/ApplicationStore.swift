@@ -5,7 +5,9 @@ import LifelinePersistence
 import LifelineRuntime
 import Logging
 
-/// The outcome of a submission: a new application, or the one already open for this person or key.
+/// The outcome of a submission: a new application, or the one this applicant already has open (a
+/// second tap, a retry). A held application (see `ApplicationHeldForVerification`) looks exactly like a
+/// new one to the applicant.
 struct SubmissionOutcome: Sendable {
     var applicationNumber: String
     var status: String
@@ -13,15 +15,20 @@ struct SubmissionOutcome: Sendable {
     var created: Bool
 }
 
-/// Intake's SQL for applications and households.
+/// Intake's SQL for self-applications (自主申报).
+///
+/// A submission goes on as a lead (`ApplicationSubmitted`) only when nothing suggests it is someone
+/// else's: an ID number in the registry must come with its registered name, and an ID number with an
+/// open application must come from the same phone and name. Otherwise the application is held for
+/// the village to verify (`ApplicationHeldForVerification`) and the applicant is answered as usual,
+/// so that the answer reveals nothing about the person behind the ID number.
 struct ApplicationStore: Sendable {
     let database: Database
     let publisher: EventPublisher
     let logger: Logger
 
-    /// Records an application, creating a provisional household when the applicant is unknown, and
-    /// publishes its events, all in one transaction. Retries once when a concurrent identical
-    /// submission won a unique index, and then returns that one.
+    /// Records an application with its events in one transaction. Retries when a concurrent identical
+    /// submission (or a number drawn twice) won a unique index, and then finds that one.
     func submit(_ application: ValidApplication, idempotencyKey: String?) async throws -> SubmissionOutcome {
         var attempt = 0
         while true {
@@ -30,78 +37,162 @@ struct ApplicationStore: Sendable {
                 return try await database.transaction { connection in
                     try await submit(application, idempotencyKey: idempotencyKey, on: connection)
                 }
-            } catch where DatabaseFailure.sqlState(of: error) == "23505" && attempt < 3 {
+            } catch where DatabaseFailure.sqlState(of: error) == "23505" && attempt < 4 {
                 continue
             }
         }
     }
 
+    private struct Existing {
+        var outcome: SubmissionOutcome
+        var phone: String
+        var name: String
+        var held: Bool
+        var sameApplication: Bool
+    }
+
     private func submit(_ application: ValidApplication, idempotencyKey: String?, on connection: PostgresConnection) async throws -> SubmissionOutcome {
-        if let idempotencyKey, let existing = try await existing(
-            "SELECT number, status, submitted_at FROM applications WHERE idempotency_key = \(idempotencyKey)", on: connection) {
-            return existing
-        }
-        if let existing = try await existing("""
-            SELECT number, status, submitted_at FROM applications
-            WHERE applicant_id_number = \(application.idNumber.value) AND status <> 'decided'
-            """, on: connection) {
-            // The same person again (a second tap, a retry): the same phone gets the same application;
-            // anyone else learns only that one is open, not its number.
-            guard try await hasPhone(existing.applicationNumber, application.phone, on: connection) else {
-                throw APIError(
-                    status: .conflict, code: "application_open",
-                    message: "该身份证号已有正在办理的申请，请使用原申请编号和手机号查询进度", field: "idNumber")
+        let mine = try await openApplications(of: application, on: connection)
+        if let idempotencyKey, let earlier = try await byKey(idempotencyKey, application: application, on: connection) {
+            guard earlier.sameApplication else {
+                throw ApplicationError(
+                    .idempotencyKeyReused, "该 Idempotency-Key 已用于另一份申请，请为新的申请使用新的键", field: "Idempotency-Key")
             }
-            return existing
+            return earlier.outcome
         }
-        let (householdId, provisional) = try await householdFor(application, on: connection)
-        let number = try await nextApplicationNumber(on: connection)
+        // The same person again from the same phone and name: the application they already have.
+        if let same = mine.first(where: { $0.phone == application.phone && $0.name == application.applicantName }) {
+            return same.outcome
+        }
+        let registered = try await registeredMember(application.idNumber, on: connection)
         let now = Date()
+        let number = try RecordNumbers.unguessable("SQ")
+        if mine.contains(where: { !$0.held }) || (registered != nil && !Self.sameName(registered!.name, application.applicantName)) {
+            let reason: ApplicationHeldForVerification.Reason = mine.contains(where: { !$0.held }) ? .openApplication : .nameMismatch
+            let household = try await householdOfOpenApplication(application, on: connection) ?? registered!.household
+            try await insert(application, number: number, household: household.id, status: "verification", reason: reason, key: idempotencyKey, at: now, on: connection)
+            try await publisher.publish(ApplicationHeldForVerification(
+                applicationNumber: number, householdId: household.id, villageCode: household.village, reason: reason, submittedAt: now
+            ), on: connection)
+            logger.notice("application held for village verification", metadata: ["application": "\(number)", "reason": "\(reason)"])
+        } else {
+            let (householdId, provisional) = try await householdFor(application, registered: registered?.household, at: now, on: connection)
+            try await insert(application, number: number, household: householdId, status: "submitted", reason: nil, key: idempotencyKey, at: now, on: connection)
+            try await publisher.publish(ApplicationSubmitted(
+                applicationNumber: number, householdId: householdId, householdIsProvisional: provisional, villageCode: application.villageCode,
+                applicant: ContactDetails(name: application.applicantName, phone: application.phone), householdSize: application.householdSize,
+                difficulties: application.difficulties, statement: application.statement, submittedAt: now
+            ), on: connection)
+        }
+        return SubmissionOutcome(applicationNumber: number, status: "submitted", submittedAt: now, created: true)
+    }
+
+    /// Names as people type them: surrounding and inner spaces ignored, the middle dots of minority
+    /// names (·, •, ・, .) taken as one.
+    static func sameName(_ registered: String, _ typed: String) -> Bool {
+        func normalised(_ name: String) -> String {
+            String(name.unicodeScalars.compactMap { scalar -> Character? in
+                if CharacterSet.whitespacesAndNewlines.contains(scalar) || scalar == "\u{3000}" { return nil }
+                if ["\u{00B7}", "\u{2022}", "\u{30FB}", "\u{FF0E}", ".", "\u{2027}"].contains(scalar) { return "·" }
+                return Character(scalar)
+            })
+        }
+        return normalised(registered) == normalised(typed)
+    }
+
+    private func insert(
+        _ application: ValidApplication, number: String, household: String, status: String, reason: ApplicationHeldForVerification.Reason?,
+        key: String?, at now: Date, on connection: PostgresConnection
+    ) async throws {
         try await connection.query("""
             INSERT INTO applications (number, household_id, village_code, applicant_name, applicant_id_number, applicant_phone,
-                household_size, difficulties, statement, idempotency_key, status, submitted_at)
-            VALUES (\(number), \(householdId), \(application.villageCode), \(application.applicantName), \(application.idNumber.value),
+                household_size, difficulties, statement, idempotency_key, status, verification_reason, submitted_at)
+            VALUES (\(number), \(household), \(application.villageCode), \(application.applicantName), \(application.idNumber.value),
                 \(application.phone), \(application.householdSize), \(application.difficulties.map(\.rawValue)), \(application.statement),
-                \(idempotencyKey), 'submitted', \(now))
+                \(key), \(status), \(reason?.rawValue), \(now))
             """, logger: logger)
         try await connection.query("""
             INSERT INTO application_timeline (application_number, stage, occurred_at) VALUES (\(number), \(ReviewStage.submitted.rawValue), \(now))
             """, logger: logger)
-        try await publisher.publish(ApplicationSubmitted(
-            applicationNumber: number, householdId: householdId, householdIsProvisional: provisional, villageCode: application.villageCode,
-            applicant: ContactDetails(name: application.applicantName, phone: application.phone), householdSize: application.householdSize,
-            difficulties: application.difficulties, statement: application.statement, submittedAt: now
-        ), on: connection)
-        return SubmissionOutcome(applicationNumber: number, status: "submitted", submittedAt: now, created: true)
     }
 
-    private func hasPhone(_ number: String, _ phone: String, on connection: PostgresConnection) async throws -> Bool {
-        let rows = try await connection.query("SELECT applicant_phone = \(phone) FROM applications WHERE number = \(number)", logger: logger)
-        for try await same in rows.decode(Bool.self) { return same }
-        return false
+    /// The applicant's open applications (held ones included), oldest first.
+    private func openApplications(of application: ValidApplication, on connection: PostgresConnection) async throws -> [Existing] {
+        var found: [Existing] = []
+        let rows = try await connection.query("""
+            SELECT number, status, submitted_at, applicant_phone, applicant_name FROM applications
+            WHERE applicant_id_number = \(application.idNumber.value) AND status <> 'decided' ORDER BY submitted_at
+            """, logger: logger)
+        for try await (number, status, submittedAt, phone, name) in rows.decode((String, String, Date, String, String).self) {
+            found.append(Existing(
+                outcome: SubmissionOutcome(applicationNumber: number, status: Self.publicStatus(status), submittedAt: submittedAt, created: false),
+                phone: phone, name: name, held: status == "verification", sameApplication: true))
+        }
+        return found
     }
 
-    private func existing(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> SubmissionOutcome? {
-        for try await (number, status, submittedAt) in try await connection.query(query, logger: logger).decode((String, String, Date).self) {
-            return SubmissionOutcome(applicationNumber: number, status: status, submittedAt: submittedAt, created: false)
+    /// The applicant's earlier application under `key` (keys are the applicant's own: the same key from
+    /// another ID number is another key), and whether it is this same application.
+    private func byKey(_ key: String, application: ValidApplication, on connection: PostgresConnection) async throws -> Existing? {
+        let rows = try await connection.query("""
+            SELECT number, status, submitted_at, applicant_phone, applicant_name,
+                village_code = \(application.villageCode) AND applicant_name = \(application.applicantName)
+                AND applicant_phone = \(application.phone) AND household_size = \(application.householdSize)
+                AND difficulties = \(application.difficulties.map(\.rawValue)) AND statement = \(application.statement)
+            FROM applications WHERE applicant_id_number = \(application.idNumber.value) AND idempotency_key = \(key)
+            """, logger: logger)
+        for try await (number, status, submittedAt, phone, name, same) in rows.decode((String, String, Date, String, String, Bool).self) {
+            return Existing(
+                outcome: SubmissionOutcome(applicationNumber: number, status: Self.publicStatus(status), submittedAt: submittedAt, created: false),
+                phone: phone, name: name, held: status == "verification", sameApplication: same)
         }
         return nil
     }
 
-    /// The applicant's registered household, or a new provisional one for the village to confirm.
-    private func householdFor(_ application: ValidApplication, on connection: PostgresConnection) async throws -> (String, Bool) {
+    /// What the applicant is told of a status: a held application is "submitted" like any other.
+    static func publicStatus(_ status: String) -> String {
+        status == "verification" ? "submitted" : status
+    }
+
+    private struct HouseholdRef {
+        var id: String
+        var village: String
+    }
+
+    /// The registered member with this ID number: their household (its successor if merged) and name.
+    private func registeredMember(_ idNumber: CitizenIdNumber, on connection: PostgresConnection) async throws -> (household: HouseholdRef, name: String, provisional: Bool)? {
         // FOR SHARE: an import merging this household waits for the application to commit, and then
         // moves it along (HouseholdImporter.merge locks the household first).
         let rows = try await connection.query("""
-            SELECT m.household_id, h.provisional, h.superseded_by FROM household_members m JOIN households h ON h.id = m.household_id
-            WHERE m.id_number = \(application.idNumber.value)
+            SELECT coalesce(h.superseded_by, h.id), coalesce(s.village_code, h.village_code), m.name, h.provisional AND h.superseded_by IS NULL
+            FROM household_members m JOIN households h ON h.id = m.household_id LEFT JOIN households s ON s.id = h.superseded_by
+            WHERE m.id_number = \(idNumber.value)
             FOR SHARE OF h
             """, logger: logger)
-        for try await (householdId, provisional, successor) in rows.decode((String, Bool, String?).self) {
-            return successor.map { ($0, false) } ?? (householdId, provisional)
+        for try await (household, village, name, provisional) in rows.decode((String, String, String, Bool).self) {
+            return (HouseholdRef(id: household, village: village), name, provisional)
+        }
+        return nil
+    }
+
+    private func householdOfOpenApplication(_ application: ValidApplication, on connection: PostgresConnection) async throws -> HouseholdRef? {
+        let rows = try await connection.query("""
+            SELECT a.household_id, h.village_code FROM applications a JOIN households h ON h.id = a.household_id
+            WHERE a.applicant_id_number = \(application.idNumber.value) AND a.status NOT IN ('decided', 'verification')
+            """, logger: logger)
+        for try await (id, village) in rows.decode((String, String).self) { return HouseholdRef(id: id, village: village) }
+        return nil
+    }
+
+    /// The applicant's registered household, or a new provisional one for the village to confirm.
+    private func householdFor(
+        _ application: ValidApplication, registered: HouseholdRef?, at now: Date, on connection: PostgresConnection
+    ) async throws -> (String, Bool) {
+        if let registered {
+            let rows = try await connection.query("SELECT provisional FROM households WHERE id = \(registered.id)", logger: logger)
+            for try await provisional in rows.decode(Bool.self) { return (registered.id, provisional) }
         }
         let householdId = "H" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        let now = Date()
         try await connection.query("""
             INSERT INTO households (id, village_code, provisional, created_at, updated_at)
             VALUES (\(householdId), \(application.villageCode), true, \(now), \(now))
@@ -115,11 +206,6 @@ struct ApplicationStore: Sendable {
             members: [.init(name: application.applicantName, idNumber: application.idNumber.value, relation: "户主")], updatedAt: now
         ), on: connection)
         return (householdId, true)
-    }
-
-    /// `SQ` + date (Asia/Shanghai) + 6-digit sequence, e.g. `SQ20261129000042`.
-    private func nextApplicationNumber(on connection: PostgresConnection) async throws -> String {
-        try await RecordNumbers.next("SQ", sequence: "application_number_seq", on: connection, logger: logger)
     }
 
     /// The application's progress, only if `phoneLast4` matches the applicant's phone.
@@ -142,8 +228,9 @@ struct ApplicationStore: Sendable {
         }
         let order = Dictionary(uniqueKeysWithValues: ReviewStage.allCases.enumerated().map { ($1.rawValue, $0) })
         timeline.sort { (order[$0.stage] ?? 99, $0.at) < (order[$1.stage] ?? 99, $1.at) }  // stages only move forward
+        let status = Self.publicStatus(found.status)
         return ApplicationProgress(
-            applicationNumber: number, status: found.status, statusText: ApplicationProgress.statusText(found.status),
+            applicationNumber: number, status: status, statusText: ApplicationProgress.statusText(status),
             decisionReason: found.reason, timeline: timeline)
     }
 

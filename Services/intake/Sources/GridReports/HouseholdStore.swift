@@ -5,13 +5,15 @@ import LifelinePersistence
 import LifelineRuntime
 import Logging
 
-/// A household as officials and grid members see it: ID numbers masked.
+/// A household as officials and grid members see it: ID numbers masked to the first 6 and last 4
+/// digits (`370115********1234`), and each member's age in whole years, never the birth date: the birth
+/// date is digits 7–14 of the ID number, so the two together would give the number back in full.
 struct HouseholdView: Codable, Sendable {
     struct Member: Codable, Sendable {
         var name: String
         var relation: String
         var idNumberMasked: String
-        var birthDate: String?
+        var age: Int?
         var sex: String?
     }
 
@@ -69,12 +71,11 @@ struct HouseholdStore: Sendable {
                 id: id, villageCode: village, householdGroupCode: group, provisional: provisional, formerlyPoor: poor, source: source, members: [])
         }
         let members = try await database.query("""
-            SELECT household_id, name, relation, id_number, to_char(birth_date, 'YYYY-MM-DD'), sex FROM household_members
-            WHERE household_id = ANY(\(ids)) ORDER BY household_id, position, name
+            SELECT household_id, name, relation, id_number, date_part('year', age((now() AT TIME ZONE 'Asia/Shanghai')::date, birth_date))::int, sex
+            FROM household_members WHERE household_id = ANY(\(ids)) ORDER BY household_id, position, name
             """)
-        for try await (household, name, relation, idNumber, birth, sex) in members.decode((String, String, String, String, String?, String?).self) {
-            views[household]?.members.append(.init(
-                name: name, relation: relation, idNumberMasked: String(idNumber.prefix(6)) + "********" + String(idNumber.suffix(4)), birthDate: birth, sex: sex))
+        for try await (household, name, relation, idNumber, age, sex) in members.decode((String, String, String, String, Int?, String?).self) {
+            views[household]?.members.append(.init(name: name, relation: relation, idNumberMasked: CitizenIdNumber.masked(idNumber), age: age, sex: sex))
         }
         return Array(views.values)
     }
