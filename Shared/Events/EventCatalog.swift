@@ -3,7 +3,7 @@
 public enum EventCatalog {
     /// All event payload types.
     public static let all: [any DomainEvent.Type] = [
-        ApplicationSubmitted.self, ApplicationHeldForVerification.self, HouseholdRegistered.self, GridLeadRaised.self,
+        ApplicationSubmitted.self, ApplicationHeldForVerification.self, HouseholdRegistered.self, GridUnitRegistered.self, GridLeadRaised.self,
         WorkOrderPushed.self, RiskLeadRaised.self,
         CaseOpened.self,
         MessageRecorded.self,

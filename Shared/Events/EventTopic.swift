@@ -18,9 +18,10 @@ public struct EventTopic: Sendable, Hashable {
     public static let intakeApplications = EventTopic(name: "intake.applications", partitions: 12)
     /// The household registry, compacted, keyed by household id.
     public static let intakeHouseholds = EventTopic(name: "intake.households", partitions: 12, compacted: true)
-    /// Review cases: identification and exit workflow (认定/风险消除).
     /// Proposals for monitoring from village meetings (基层干部排查), keyed by household id.
     public static let intakeLeads = EventTopic(name: "intake.leads", partitions: 12)
+    /// The monitoring grid, one record per unit with its members, keyed by unit code; compacted.
+    public static let intakeGrid = EventTopic(name: "intake.grid", partitions: 6, compacted: true)
     /// Cases opened and moved by review, keyed by household id (or village for unmatched leads).
     public static let reviewCases = EventTopic(name: "review.cases", partitions: 12)
     /// Work orders pushed by outside hotline and petition systems, structured CloudEvents.
@@ -32,7 +33,7 @@ public struct EventTopic: Sendable, Hashable {
 
     /// Every topic of the catalogue (dead-letter topics excepted).
     public static let catalogue: [EventTopic] = [
-        intakeApplications, intakeHouseholds, intakeLeads, reviewCases, hotlineInbound, hotlineLeads, notificationMessages,
+        intakeApplications, intakeHouseholds, intakeLeads, intakeGrid, reviewCases, hotlineInbound, hotlineLeads, notificationMessages,
     ]
 
     /// The dead-letter topic of a consumer group: `<group>.deadletter`.

@@ -69,6 +69,8 @@ public struct HouseholdRegistered: DomainEvent, Hashable {
     public var source: String?
     /// For a merged household: the household that replaces it (its members are then empty).
     public var supersededBy: String?
+    /// The household's 监测对象 category when the national export marks it as monitored; nil otherwise.
+    public var monitoringCategory: MonitoringCategory?
     /// When this version of the entry was made.
     public var updatedAt: Date
 
@@ -86,22 +88,43 @@ public struct HouseholdRegistered: DomainEvent, Hashable {
         public var birthDate: String?
         /// 男 or 女, when registered.
         public var sex: String?
+        /// Mobile or landline number, when registered (personal data: for matching callers and reaching
+        /// the household; masked wherever shown).
+        public var phone: String?
+        /// 劳动能力, when the export gives it.
+        public var labourAbility: LabourAbility?
+        /// 健康状况, when the export gives it (personal data: health).
+        public var healthStatus: HealthStatus?
+        /// Whether the member receives 低保 (minimum living allowance), when the export says.
+        public var minimumLivingAllowance: Bool?
+        /// Whether the member receives 特困供养 (extreme-poverty support), when the export says.
+        public var extremePovertySupport: Bool?
 
         /// Creates a member.
-        public init(name: String, idNumber: String, relation: String, birthDate: String? = nil, sex: String? = nil) {
+        public init(
+            name: String, idNumber: String, relation: String, birthDate: String? = nil, sex: String? = nil, phone: String? = nil,
+            labourAbility: LabourAbility? = nil, healthStatus: HealthStatus? = nil, minimumLivingAllowance: Bool? = nil,
+            extremePovertySupport: Bool? = nil
+        ) {
             self.name = name
             self.idNumber = idNumber
             self.relation = relation
             self.birthDate = birthDate
             self.sex = sex
+            self.phone = phone
+            self.labourAbility = labourAbility
+            self.healthStatus = healthStatus
+            self.minimumLivingAllowance = minimumLivingAllowance
+            self.extremePovertySupport = extremePovertySupport
         }
     }
 
     /// Creates the event.
     public init(
         householdId: String, villageCode: String, householdGroupId: String?, provisional: Bool, members: [Member], updatedAt: Date,
-        formerlyPoor: Bool? = nil, source: String? = nil, supersededBy: String? = nil
+        formerlyPoor: Bool? = nil, source: String? = nil, supersededBy: String? = nil, monitoringCategory: MonitoringCategory? = nil
     ) {
+        self.monitoringCategory = monitoringCategory
         self.formerlyPoor = formerlyPoor
         self.source = source
         self.supersededBy = supersededBy

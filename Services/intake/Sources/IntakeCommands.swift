@@ -38,7 +38,7 @@ public enum IntakeCommands {
                 let seed = UInt64(try options.int("--seed", default: 2026))
                 try await withDatabase(logger: logger) { database in
                     let grid = DemoGrid.make(seed: seed)
-                    try await GridStore(database: database, logger: logger).upsert(grid)
+                    try await GridStore(database: database, logger: logger).upsert(grid, publisher: publisher(database, logger))
                     print("grid: \(grid.units.count) units, \(grid.members.count) grid members")
                     let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-demo-\(UUID().uuidString).csv")
                     defer { try? FileManager.default.removeItem(at: file) }
@@ -54,7 +54,7 @@ public enum IntakeCommands {
             case "import-grid":
                 guard let path = options.positional.first else { throw UsageError(message: "import-grid needs a FILE") }
                 try await withDatabase(logger: logger) { database in
-                    let outcome = try await GridFileImporter(grid: GridStore(database: database, logger: logger)).run(file: URL(fileURLWithPath: path), covers: { _ in true })  // the operator at the console speaks for every region
+                    let outcome = try await GridFileImporter(grid: GridStore(database: database, logger: logger), publisher: publisher(database, logger)).run(file: URL(fileURLWithPath: path), covers: { _ in true })  // the operator at the console speaks for every region
                     for problem in outcome.problems.prefix(50) { print("line \(problem.line): \(problem.field): \(problem.reason)") }
                     print("grid: \(outcome.units) units, \(outcome.members) grid members, \(outcome.problems.count) rows refused")
                 }
@@ -80,8 +80,7 @@ public enum IntakeCommands {
 
     private static func importFile(_ file: URL, region: String, database: Database, logger: Logger) async throws {
         let started = ContinuousClock.now
-        let publisher = EventPublisher(source: "/lifeline/intake", outbox: OutboxStore(database: database, logger: logger))
-        let importer = HouseholdImporter(database: database, publisher: publisher, grid: GridStore(database: database, logger: logger), logger: logger)
+        let importer = HouseholdImporter(database: database, publisher: publisher(database, logger), grid: GridStore(database: database, logger: logger), logger: logger)
         let reporter = ImportReporter(
             problems: { problems in
                 for problem in problems.prefix(20) { print("line \(problem.line): \(problem.field): \(problem.reason)") }
@@ -93,6 +92,11 @@ public enum IntakeCommands {
             households: \(counts.householdsCreated) created, \(counts.householdsUpdated) updated, \(counts.householdsUnchanged) unchanged; \
             rows: \(counts.rowsRead) read, \(counts.rowsAccepted) accepted, \(counts.rowsRejected) rejected (\(Int(seconds)) s)
             """)
+    }
+
+    /// Intake's publisher for commands: events wait in the outbox until the service's relay sends them.
+    private static func publisher(_ database: Database, _ logger: Logger) -> EventPublisher {
+        EventPublisher(source: "/lifeline/intake", outbox: OutboxStore(database: database, logger: logger))
     }
 
     private static func withDatabase(logger: Logger, _ body: @Sendable @escaping (Database) async throws -> Void) async throws {

@@ -203,5 +203,14 @@ enum IntakeMigrations {
                 WHERE idempotency_key IS NOT NULL
             """,
         ]),
+        // What the national registry export says beyond names (optional columns of the household file),
+        // published in HouseholdRegistered for review and screening.
+        Migration(version: 106, name: "registry attributes", statements: [
+            """
+            ALTER TABLE household_members ADD COLUMN labour_ability text, ADD COLUMN health_status text,
+                ADD COLUMN minimum_living_allowance boolean, ADD COLUMN extreme_poverty_support boolean
+            """,
+            "ALTER TABLE households ADD COLUMN monitoring_category text",
+        ]),
     ]
 }

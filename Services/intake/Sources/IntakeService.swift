@@ -15,7 +15,7 @@ public enum IntakeService {
     public static let definition = ServiceDefinition(
         name: "intake",
         migrations: IntakeMigrations.all,
-        producedTopics: [.intakeApplications, .intakeHouseholds, .intakeLeads],
+        producedTopics: [.intakeApplications, .intakeHouseholds, .intakeLeads, .intakeGrid],
         consumers: [
             ConsumerDefinition(name: "application-progress", topics: [.reviewCases]) { dependencies in
                 let progress = ApplicationProgressHandler(dependencies: dependencies)
@@ -52,7 +52,7 @@ public enum IntakeService {
                 grid: grid, tokenKeys: dependencies.tokenKeys, publicBaseURL: dependencies.configuration.publicBaseURL,
                 gate: RenderingGate(limit: posterRenderings)
             ).add(to: router)
-            GridRoutes(grid: grid, tokenKeys: dependencies.tokenKeys).add(to: router)
+            GridRoutes(grid: grid, publisher: dependencies.publisher, tokenKeys: dependencies.tokenKeys).add(to: router)
             HouseholdRoutes(dependencies: dependencies).add(to: router)
             imports.add(to: router)
         }

@@ -1,6 +1,8 @@
 import Foundation
 @testable import Intake
+import LifelineEvents
 import LifelineAuth
+import LifelinePersistence
 import Logging
 import Testing
 
@@ -23,7 +25,7 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString).csv")
         try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: url)
         let outcome = try await TestGrid.withIntakeDatabase { database in
-            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: { _ in true })
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test")), publisher: TestGrid.publisher(database)).run(file: url, covers: { _ in true })
         }
         #expect(outcome.problems.map(\.line) == [7, 8, 9])
         #expect(outcome.problems.map(\.field) == ["上级代码", "层级", "联系电话"])
@@ -38,13 +40,66 @@ import Testing
 
         // Again: nothing new.
         let again = try await TestGrid.withIntakeDatabase { database in
-            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: { _ in true })
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test")), publisher: TestGrid.publisher(database)).run(file: url, covers: { _ in true })
         }
         #expect(again.units == 4 && again.problems.count == 3)
         let villageMembers = try await TestGrid.withIntakeDatabase { database in
             try await GridStore(database: database, logger: Logger(label: "test")).children(of: "370115101A98")
         }
         #expect(villageMembers.first { $0.code == village }?.members.map(\.id) == ["GM\(village)A", "GM\(village)B"])
+    }
+
+    /// The grid events of units in intake's outbox, by unit code.
+    static func gridEvents(_ codes: [String]) async throws -> [GridUnitRegistered] {
+        try await TestGrid.withIntakeDatabase { database in
+            var events: [GridUnitRegistered] = []
+            for try await payload in try await database.query(
+                "SELECT payload FROM outbox WHERE topic = 'intake.grid' AND partition_key = ANY(\(codes)) ORDER BY id"
+            ).decode(ByteBuffer.self) {
+                events.append(try EventJSON.decoder.decode(GridUnitRegistered.self, from: Data(payload.readableBytesView)))
+            }
+            return events
+        }
+    }
+
+    @Test func changedUnitsArePublishedWithTheirWholeTeamAndNothingElse() async throws {
+        let village = TestData.villageCode()
+        let area = "370115101A97"
+        func load(_ rows: [String]) async throws {
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString).csv")
+            try Data((["层级,代码,名称,上级代码,网格员编号,网格员姓名,联系电话,职务"] + rows).joined(separator: "\n").utf8).write(to: url)
+            let outcome = try await TestGrid.withIntakeDatabase { database in
+                try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test")), publisher: TestGrid.publisher(database))
+                    .run(file: url, covers: { _ in true })
+            }
+            #expect(outcome.problems.isEmpty)
+        }
+        let grid = [
+            "镇街,370115101,垛石镇,370115,,,,",
+            "管区,\(area),垛石第九十七管区,370115101,,,,",
+            "村,\(village),杏林村,\(area),GM\(village)A,刘洪波,13912340002,村网格长",
+            "联户网格,\(village)001,第一联户网格,\(village),GM\(village)001,杨树林,13912340004,联户长",
+            "联户网格,\(village)002,第二联户网格,\(village),,,,",
+        ]
+        try await load(grid)
+        let first = try await Self.gridEvents([village, village + "001", village + "002"])
+        let villageEvent = try #require(first.last { $0.code == village })
+        #expect(villageEvent.level == .village && villageEvent.name == "杏林村" && villageEvent.parentCode == area)
+        #expect(villageEvent.members == [.init(id: "GM\(village)A", name: "刘洪波", duty: "村网格长", phone: "13912340002")])
+        #expect(Set(first.map(\.code)) == [village, village + "001", village + "002"])
+
+        // The same file: nothing published. The 联户长 moves to the second group: both groups are.
+        try await load(grid)
+        #expect(try await Self.gridEvents([village, village + "001", village + "002"]).count == first.count)
+        var moved = grid
+        moved[3] = "联户网格,\(village)001,第一联户网格,\(village),,,,"
+        moved[4] = "联户网格,\(village)002,第二联户网格,\(village),GM\(village)001,杨树林,13912340004,联户长"
+        try await load(moved)
+        let after = try await Self.gridEvents([village, village + "001", village + "002"])
+        let fresh = after.dropFirst(first.count)
+        #expect(Set(fresh.map(\.code)) == [village + "001", village + "002"])
+        #expect(fresh.first { $0.code == village + "001" }?.members.isEmpty == true)
+        #expect(fresh.first { $0.code == village + "002" }?.members.map(\.id) == ["GM\(village)001"])
     }
 
     @Test func anotherDistrictsTokenCannotRewriteTheGrid() async throws {
@@ -60,7 +115,7 @@ import Testing
         try Data((rows.joined(separator: "\n") + "\n").utf8).write(to: url)
         let foreign = AuthenticatedUser(id: "d", role: .district, region: "370125")
         let outcome = try await TestGrid.withIntakeDatabase { database in
-            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: foreign.covers(region:))
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test")), publisher: TestGrid.publisher(database)).run(file: url, covers: foreign.covers(region:))
         }
         #expect(outcome.units == 0)
         #expect(outcome.problems.map(\.line) == [2, 3] && outcome.problems.allSatisfy { $0.field == "代码" })
@@ -86,7 +141,7 @@ import Testing
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("grid-\(UUID().uuidString).csv")
         try Data((first.joined(separator: "\n") + "\n").utf8).write(to: url)
         let outcome = try await TestGrid.withIntakeDatabase { database in
-            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: { _ in true })
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test")), publisher: TestGrid.publisher(database)).run(file: url, covers: { _ in true })
         }
         #expect(outcome.problems.isEmpty, "\(outcome.problems)")
         #expect(outcome.units == 3 && outcome.members == 2)
@@ -95,7 +150,7 @@ import Testing
         let second = Array(first.prefix(3)) + [first[4]]
         try Data((second.joined(separator: "\n") + "\n").utf8).write(to: url)
         _ = try await TestGrid.withIntakeDatabase { database in
-            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test"))).run(file: url, covers: { _ in true })
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test")), publisher: TestGrid.publisher(database)).run(file: url, covers: { _ in true })
         }
         let members = try await TestGrid.withIntakeDatabase { database in
             try await GridStore(database: database, logger: Logger(label: "test")).children(of: area)

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Intake
+import LifelineEvents
 import LifelinePersistence
 import Logging
 import Testing
@@ -21,6 +22,65 @@ import Testing
         try await TestDatabase.count(schema: "intake", """
             SELECT count(*) FROM outbox WHERE topic = 'intake.households' AND partition_key = ANY(\(households))
             """)
+    }
+
+    /// The payloads of the outbox events of a household, newest last.
+    static func registeredEvents(of household: String) async throws -> [HouseholdRegistered] {
+        try await TestGrid.withIntakeDatabase { database in
+            var events: [HouseholdRegistered] = []
+            for try await payload in try await database.query(
+                "SELECT payload FROM outbox WHERE topic = 'intake.households' AND partition_key = \(household) ORDER BY id"
+            ).decode(ByteBuffer.self) {
+                events.append(try EventJSON.decoder.decode(HouseholdRegistered.self, from: Data(payload.readableBytesView)))
+            }
+            return events
+        }
+    }
+
+    @Test func theRegistryColumnsOfTheNationalExportArePublished() async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let tag = TestData.unique("R").replacingOccurrences(of: "-", with: "")
+        let (monitored, plain, bad) = ("\(tag)1", "\(tag)2", "\(tag)3")
+        let header = HouseholdFileColumn.canonicalHeader + ["劳动能力", "健康状况", "是否低保", "是否特困供养", "监测对象类别"]
+        func row(_ household: String, _ name: String, _ relation: String, _ extra: [String], phone: String = "") -> String {
+            let id = TestData.idNumber()
+            return ([household, village, village + "001", name, id, relation, "", "", phone, "否"] + extra).joined(separator: ",")
+        }
+        let lines = [
+            header.joined(separator: ","),
+            row(monitored, "孙立国", "户主", ["普通劳动力", "长期慢性病", "是", "否", "边缘易致贫户"], phone: "13912340099"),
+            row(monitored, "孙小雨", "子女", ["无劳动力", "健康", "是", "", "边缘易致贫户"]),
+            row(plain, "周桂兰", "户主", ["", "", "", "", ""]),
+            row(bad, "吴大勇", "户主", ["很能干", "健康", "是", "否", ""]),            // line 5: 劳动能力
+            row(monitored, "孙小军", "子女", ["无劳动力", "健康", "是", "否", "突发严重困难户"]), // line 6: not the household's category
+        ]
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("registry-\(UUID().uuidString).csv")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: url)
+        let log = ImportLog()
+        let counts = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: url, region: "370115", reporter: await log.reporter)
+        }
+        #expect(counts.rowsAccepted == 3)
+        let problems = await log.problems
+        #expect(problems.first { $0.line == 5 }?.field == "劳动能力")
+        #expect(problems.first { $0.line == 6 }?.field == "监测对象类别")
+
+        let event = try #require(try await Self.registeredEvents(of: monitored).last)
+        #expect(event.monitoringCategory == .marginal)
+        let head = try #require(event.members.first)
+        #expect(head.phone == "13912340099" && head.labourAbility == .full && head.healthStatus == .chronicIllness)
+        #expect(head.minimumLivingAllowance == true && head.extremePovertySupport == false)
+        #expect(event.members.last?.labourAbility == LabourAbility.none && event.members.last?.extremePovertySupport == nil)
+        let plainEvent = try #require(try await Self.registeredEvents(of: plain).last)
+        #expect(plainEvent.monitoringCategory == nil && plainEvent.members.first?.labourAbility == nil && plainEvent.members.first?.phone == nil)
+
+        // The same file again: nothing changed, nothing published.
+        let before = try await Self.outboxEvents(for: [monitored, plain])
+        _ = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: url, region: "370115", reporter: ImportLog().reporter)
+        }
+        #expect(try await Self.outboxEvents(for: [monitored, plain]) == before)
     }
 
     @Test func badRowsAreReportedByLineAndTheRestGoesIn() async throws {

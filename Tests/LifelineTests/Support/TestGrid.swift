@@ -25,8 +25,13 @@ enum TestGrid {
                 GridMember(id: "GM\(code)002", name: "赵志强", phone: "13900000003", duty: "联户长", level: .householdGroup, unitCode: code + "002"),
             ])
         try await withIntakeDatabase { database in
-            try await GridStore(database: database, logger: Logger(label: "test-grid")).upsert(grid)
+            try await GridStore(database: database, logger: Logger(label: "test-grid")).upsert(grid, publisher: publisher(database))
         }
+    }
+
+    /// Intake's publisher (events wait in intake's outbox until an intake instance relays them).
+    static func publisher(_ database: Database) -> EventPublisher {
+        EventPublisher(source: "/lifeline/intake", outbox: OutboxStore(database: database, logger: Logger(label: "test-grid")))
     }
 
     /// Runs `body` with intake's schema migrated (as the service would have done).

@@ -136,10 +136,15 @@ import Testing
         let lines = text.split(separator: "\n")
         #expect(written == Self.rows(households: 50).count)
         #expect(lines.count == written + 1)
-        #expect(lines.first.map { String($0) } == HouseholdFileColumn.canonicalHeader.joined(separator: ","))
+        #expect(lines.first.map { String($0) } == HouseholdFileColumn.allCases.map(\.rawValue).joined(separator: ","))
+        let columns = HouseholdFileColumn.allCases.count
+        let poorAt = HouseholdFileColumn.allCases.firstIndex(of: .formerlyPoor)!
+        let labourAt = HouseholdFileColumn.allCases.firstIndex(of: .labourAbility)!
         for line in lines.dropFirst() {
-            #expect(line.split(separator: ",", omittingEmptySubsequences: false).count == 10)
-            #expect(line.hasSuffix(",是") || line.hasSuffix(",否"))
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            #expect(cells.count == columns)
+            #expect(cells[poorAt] == "是" || cells[poorAt] == "否")
+            #expect(LabourAbility(text: cells[labourAt]) != nil)
         }
     }
 }

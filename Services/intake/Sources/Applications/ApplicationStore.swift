@@ -198,12 +198,13 @@ struct ApplicationStore: Sendable {
             VALUES (\(householdId), \(application.villageCode), true, \(now), \(now))
             """, logger: logger)
         try await connection.query("""
-            INSERT INTO household_members (household_id, id_number, name, relation)
-            VALUES (\(householdId), \(application.idNumber.value), \(application.applicantName), '户主')
+            INSERT INTO household_members (household_id, id_number, name, relation, phone)
+            VALUES (\(householdId), \(application.idNumber.value), \(application.applicantName), '户主', \(application.phone))
             """, logger: logger)
         try await publisher.publish(HouseholdRegistered(
             householdId: householdId, villageCode: application.villageCode, householdGroupId: nil, provisional: true,
-            members: [.init(name: application.applicantName, idNumber: application.idNumber.value, relation: "户主")], updatedAt: now
+            members: [.init(name: application.applicantName, idNumber: application.idNumber.value, relation: "户主", phone: application.phone)],
+            updatedAt: now, source: "self-application"
         ), on: connection)
         return (householdId, true)
     }

@@ -12,8 +12,9 @@ enum DemoFiles {
     static let flushThreshold = 1 << 20
 
     /// Writes every member of `households` as a UTF-8 CSV household-member file (no byte-order mark,
-    /// `\n` line ends) with the canonical header (`HouseholdFileColumn.canonicalHeader`), columns in
-    /// that order, 是否脱贫户 as 是/否. Replaces an existing file. Streams through a 1 MiB buffer.
+    /// `\n` line ends) with every column of `HouseholdFileColumn` in that order (the canonical ten, then
+    /// the optional registry columns), yes/no columns as 是/否. Replaces an existing file. Streams through
+    /// a 1 MiB buffer.
     /// - Returns: the number of member rows written (not counting the header).
     @discardableResult
     static func writeHouseholdCSV(_ households: DemoHouseholds, to url: URL) throws -> Int {
@@ -24,7 +25,7 @@ enum DemoFiles {
         defer { try? handle.close() }
         var buffer: [UInt8] = []
         buffer.reserveCapacity(flushThreshold + 4_096)
-        buffer.append(contentsOf: line(HouseholdFileColumn.canonicalHeader).utf8)
+        buffer.append(contentsOf: line(HouseholdFileColumn.allCases.map(\.rawValue)).utf8)
         var rows = 0
         try households.forEachMember { member in
             buffer.append(contentsOf: line(HouseholdFileColumn.allCases.map { field($0, of: member) }).utf8)
@@ -53,6 +54,11 @@ enum DemoFiles {
         case .sex: member.sex
         case .phone: member.phone
         case .formerlyPoor: member.formerlyPoor ? "是" : "否"
+        case .labourAbility: member.labourAbility.chineseName
+        case .healthStatus: member.healthStatus.chineseName
+        case .minimumLivingAllowance: member.minimumLivingAllowance ? "是" : "否"
+        case .extremePovertySupport: member.extremePovertySupport ? "是" : "否"
+        case .monitoringCategory: member.monitoringCategory?.chineseName ?? ""
         }
     }
 

@@ -22,6 +22,16 @@ struct DemoMemberRow: Sendable, Hashable {
     var phone: String
     /// 是否脱贫户: the whole household is flagged or none of it.
     var formerlyPoor: Bool
+    /// 劳动能力, by age and health.
+    var labourAbility: LabourAbility = .full
+    /// 健康状况.
+    var healthStatus: HealthStatus = .healthy
+    /// 是否享受低保 (the whole household or none of it).
+    var minimumLivingAllowance = false
+    /// 是否特困供养 (old people living alone, rarely).
+    var extremePovertySupport = false
+    /// 监测对象类别 of the household, for the few already monitored.
+    var monitoringCategory: MonitoringCategory? = nil
 }
 
 /// Deterministic synthetic households for a grid, streamed one member at a time so that files of
@@ -89,11 +99,14 @@ private struct DemoHouseholdGenerator {
     }
 
     private var random: SeededRandom
+    /// A stream of its own for the registry attributes, so adding them changed no name or ID number.
+    private var attributes: SeededRandom
     private var issuer = DemoIdNumberIssuer()
     private let referenceDay = DemoHouseholds.referenceDate.daysSinceEpoch
 
     init(seed: UInt64) {
         random = SeededRandom(seed: seed, stream: 4)
+        attributes = SeededRandom(seed: seed, stream: 5)
     }
 
     mutating func household(number: String, villageCode: String, groupCode: String) -> [DemoMemberRow] {
@@ -118,6 +131,31 @@ private struct DemoHouseholdGenerator {
                 householdNumber: number, villageCode: villageCode, householdGroupCode: groupCode, name: name,
                 idNumber: issued.idNumber, relation: person.relation, birthDate: issued.birthDate.iso,
                 sex: person.male ? "男" : "女", phone: phone, formerlyPoor: formerlyPoor))
+        }
+        return withRegistryAttributes(rows, ages: people.map(\.age), formerlyPoor: formerlyPoor)
+    }
+
+    /// Health, ability to work, 低保/特困 and the monitoring category, drawn from their own stream.
+    private mutating func withRegistryAttributes(_ rows: [DemoMemberRow], ages: [Int], formerlyPoor: Bool) -> [DemoMemberRow] {
+        let allowance = attributes.chance(formerlyPoor ? 0.25 : 0.03)
+        let category: MonitoringCategory? =
+            attributes.chance(formerlyPoor ? 0.12 : 0.01)
+            ? (formerlyPoor ? .unstableFormerlyPoor : attributes.pick([.marginal, .suddenHardship])) : nil
+        var rows = rows
+        for index in rows.indices {
+            let age = ages[index]
+            let roll = attributes.int(in: 1...100)
+            let health: HealthStatus = roll <= 3 ? .disabled : roll <= 5 ? .seriousIllness : roll <= (age >= 60 ? 30 : 8) ? .chronicIllness : .healthy
+            let labour: LabourAbility =
+                if age < 16 || (age >= 16 && age < 18 && attributes.chance(0.9)) { .none }
+                else if health == .disabled || health == .seriousIllness || age >= 75 { .lost }
+                else if health == .chronicIllness || age >= 60 { .weak }
+                else { .full }
+            rows[index].healthStatus = health
+            rows[index].labourAbility = labour
+            rows[index].minimumLivingAllowance = allowance
+            rows[index].extremePovertySupport = rows.count == 1 && age >= 65 && attributes.chance(0.1)
+            rows[index].monitoringCategory = category
         }
         return rows
     }

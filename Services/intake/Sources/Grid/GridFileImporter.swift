@@ -1,4 +1,5 @@
 import Foundation
+import LifelineEventBus
 import LifelineEvents
 import Logging
 
@@ -8,6 +9,8 @@ import Logging
 /// loading the same file again changes nothing.
 struct GridFileImporter: Sendable {
     let grid: GridStore
+    /// Publishes the changed units on `intake.grid`.
+    let publisher: EventPublisher
 
     /// What a grid import did.
     struct Outcome: Codable, Sendable {
@@ -133,7 +136,7 @@ struct GridFileImporter: Sendable {
         let ordered = order.compactMap { units[$0]?.unit }  // already in level order
         // A unit with member rows in the file has exactly that team: members no longer listed lose their
         // place (and, with it, what their tokens let them see). A unit listed without member rows keeps its team.
-        try await grid.upsert(Grid(units: ordered, members: members), replacingMembersOf: Set(members.map(\.unitCode)))
+        try await grid.upsert(Grid(units: ordered, members: members), replacingMembersOf: Set(members.map(\.unitCode)), publisher: publisher)
         return Outcome(units: ordered.count, members: members.count, problems: problems)
     }
 

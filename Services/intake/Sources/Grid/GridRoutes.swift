@@ -1,12 +1,14 @@
 import Foundation
 import Hummingbird
 import LifelineAuth
+import LifelineEventBus
 import LifelineRuntime
 
 /// The grid for officials: `GET /v1/grid` (towns) and `GET /v1/grid/{code}` (a unit's children, each
 /// with its grid members), and `GET /v1/villages?region=` (the villages of a region).
 struct GridRoutes: Sendable {
     let grid: GridStore
+    let publisher: EventPublisher
     let tokenKeys: TokenKeys
 
     func add(to router: Router<LifelineRequestContext>) {
@@ -40,7 +42,7 @@ struct GridRoutes: Sendable {
             defer { try? FileManager.default.removeItem(at: file) }
             try Data(body.readableBytesView).write(to: file)
             do {
-                return try JSONResponse.make(try await GridFileImporter(grid: grid).run(file: file, covers: user.covers(region:)))
+                return try JSONResponse.make(try await GridFileImporter(grid: grid, publisher: publisher).run(file: file, covers: user.covers(region:)))
             } catch let failure as ImportFailure {
                 throw APIError(
                     status: failure.code == .tooLarge ? .contentTooLarge : .badRequest, code: failure.code.rawValue, message: failure.message,

@@ -1,4 +1,6 @@
 import Foundation
+import LifelineEventBus
+import LifelineEvents
 import LifelinePersistence
 import Logging
 
@@ -19,35 +21,74 @@ struct GridStore: Sendable {
     /// Inserts or updates units (parents before children) and members, in one transaction, with a few
     /// statements whatever the size. Units not in `grid` are left as they are; so are members, except
     /// those of the units in `replacingMembersOf` that `grid` no longer lists, which are removed.
-    func upsert(_ grid: Grid, replacingMembersOf replaced: Set<String> = []) async throws {
+    /// Every unit whose row or team changed is published on `intake.grid` (`GridUnitRegistered`) in
+    /// the same transaction; loading the same grid again publishes nothing.
+    func upsert(_ grid: Grid, replacingMembersOf replaced: Set<String> = [], publisher: EventPublisher) async throws {
         try await database.transaction { connection in
+            var changed = Set<String>()
             for level in GridLevel.allCases {
                 let units = grid.units.filter { $0.level == level }
                 guard !units.isEmpty else { continue }
-                try await connection.query("""
+                let rows = try await connection.query("""
                     INSERT INTO grid_units (code, level, name, parent_code)
                     SELECT code, level, name, NULLIF(parent, '') FROM unnest(\(units.map(\.code))::text[], \(units.map(\.level.rawValue))::text[], \(units.map(\.name))::text[],
                         \(units.map { $0.parentCode ?? "" })::text[]) AS u(code, level, name, parent)
                     ON CONFLICT (code) DO UPDATE SET name = EXCLUDED.name, parent_code = EXCLUDED.parent_code, updated_at = now()
                         WHERE grid_units.name IS DISTINCT FROM EXCLUDED.name OR grid_units.parent_code IS DISTINCT FROM EXCLUDED.parent_code
+                    RETURNING code
                     """, logger: logger)
+                for try await code in rows.decode(String.self) { changed.insert(code) }
             }
             let members = grid.members
             if !replaced.isEmpty {
-                try await connection.query("""
+                let rows = try await connection.query("""
                     DELETE FROM grid_members WHERE unit_code = ANY(\(Array(replaced))) AND NOT (id = ANY(\(members.map(\.id))))
+                    RETURNING unit_code
                     """, logger: logger)
+                for try await code in rows.decode(String.self) { changed.insert(code) }
             }
-            guard !members.isEmpty else { return }
-            try await connection.query("""
-                INSERT INTO grid_members (id, name, phone, duty, level, unit_code)
-                SELECT * FROM unnest(\(members.map(\.id))::text[], \(members.map(\.name))::text[], \(members.map(\.phone))::text[],
-                    \(members.map(\.duty))::text[], \(members.map(\.level.rawValue))::text[], \(members.map(\.unitCode))::text[])
-                ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, duty = EXCLUDED.duty,
-                    level = EXCLUDED.level, unit_code = EXCLUDED.unit_code, updated_at = now()
-                WHERE (grid_members.name, grid_members.phone, grid_members.duty, grid_members.level, grid_members.unit_code)
-                    IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, EXCLUDED.duty, EXCLUDED.level, EXCLUDED.unit_code)
-                """, logger: logger)
+            if !members.isEmpty {
+                // A member moving to another unit changes the team of the unit left behind too.
+                let moved = try await connection.query("""
+                    SELECT m.unit_code FROM grid_members m
+                    JOIN unnest(\(members.map(\.id))::text[], \(members.map(\.unitCode))::text[]) AS n(id, unit) ON n.id = m.id
+                    WHERE m.unit_code <> n.unit
+                    """, logger: logger)
+                for try await code in moved.decode(String.self) { changed.insert(code) }
+                let rows = try await connection.query("""
+                    INSERT INTO grid_members (id, name, phone, duty, level, unit_code)
+                    SELECT * FROM unnest(\(members.map(\.id))::text[], \(members.map(\.name))::text[], \(members.map(\.phone))::text[],
+                        \(members.map(\.duty))::text[], \(members.map(\.level.rawValue))::text[], \(members.map(\.unitCode))::text[])
+                    ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, phone = EXCLUDED.phone, duty = EXCLUDED.duty,
+                        level = EXCLUDED.level, unit_code = EXCLUDED.unit_code, updated_at = now()
+                    WHERE (grid_members.name, grid_members.phone, grid_members.duty, grid_members.level, grid_members.unit_code)
+                        IS DISTINCT FROM (EXCLUDED.name, EXCLUDED.phone, EXCLUDED.duty, EXCLUDED.level, EXCLUDED.unit_code)
+                    RETURNING unit_code
+                    """, logger: logger)
+                for try await code in rows.decode(String.self) { changed.insert(code) }
+            }
+            try await publish(Array(changed), publisher: publisher, on: connection)
+        }
+    }
+
+    /// Publishes the current version of each unit in `codes` with its whole team.
+    private func publish(_ codes: [String], publisher: EventPublisher, on connection: PostgresConnection) async throws {
+        guard !codes.isEmpty else { return }
+        var members: [String: [GridUnitRegistered.Member]] = [:]
+        let memberRows = try await connection.query("""
+            SELECT unit_code, id, name, duty, phone FROM grid_members WHERE unit_code = ANY(\(codes)) ORDER BY unit_code, id
+            """, logger: logger)
+        for try await (unit, id, name, duty, phone) in memberRows.decode((String, String, String, String, String).self) {
+            members[unit, default: []].append(.init(id: id, name: name, duty: duty, phone: phone))
+        }
+        let now = Date()
+        let units = try await connection.query("""
+            SELECT code, level, name, parent_code FROM grid_units WHERE code = ANY(\(codes)) ORDER BY code
+            """, logger: logger)
+        for try await (code, level, name, parent) in units.decode((String, String, String, String?).self) {
+            try await publisher.publish(GridUnitRegistered(
+                code: code, level: GridUnitLevel(uncheckedRawValue: level), name: name, parentCode: parent, members: members[code] ?? [],
+                updatedAt: now), on: connection)
         }
     }
 

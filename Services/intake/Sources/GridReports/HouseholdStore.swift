@@ -96,16 +96,29 @@ struct HouseholdStore: Sendable {
                 throw APIError(
                     status: .conflict, code: "not_confirmable", message: "该户不是待确认的临时户，或联户网格不属于该村", field: "householdGroupCode")
             }
-            var members: [HouseholdRegistered.Member] = []
-            for try await (name, idNumber, relation, birth, sex) in try await connection.query("""
-                SELECT name, id_number, relation, to_char(birth_date, 'YYYY-MM-DD'), sex FROM household_members WHERE household_id = \(id)
-                ORDER BY position, name
-                """, logger: logger).decode((String, String, String, String?, String?).self) {
-                members.append(.init(name: name, idNumber: idNumber, relation: relation, birthDate: birth, sex: sex))
-            }
+            let members = try await Self.registeredMembers(of: id, on: connection, logger: logger)
             try await publisher.publish(HouseholdRegistered(
                 householdId: id, villageCode: village, householdGroupId: groupCode, provisional: false, members: members, updatedAt: Date(),
                 formerlyPoor: poor, source: "self-application"), on: connection)
         }
+    }
+
+    /// A household's members as `HouseholdRegistered` publishes them, everything the registry holds.
+    static func registeredMembers(of household: String, on connection: PostgresConnection, logger: Logger) async throws -> [HouseholdRegistered.Member] {
+        var members: [HouseholdRegistered.Member] = []
+        let rows = try await connection.query("""
+            SELECT name, id_number, relation, to_char(birth_date, 'YYYY-MM-DD'), sex, phone, labour_ability, health_status,
+                minimum_living_allowance, extreme_poverty_support
+            FROM household_members WHERE household_id = \(household) ORDER BY position, name
+            """, logger: logger)
+        for try await (name, idNumber, relation, birth, sex, phone, labour, health, allowance, extreme) in rows.decode(
+            (String, String, String, String?, String?, String?, String?, String?, Bool?, Bool?).self)
+        {
+            members.append(.init(
+                name: name, idNumber: idNumber, relation: relation, birthDate: birth, sex: sex, phone: phone,
+                labourAbility: labour.map(LabourAbility.init(uncheckedRawValue:)), healthStatus: health.map(HealthStatus.init(uncheckedRawValue:)),
+                minimumLivingAllowance: allowance, extremePovertySupport: extreme))
+        }
+        return members
     }
 }

@@ -12,6 +12,11 @@ enum HouseholdFileColumn: String, CaseIterable, Sendable {
     case sex = "性别"
     case phone = "联系电话"
     case formerlyPoor = "是否脱贫户"
+    case labourAbility = "劳动能力"
+    case healthStatus = "健康状况"
+    case minimumLivingAllowance = "是否享受低保"
+    case extremePovertySupport = "是否特困供养"
+    case monitoringCategory = "监测对象类别"
 
     /// Other header spellings accepted for the column.
     var aliases: [String] {
@@ -26,17 +31,24 @@ enum HouseholdFileColumn: String, CaseIterable, Sendable {
         case .sex: []
         case .phone: ["手机号码", "联系方式"]
         case .formerlyPoor: ["脱贫户", "是否脱贫人口"]
+        case .labourAbility: ["劳动技能"]
+        case .healthStatus: ["健康状态"]
+        case .minimumLivingAllowance: ["是否低保", "低保", "是否低保对象"]
+        case .extremePovertySupport: ["是否特困", "特困供养", "是否特困人员"]
+        case .monitoringCategory: ["监测对象类型", "监测对象"]
         }
     }
 
     /// Whether a file must have the column.
     var isRequired: Bool {
         switch self {
-        case .phone, .birthDate, .sex, .formerlyPoor: false
+        case .phone, .birthDate, .sex, .formerlyPoor, .labourAbility, .healthStatus, .minimumLivingAllowance, .extremePovertySupport,
+            .monitoringCategory: false
         default: true
         }
     }
 
-    /// The header line the demo generator and the documentation use.
-    static let canonicalHeader: [String] = allCases.map(\.rawValue)
+    /// The header line the demo generator and the tests use (the original ten columns; the optional
+    /// registry columns after 是否脱贫户 are added by files that have them).
+    static let canonicalHeader: [String] = allCases.prefix(10).map(\.rawValue)
 }

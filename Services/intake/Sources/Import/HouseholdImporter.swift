@@ -175,6 +175,7 @@ struct HouseholdImporter: Sendable {
             if first.villageCode != member.villageCode { return problem(.villageCode, "与本户第\(first.line)行的村代码不一致") }
             if first.householdGroupCode != member.householdGroupCode { return problem(.householdGroupCode, "与本户第\(first.line)行的联户网格不一致") }
             if first.formerlyPoor != member.formerlyPoor { return problem(.formerlyPoor, "与本户第\(first.line)行不一致") }
+            if first.monitoringCategory != member.monitoringCategory { return problem(.monitoringCategory, "与本户第\(first.line)行不一致") }
         }
         return nil
     }
@@ -273,8 +274,13 @@ struct HouseholdImporter: Sendable {
                 HouseholdRegistered(
                     householdId: draft.head.householdNumber, villageCode: draft.head.villageCode, householdGroupId: draft.head.householdGroupCode,
                     provisional: false,
-                    members: draft.members.map { .init(name: $0.name, idNumber: $0.idNumber, relation: $0.relation, birthDate: $0.birthDate, sex: $0.sex) },
-                    updatedAt: now, formerlyPoor: draft.head.formerlyPoor, source: "import")
+                    members: draft.members.map {
+                        .init(
+                            name: $0.name, idNumber: $0.idNumber, relation: $0.relation, birthDate: $0.birthDate, sex: $0.sex, phone: $0.phone,
+                            labourAbility: $0.labourAbility, healthStatus: $0.healthStatus, minimumLivingAllowance: $0.minimumLivingAllowance,
+                            extremePovertySupport: $0.extremePovertySupport)
+                    },
+                    updatedAt: now, formerlyPoor: draft.head.formerlyPoor, source: "import", monitoringCategory: draft.head.monitoringCategory)
             }, on: connection)
             try await merge(merges, on: connection, at: now)
             return (problems, written)
@@ -326,13 +332,16 @@ struct HouseholdImporter: Sendable {
         let groups = households.map(\.head.householdGroupCode)
         let poor = households.map { $0.head.formerlyPoor ? "t" : "f" }
         let contents = households.map(Self.canonicalContent)
+        let categories = households.map { $0.head.monitoringCategory?.rawValue ?? "" }
         let rows = try await connection.query("""
-            INSERT INTO households (id, village_code, household_group_id, provisional, formerly_poor, source, content_hash, created_at, updated_at)
-            SELECT id, village, grp, false, poor::boolean, 'import', md5(content), now(), now()
-            FROM unnest(\(ids)::text[], \(villages)::text[], \(groups)::text[], \(poor)::text[], \(contents)::text[]) AS i(id, village, grp, poor, content)
+            INSERT INTO households (id, village_code, household_group_id, provisional, formerly_poor, monitoring_category, source, content_hash,
+                created_at, updated_at)
+            SELECT id, village, grp, false, poor::boolean, NULLIF(category, ''), 'import', md5(content), now(), now()
+            FROM unnest(\(ids)::text[], \(villages)::text[], \(groups)::text[], \(poor)::text[], \(categories)::text[], \(contents)::text[])
+                AS i(id, village, grp, poor, category, content)
             ON CONFLICT (id) DO UPDATE SET village_code = EXCLUDED.village_code, household_group_id = EXCLUDED.household_group_id,
-                formerly_poor = EXCLUDED.formerly_poor, provisional = false, source = 'import', content_hash = EXCLUDED.content_hash,
-                updated_at = now()
+                formerly_poor = EXCLUDED.formerly_poor, monitoring_category = EXCLUDED.monitoring_category, provisional = false,
+                source = 'import', content_hash = EXCLUDED.content_hash, updated_at = now()
             WHERE households.content_hash IS DISTINCT FROM EXCLUDED.content_hash
             RETURNING id, (xmax = 0)
             """, logger: logger)
@@ -346,6 +355,8 @@ struct HouseholdImporter: Sendable {
         try await connection.query("DELETE FROM household_members WHERE household_id = ANY(\(ids))", logger: logger)
         var householdIds: [String] = [], idNumbers: [String] = [], names: [String] = [], relations: [String] = []
         var births: [String] = [], sexes: [String] = [], phones: [String] = [], positions: [Int] = []
+        var labour: [String] = [], health: [String] = [], allowance: [String] = [], extreme: [String] = []
+        func flag(_ value: Bool?) -> String { value.map { $0 ? "t" : "f" } ?? "" }
         for household in households {
             for (position, member) in household.members.enumerated() {
                 householdIds.append(member.householdNumber)
@@ -356,21 +367,37 @@ struct HouseholdImporter: Sendable {
                 sexes.append(member.sex)
                 phones.append(member.phone ?? "")
                 positions.append(position)
+                labour.append(member.labourAbility?.rawValue ?? "")
+                health.append(member.healthStatus?.rawValue ?? "")
+                allowance.append(flag(member.minimumLivingAllowance))
+                extreme.append(flag(member.extremePovertySupport))
             }
         }
         try await connection.query("""
-            INSERT INTO household_members (household_id, id_number, name, relation, birth_date, sex, phone, position)
-            SELECT h, i, n, r, NULLIF(b, '')::date, NULLIF(s, ''), NULLIF(p, ''), o
+            INSERT INTO household_members (household_id, id_number, name, relation, birth_date, sex, phone, position,
+                labour_ability, health_status, minimum_living_allowance, extreme_poverty_support)
+            SELECT h, i, n, r, NULLIF(b, '')::date, NULLIF(s, ''), NULLIF(p, ''), o, NULLIF(la, ''), NULLIF(hs, ''),
+                NULLIF(ma, '')::boolean, NULLIF(ep, '')::boolean
             FROM unnest(\(householdIds)::text[], \(idNumbers)::text[], \(names)::text[], \(relations)::text[], \(births)::text[],
-                \(sexes)::text[], \(phones)::text[], \(positions)::int8[]) AS m(h, i, n, r, b, s, p, o)
+                \(sexes)::text[], \(phones)::text[], \(positions)::int8[], \(labour)::text[], \(health)::text[], \(allowance)::text[],
+                \(extreme)::text[]) AS m(h, i, n, r, b, s, p, o, la, hs, ma, ep)
             """, logger: logger)
     }
 
     /// Everything that makes up a household's registry entry, in a stable form, for change detection.
     private static func canonicalContent(_ draft: Draft) -> String {
+        // The registry columns added later are appended only when present, so a household read from a
+        // file without them keeps the hash it had before they existed.
         var parts = [draft.head.villageCode, draft.head.householdGroupCode, draft.head.formerlyPoor ? "1" : "0"]
+        if let category = draft.head.monitoringCategory { parts[2] += "|" + category.rawValue }
         for member in draft.members {
-            parts.append([member.idNumber, member.name, member.relation, member.birthDate, member.sex, member.phone ?? ""].joined(separator: "\u{1F}"))
+            var fields = [member.idNumber, member.name, member.relation, member.birthDate, member.sex, member.phone ?? ""]
+            let registry = [
+                member.labourAbility?.rawValue ?? "", member.healthStatus?.rawValue ?? "",
+                member.minimumLivingAllowance.map { $0 ? "1" : "0" } ?? "", member.extremePovertySupport.map { $0 ? "1" : "0" } ?? "",
+            ]
+            if registry.contains(where: { !$0.isEmpty }) { fields += registry }
+            parts.append(fields.joined(separator: "\u{1F}"))
         }
         return parts.joined(separator: "\u{1E}")
     }

@@ -27,6 +27,12 @@ struct ImportedMember: Sendable, Hashable {
     var sex: String
     var phone: String?
     var formerlyPoor: Bool
+    var labourAbility: LabourAbility? = nil
+    var healthStatus: HealthStatus? = nil
+    var minimumLivingAllowance: Bool? = nil
+    var extremePovertySupport: Bool? = nil
+    /// The household's 监测对象类别 (the same on every row of a household).
+    var monitoringCategory: MonitoringCategory? = nil
 
     var isHead: Bool { relation == "户主" }
 }
@@ -176,10 +182,42 @@ enum HouseholdRowParser {
         case "是", "y", "yes", "1", "true", "脱贫户": formerlyPoor = true
         default: problem(.formerlyPoor, "应为“是”或“否”")
         }
+        let labourText = columns.value(.labourAbility, in: row)
+        let labour = LabourAbility(text: labourText)
+        if !labourText.isEmpty && labour == nil { problem(.labourAbility, "应为普通劳动力、弱劳动力或半劳动力、丧失劳动力或无劳动力") }
+        let healthText = columns.value(.healthStatus, in: row)
+        let health = HealthStatus(text: healthText)
+        if !healthText.isEmpty && health == nil { problem(.healthStatus, "应为健康、长期慢性病、患有大病或残疾") }
+        let allowance = yesNo(columns.value(.minimumLivingAllowance, in: row))
+        if allowance == .invalid { problem(.minimumLivingAllowance, "应为“是”或“否”") }
+        let extreme = yesNo(columns.value(.extremePovertySupport, in: row))
+        if extreme == .invalid { problem(.extremePovertySupport, "应为“是”或“否”") }
+        let categoryText = columns.value(.monitoringCategory, in: row)
+        let category = ["", "否", "无", "非监测对象"].contains(categoryText) ? nil : MonitoringCategory(text: categoryText)
+        if category == nil && !["", "否", "无", "非监测对象"].contains(categoryText) {
+            problem(.monitoringCategory, "应为脱贫不稳定户、边缘易致贫户、突发严重困难户，或留空")
+        }
         guard problems.isEmpty, let id else { return .failure(RowProblems(problems: problems)) }
         return .success(ImportedMember(
             line: row.line, householdNumber: number, villageCode: village, householdGroupCode: group, name: name, idNumber: id.value,
-            relation: relation, birthDate: birthDate, sex: sex, phone: phoneText.isEmpty ? nil : phoneText, formerlyPoor: formerlyPoor))
+            relation: relation, birthDate: birthDate, sex: sex, phone: phoneText.isEmpty ? nil : phoneText, formerlyPoor: formerlyPoor,
+            labourAbility: labour, healthStatus: health, minimumLivingAllowance: allowance.value, extremePovertySupport: extreme.value,
+            monitoringCategory: category))
+    }
+
+    enum YesNo: Equatable {
+        case yes, no, absent, invalid
+        var value: Bool? { self == .yes ? true : self == .no ? false : nil }
+    }
+
+    /// 是/否 as clerks type them; an empty cell says nothing.
+    static func yesNo(_ text: String) -> YesNo {
+        switch text.lowercased() {
+        case "": .absent
+        case "是", "y", "yes", "1", "true", "享受": .yes
+        case "否", "n", "no", "0", "false", "不享受": .no
+        default: .invalid
+        }
     }
 
     static func birthDate(of id: CitizenIdNumber) -> String {
