@@ -93,6 +93,14 @@ let package = Package(
             path: "Shared/Events",
             swiftSettings: swiftSettings
         ),
+        // Tabular files as departments and districts send them: CSV (UTF-8, GB18030) and XLSX read
+        // as streams of rows within limits, and XLSX written; shared by intake, screening and review.
+        .target(
+            name: "LifelineFiles",
+            dependencies: ["LifelineEvents", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            path: "Shared/Files",
+            swiftSettings: swiftSettings
+        ),
         .target(
             name: "LifelinePersistence",
             dependencies: [
@@ -161,7 +169,7 @@ let package = Package(
             name: "LifelineTests",
             dependencies: [
                 "LifelineKafka", "LifelineEvents", "LifelinePersistence", "LifelineEventBus",
-                "LifelineRuntime", "LifelineAuth",
+                "LifelineRuntime", "LifelineAuth", "LifelineFiles",
                 "Intake", "DepartmentScreening", "Hotline", "Review", "Insurance", "Notification",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
@@ -175,7 +183,7 @@ let package = Package(
         + [.systemLibrary(name: "CQRencode", path: "Services/intake/CQRencode", pkgConfig: "libqrencode")]
         + service(
             "Intake", directory: "intake", executable: "IntakeMain",
-            extraDependencies: ["CQRencode", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
+            extraDependencies: ["CQRencode", "LifelineFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             // The public pages' CSS and scripts (served at /assets/…, never inline).
             resources: [.copy("Resources/public")])
         + service("DepartmentScreening", directory: "department-screening", executable: "DepartmentScreeningMain")

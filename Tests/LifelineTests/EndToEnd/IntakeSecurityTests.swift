@@ -1,5 +1,6 @@
 import Foundation
 @testable import Intake
+@testable import LifelineFiles
 import LifelineAuth
 import LifelineEvents
 import LifelineRuntime

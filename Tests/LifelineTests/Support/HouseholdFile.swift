@@ -1,5 +1,6 @@
 import Foundation
 @testable import Intake
+@testable import LifelineFiles
 
 /// Builds household-member files in the district's export layout.
 struct HouseholdFile {

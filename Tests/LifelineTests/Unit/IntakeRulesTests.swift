@@ -1,5 +1,6 @@
 import Foundation
 @testable import Intake
+@testable import LifelineFiles
 import LifelineRuntime
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import Intake
+@testable import LifelineFiles
 
 /// GBK/GB18030 bytes of the Chinese strings used below (checked with `iconv -t GB18030`).
 private enum GBK {

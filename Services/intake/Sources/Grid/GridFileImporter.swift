@@ -1,4 +1,5 @@
 import Foundation
+import LifelineFiles
 import LifelineEventBus
 import LifelineEvents
 import Logging

@@ -1,4 +1,5 @@
 import Foundation
+import LifelineFiles
 import LifelineAuth
 import LifelineEventBus
 import LifelineEvents

@@ -1,4 +1,5 @@
 import Foundation
+import LifelineFiles
 import LifelineEvents
 
 /// A problem with one row of an imported file: the line, the column (its Chinese header) and why.

@@ -1,4 +1,5 @@
 import Foundation
+import LifelineFiles
 import Hummingbird
 import LifelineAuth
 import LifelineEventBus

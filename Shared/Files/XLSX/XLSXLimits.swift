@@ -4,19 +4,19 @@ import ZIPFoundation
 /// What a workbook may cost to read, so that a small upload cannot exhaust memory (a "bomb"): a cell
 /// at column XFD, millions of empty rows, or a part that unpacks a thousandfold. Every limit is named
 /// in the error that refuses it.
-enum XLSXLimits {
+public enum XLSXLimits {
     /// The largest uncompressed part (sheet, shared strings, styles).
-    static let maximumPartBytes = 256 << 20
+    public static let maximumPartBytes = 256 << 20
     /// The highest compression ratio of a part larger than `ratioCheckedFrom` (sheet XML of real data
     /// compresses about 5–20 to 1; a bomb about 1,000 to 1).
-    static let maximumCompressionRatio = 100
+    public static let maximumCompressionRatio = 100
     /// Parts smaller than this are not checked for their ratio (small files compress unpredictably).
-    static let ratioCheckedFrom = 1 << 20
+    public static let ratioCheckedFrom = 1 << 20
     /// The largest sheet area, rows × columns up to the widest row (the household file of a district:
     /// about 550,000 × 20 = 11 million).
-    static let maximumCells = 60_000_000
+    public static let maximumCells = 60_000_000
     /// The largest number of shared strings.
-    static let maximumSharedStrings = 5_000_000
+    public static let maximumSharedStrings = 5_000_000
 
     static func tooLarge(_ message: String) -> TabularFileError {
         TabularFileError(code: .limitExceeded, message: message)
@@ -24,7 +24,7 @@ enum XLSXLimits {
 
     /// Checks what the archive's directory claims, before any part is unpacked (the upload answers 413
     /// at once); `XLSXPackage.part` checks the actual bytes again while unpacking, since claims can lie.
-    static func checkDirectory(of archive: Archive) throws {
+    public static func checkDirectory(of archive: Archive) throws {
         for entry in archive where entry.type == .file {
             guard entry.uncompressedSize <= UInt64(maximumPartBytes) else {
                 throw tooLarge("A part of the workbook unpacks to more than \(maximumPartBytes >> 20) MB (the limit per part).")
@@ -33,7 +33,7 @@ enum XLSXLimits {
         }
     }
 
-    static func checkRatio(uncompressed: UInt64, compressed: UInt64) throws {
+    public static func checkRatio(uncompressed: UInt64, compressed: UInt64) throws {
         guard uncompressed >= UInt64(ratioCheckedFrom) else { return }
         guard uncompressed <= max(compressed, 1) * UInt64(maximumCompressionRatio) else {
             throw tooLarge("A part of the workbook is compressed more than \(maximumCompressionRatio) to 1 (the limit), as in a ZIP bomb.")
@@ -41,7 +41,7 @@ enum XLSXLimits {
     }
 
     /// Checks an uploaded file before it is queued: for a ZIP (XLSX) its directory, otherwise nothing.
-    static func checkUpload(_ url: URL) throws {
+    public static func checkUpload(_ url: URL) throws {
         let head = (try? FileHandle(forReadingFrom: url)).flatMap { handle in
             defer { try? handle.close() }
             return try? handle.read(upToCount: 4)

@@ -5,19 +5,28 @@ import Foundation
 ///
 /// Stored sparsely: only non-empty cells with their column, so a workbook with one cell at column XFD
 /// costs one entry, not 16,384. Rows with the same non-empty cells are equal however they were read.
-struct TabularRow: Sendable, Hashable {
+public struct TabularRow: Sendable, Hashable {
     /// A non-empty cell.
-    struct Entry: Sendable, Hashable {
-        var column: Int
-        var text: String
+    public struct Entry: Sendable, Hashable {
+        /// The 0-based column.
+        public var column: Int
+        /// The cell's text (never empty).
+        public var text: String
+
+        /// Creates a cell.
+        public init(column: Int, text: String) {
+            self.column = column
+            self.text = text
+        }
     }
 
-    var line: Int
+    /// The 1-based line (CSV) or row number (XLSX).
+    public var line: Int
     /// The non-empty cells in ascending column order.
-    private(set) var entries: [Entry]
+    public private(set) var entries: [Entry]
 
     /// A row from all its cells in column order (empty ones included).
-    init(line: Int, cells: [String]) {
+    public init(line: Int, cells: [String]) {
         self.line = line
         entries = []
         entries.reserveCapacity(cells.count)
@@ -25,13 +34,13 @@ struct TabularRow: Sendable, Hashable {
     }
 
     /// A row from its non-empty cells in ascending column order.
-    init(line: Int, entries: [Entry]) {
+    public init(line: Int, entries: [Entry]) {
         self.line = line
         self.entries = entries
     }
 
     /// The cell at a 0-based column ("" when empty or beyond the row).
-    subscript(column: Int) -> String {
+    public subscript(column: Int) -> String {
         // Rows are short or sparse: a linear scan of the non-empty cells beats a dictionary.
         for entry in entries {
             if entry.column == column { return entry.text }
@@ -41,17 +50,17 @@ struct TabularRow: Sendable, Hashable {
     }
 
     /// One more than the last non-empty column.
-    var width: Int { (entries.last?.column ?? -1) + 1 }
+    public var width: Int { (entries.last?.column ?? -1) + 1 }
 
     /// The cells from column 0 to the last non-empty one (for a header row; data rows use the subscript).
-    var cells: [String] {
+    public var cells: [String] {
         var dense = [String](repeating: "", count: width)
         for entry in entries { dense[entry.column] = entry.text }
         return dense
     }
 
     /// Whether every cell is empty or whitespace.
-    var isBlank: Bool { entries.allSatisfy { $0.text.trimmingWhitespace().isEmpty } }
+    public var isBlank: Bool { entries.allSatisfy { $0.text.trimmingWhitespace().isEmpty } }
 }
 
 /// A source of rows, read lazily so that a file of a million rows is never held in memory at once
@@ -59,7 +68,7 @@ struct TabularRow: Sendable, Hashable {
 ///
 /// Blank records (CSV lines of only whitespace, XLSX rows without any non-empty cell) are skipped;
 /// the line numbers of the remaining rows still count them.
-protocol TabularRowSource: AnyObject {
+public protocol TabularRowSource: AnyObject {
     /// The next row, or nil at the end of the file. After an error every further call throws again.
     func next() throws -> TabularRow?
     /// How the file was read: "UTF-8", "GB18030" or "XLSX".
@@ -68,8 +77,8 @@ protocol TabularRowSource: AnyObject {
 
 /// Why a file could not be read as a table. The message is English and never quotes file content
 /// (household files hold ID numbers), so it can be logged and shown as is.
-struct TabularFileError: Error, Sendable, CustomStringConvertible {
-    enum Code: String, Sendable {
+public struct TabularFileError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
         /// The file could not be opened or read.
         case unreadable
         /// The file is not a table (binary, legacy .xls, unterminated quote, …).
@@ -82,24 +91,33 @@ struct TabularFileError: Error, Sendable, CustomStringConvertible {
         case limitExceeded
     }
 
-    var code: Code
+    /// What failed.
+    public var code: Code
     /// English, no file content.
-    var message: String
+    public var message: String
     /// The 1-based line (CSV) or row (XLSX) the problem was found on, when known.
-    var line: Int? = nil
+    public var line: Int? = nil
 
-    var description: String {
+    /// Creates an error.
+    public init(code: Code, message: String, line: Int? = nil) {
+        self.code = code
+        self.message = message
+        self.line = line
+    }
+
+    /// The code, the line if known and the message.
+    public var description: String {
         if let line { return "\(code.rawValue) (line \(line)): \(message)" }
         return "\(code.rawValue): \(message)"
     }
 }
 
 /// Opens household files whatever their format.
-enum TabularFile {
+public enum TabularFile {
     /// Opens `url` as XLSX when the file starts with the ZIP signature "PK\u{3}\u{4}", otherwise as
     /// CSV (or TSV) with encoding detection (see `CSVReader`). A file named .xlsx/.xlsm that is not
     /// a ZIP archive is reported as `badXLSX`; a legacy binary .xls as `notTabular`.
-    static func open(_ url: URL) throws -> any TabularRowSource {
+    public static func open(_ url: URL) throws -> any TabularRowSource {
         let head = try readHead(of: url, count: 8)
         if head.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             return try XLSXReader(url: url)

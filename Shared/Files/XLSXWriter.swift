@@ -7,8 +7,8 @@ import ZIPFoundation
 /// `[.text("a"), .text(""), .text("c")]` gives a sparse row with cells A and C. Dates are numeric
 /// serials with style 1 (built-in format 14, shown as a short date). The whole sheet XML is built in
 /// memory. Errors are those of the file system and ZIPFoundation.
-enum XLSXWriter {
-    enum Cell: Sendable, Hashable {
+public enum XLSXWriter {
+    public enum Cell: Sendable, Hashable {
         case text(String)
         /// A number; NaN and infinities are written as text.
         case number(Double)
@@ -17,13 +17,13 @@ enum XLSXWriter {
     }
 
     /// Writes `rows` (row 1 first) to `url`, replacing an existing file.
-    static func write(rows: [[Cell]], to url: URL) throws {
+    public static func write(rows: [[Cell]], to url: URL) throws {
         try writePackage(parts: packageParts(sheetXML: sheetXML(rows: rows)), to: url)
     }
 
     /// The parts of a one-sheet workbook around `sheetXML`: content types, relationships, workbook
     /// and styles.
-    static func packageParts(sheetXML: String) -> [(path: String, content: String)] {
+    public static func packageParts(sheetXML: String) -> [(path: String, content: String)] {
         let header = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
         let main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
         let relationships = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -78,7 +78,7 @@ enum XLSXWriter {
 
     /// Writes arbitrary parts as a deflated ZIP archive at `url`, replacing an existing file (tests use
     /// it to build workbooks with shared strings or other features this writer does not produce).
-    static func writePackage(parts: [(path: String, content: String)], to url: URL) throws {
+    public static func writePackage(parts: [(path: String, content: String)], to url: URL) throws {
         if FileManager.default.fileExists(atPath: url.path) {
             try FileManager.default.removeItem(at: url)
         }
@@ -97,7 +97,7 @@ enum XLSXWriter {
     }
 
     /// The worksheet XML for `rows`.
-    static func sheetXML(rows: [[Cell]]) -> String {
+    public static func sheetXML(rows: [[Cell]]) -> String {
         var xml = #"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>"# + "\n"
         xml += #"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#
         for (rowIndex, row) in rows.enumerated() {
@@ -128,7 +128,7 @@ enum XLSXWriter {
     }
 
     /// "A" for 0, "Z" for 25, "AA" for 26.
-    static func columnName(_ index: Int) -> String {
+    public static func columnName(_ index: Int) -> String {
         var remaining = index + 1
         var letters: [Character] = []
         while remaining > 0 {
