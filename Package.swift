@@ -14,7 +14,8 @@ let swiftSettings: [SwiftSetting] = [
 
 /// A service: a library target with the logic (started in-process by tests) and a thin executable.
 func service(
-    _ name: String, directory: String, executable: String, extraDependencies: [Target.Dependency] = [], resources: [Resource]? = nil
+    _ name: String, directory: String, executable: String, extraDependencies: [Target.Dependency] = [], resources: [Resource]? = nil,
+    executableDependencies: [Target.Dependency] = []
 ) -> [Target] {
     [
         .target(
@@ -32,7 +33,7 @@ func service(
         ),
         .executableTarget(
             name: executable,
-            dependencies: [.target(name: name), "LifelineRuntime"],
+            dependencies: [.target(name: name), "LifelineRuntime"] + executableDependencies,
             path: "Services/\(directory)/Main",
             swiftSettings: swiftSettings
         ),
@@ -170,7 +171,7 @@ let package = Package(
             dependencies: [
                 "LifelineKafka", "LifelineEvents", "LifelinePersistence", "LifelineEventBus",
                 "LifelineRuntime", "LifelineAuth", "LifelineFiles",
-                "Intake", "DepartmentScreening", "Hotline", "Review", "Insurance", "Notification",
+                "Intake", "IntakeDemo", "DepartmentScreening", "Hotline", "Review", "Insurance", "Notification",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Yams", package: "Yams"),
@@ -185,7 +186,13 @@ let package = Package(
             "Intake", directory: "intake", executable: "IntakeMain",
             extraDependencies: ["CQRencode", "LifelineFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")],
             // The public pages' CSS and scripts (served at /assets/…, never inline).
-            resources: [.copy("Resources/public")])
+            resources: [.copy("Resources/public")],
+            // The demo data stays out of the service library: only the executable's seed commands use it.
+            executableDependencies: ["IntakeDemo"])
+        + [
+            // Synthetic 济阳 grid and households as the files a district uploads (seed-demo, benchmarks).
+            .target(name: "IntakeDemo", dependencies: ["LifelineEvents"], path: "Services/intake/Demo", swiftSettings: swiftSettings),
+        ]
         + service("DepartmentScreening", directory: "department-screening", executable: "DepartmentScreeningMain")
         + service("Hotline", directory: "hotline", executable: "HotlineMain")
         + service("Review", directory: "review", executable: "ReviewMain")

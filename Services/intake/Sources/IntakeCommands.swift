@@ -4,10 +4,8 @@ import LifelinePersistence
 import LifelineRuntime
 import Logging
 
-/// The intake executable's commands besides serving:
-/// - `seed-demo [--households N] [--seed S]`: the synthetic Jiyang grid and N households (default
-///   30,000), loaded through the same importer as an uploaded file; running it again changes nothing.
-/// - `write-demo-csv --households N --out FILE [--seed S]`: the demo households as an import file.
+/// The intake executable's commands besides serving (the demo commands `seed-demo` and
+/// `write-demo-csv` live in the executable, over the `IntakeDemo` target, and end in these):
 /// - `import FILE [--region CODE]`: imports a household file as the district (or a town) would.
 /// - `import-grid FILE`: loads the grid (units and grid members) from a file (docs/grid.md).
 /// They use the same configuration (`DATABASE_*`) as the service and write only intake's schema; the
@@ -15,7 +13,7 @@ import Logging
 public enum IntakeCommands {
     /// Whether `arguments` name a command (otherwise the executable serves).
     public static func isCommand(_ arguments: [String]) -> Bool {
-        ["seed-demo", "write-demo-csv", "import", "import-grid"].contains(arguments.first ?? "")
+        ["import", "import-grid"].contains(arguments.first ?? "")
     }
 
     /// Runs the command and returns the exit status.
@@ -25,26 +23,6 @@ public enum IntakeCommands {
         let options = Options(arguments.dropFirst())
         do {
             switch arguments.first {
-            case "write-demo-csv":
-                guard let out = options["--out"] else { throw UsageError(message: "write-demo-csv needs --out FILE") }
-                let households = try options.int("--households", default: 30_000)
-                let grid = DemoGrid.make(seed: UInt64(try options.int("--seed", default: 2026)))
-                let rows = try DemoFiles.writeHouseholdCSV(
-                    DemoHouseholds(grid: grid, households: households, seed: UInt64(try options.int("--seed", default: 2026))),
-                    to: URL(fileURLWithPath: out))
-                print("wrote \(rows) member rows of \(households) households to \(out)")
-            case "seed-demo":
-                let households = try options.int("--households", default: 30_000)
-                let seed = UInt64(try options.int("--seed", default: 2026))
-                try await withDatabase(logger: logger) { database in
-                    let grid = DemoGrid.make(seed: seed)
-                    try await GridStore(database: database, logger: logger).upsert(grid, publisher: publisher(database, logger))
-                    print("grid: \(grid.units.count) units, \(grid.members.count) grid members")
-                    let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-demo-\(UUID().uuidString).csv")
-                    defer { try? FileManager.default.removeItem(at: file) }
-                    _ = try DemoFiles.writeHouseholdCSV(DemoHouseholds(grid: grid, households: households, seed: seed), to: file)
-                    try await importFile(file, region: "370115", database: database, logger: logger)
-                }
             case "import":
                 guard let path = options.positional.first else { throw UsageError(message: "import needs a FILE") }
                 let region = options["--region"] ?? "370115"

@@ -1,5 +1,6 @@
 import Foundation
 @testable import Intake
+import IntakeDemo
 import LifelineEvents
 import LifelineAuth
 import LifelinePersistence
@@ -100,6 +101,19 @@ import Testing
         #expect(Set(fresh.map(\.code)) == [village + "001", village + "002"])
         #expect(fresh.first { $0.code == village + "001" }?.members.isEmpty == true)
         #expect(fresh.first { $0.code == village + "002" }?.members.map(\.id) == ["GM\(village)001"])
+    }
+
+    @Test func theDemoGridFileImportsWithoutAProblem() async throws {
+        let grid = DemoGrid.make()
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("demo-grid-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try DemoFiles.writeGridCSV(grid, to: url)
+        let outcome = try await TestGrid.withIntakeDatabase { database in
+            try await GridFileImporter(grid: GridStore(database: database, logger: Logger(label: "test")), publisher: TestGrid.publisher(database))
+                .run(file: url, covers: { _ in true })
+        }
+        #expect(outcome.problems.isEmpty, "\(outcome.problems.prefix(5))")
+        #expect(outcome.units == grid.units.count && outcome.members == grid.members.count)
     }
 
     @Test func anotherDistrictsTokenCannotRewriteTheGrid() async throws {

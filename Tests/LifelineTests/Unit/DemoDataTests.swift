@@ -1,5 +1,6 @@
 import Foundation
 @testable import Intake
+@testable import IntakeDemo
 import LifelineEvents
 import Testing
 
@@ -26,22 +27,24 @@ import Testing
     }
 
     @Test func everyUnitComesAfterItsParentAndCarriesItsCodePrefix() {
-        var seen: [String: GridUnit] = [:]
+        var seen: [String: DemoGridUnit] = [:]
         for unit in Self.grid.units {
             let parent = unit.parentCode.flatMap { seen[$0] }
             switch unit.level {
             case .town:
                 #expect(unit.parentCode == nil && unit.code.count == 9)
             case .managementArea:
-                #expect(parent?.level == GridLevel.town && unit.code.hasPrefix(parent?.code ?? "-"), "\(unit.code)")
+                #expect(parent?.level == GridUnitLevel.town && unit.code.hasPrefix(parent?.code ?? "-"), "\(unit.code)")
             case .village:
                 let town = parent?.parentCode.flatMap { seen[$0] }
-                #expect(parent?.level == GridLevel.managementArea, "\(unit.code)")
-                #expect(town?.level == GridLevel.town && unit.code.hasPrefix(town?.code ?? "-"), "\(unit.code)")
+                #expect(parent?.level == GridUnitLevel.managementArea, "\(unit.code)")
+                #expect(town?.level == GridUnitLevel.town && unit.code.hasPrefix(town?.code ?? "-"), "\(unit.code)")
                 #expect(unit.code.count == 12)
             case .householdGroup:
-                #expect(parent?.level == GridLevel.village && unit.code.hasPrefix(parent?.code ?? "-"), "\(unit.code)")
+                #expect(parent?.level == GridUnitLevel.village && unit.code.hasPrefix(parent?.code ?? "-"), "\(unit.code)")
                 #expect(unit.code.count == 15)
+            default:
+                Issue.record("unknown level \(unit.level)")
             }
             seen[unit.code] = unit
         }
@@ -136,6 +139,8 @@ import Testing
         let lines = text.split(separator: "\n")
         #expect(written == Self.rows(households: 50).count)
         #expect(lines.count == written + 1)
+        // The demo writes intake's columns in intake's spelling.
+        #expect(DemoFiles.householdHeader == HouseholdFileColumn.allCases.map(\.rawValue))
         #expect(lines.first.map { String($0) } == HouseholdFileColumn.allCases.map(\.rawValue).joined(separator: ","))
         let columns = HouseholdFileColumn.allCases.count
         let poorAt = HouseholdFileColumn.allCases.firstIndex(of: .formerlyPoor)!

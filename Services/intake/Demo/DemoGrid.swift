@@ -1,8 +1,11 @@
+import Foundation
+import LifelineEvents
+
 /// A synthetic but plausible monitoring grid for 济阳区: the 10 real towns and subdistricts with their
 /// statistical codes, 44 management areas, 577 villages and about 2,600 household groups (联户网格),
 /// with a member for every unit. Village, area and person names are invented; the same seed always
 /// gives the same grid.
-enum DemoGrid {
+public enum DemoGrid {
     /// One real town or subdistrict and the demo's share of the grid.
     struct Town: Sendable {
         var code: String
@@ -32,19 +35,19 @@ enum DemoGrid {
 
     /// Builds the grid: units ordered by level (all towns, then areas, villages, household groups),
     /// so parents always come before their children; members in the same order as their units.
-    static func make(seed: UInt64 = 2026) -> Grid {
+    public static func make(seed: UInt64 = 2026) -> DemoGridData {
         var structure = SeededRandom(seed: seed, stream: 1)
         var people = SeededRandom(seed: seed, stream: 2)
-        var townUnits: [GridUnit] = []
-        var areas: [GridUnit] = []
-        var villages: [GridUnit] = []
+        var townUnits: [DemoGridUnit] = []
+        var areas: [DemoGridUnit] = []
+        var villages: [DemoGridUnit] = []
         for town in Self.towns {
-            townUnits.append(GridUnit(level: .town, code: town.code, name: town.name, parentCode: nil))
+            townUnits.append(DemoGridUnit(level: .town, code: town.code, name: town.name, parentCode: nil))
             var usedNames: Set<String> = []
             var villageNumber = 201
             for area in 1...town.areas {
                 let areaCode = town.code + "A" + DemoText.padded(area, width: 2)
-                areas.append(GridUnit(
+                areas.append(DemoGridUnit(
                     level: .managementArea, code: areaCode,
                     name: town.shortName + "第" + DemoText.chineseNumeral(area) + "管区", parentCode: town.code))
                 // Near-equal split: the first `remainder` areas take one village more.
@@ -52,23 +55,23 @@ enum DemoGrid {
                 for _ in 0..<count {
                     let name = villageName(avoiding: usedNames, using: &structure)
                     usedNames.insert(name)
-                    villages.append(GridUnit(
+                    villages.append(DemoGridUnit(
                         level: .village, code: town.code + DemoText.padded(villageNumber, width: 3), name: name,
                         parentCode: areaCode))
                     villageNumber += 1
                 }
             }
         }
-        var groups: [GridUnit] = []
+        var groups: [DemoGridUnit] = []
         for (village, count) in zip(villages, groupCounts(villages: villages.count, using: &structure)) {
             for number in 1...count {
-                groups.append(GridUnit(
+                groups.append(DemoGridUnit(
                     level: .householdGroup, code: village.code + DemoText.padded(number, width: 3),
                     name: "第" + DemoText.chineseNumeral(number) + "联户网格", parentCode: village.code))
             }
         }
         let units = townUnits + areas + villages + groups
-        var members: [GridMember] = []
+        var members: [DemoGridMember] = []
         members.reserveCapacity(units.count + villages.count)
         for unit in units {
             let duties: [(suffix: String, duty: String)] =
@@ -76,7 +79,7 @@ enum DemoGrid {
                 case .town: [("", "镇街网格长")]
                 case .managementArea: [("", "管区书记")]
                 case .village: [("A", "村网格长"), ("B", "专职网格员")]
-                case .householdGroup: [("", "联户长")]
+                default: [("", "联户长")]  // household groups
                 }
             for (suffix, duty) in duties {
                 let male = people.chance(unit.level == .householdGroup ? 0.45 : 0.7)
@@ -84,12 +87,12 @@ enum DemoGrid {
                 let birthYear = people.int(in: 1962...1995)
                 let name = DemoText.personName(surname: surname, male: male, birthYear: birthYear, using: &people)
                 let phone = DemoText.mobileNumber(using: &people)
-                members.append(GridMember(
+                members.append(DemoGridMember(
                     id: "GM" + unit.code + suffix, name: name, phone: phone, duty: duty, level: unit.level,
                     unitCode: unit.code))
             }
         }
-        return Grid(units: units, members: members)
+        return DemoGridData(units: units, members: members)
     }
 
     /// 3–6 household groups per village, nudged until the total lies in `householdGroupRange`.

@@ -1,6 +1,6 @@
 import LifelineEvents
 
-/// One person of a demo household-member file: one row, columns as in `HouseholdFileColumn`.
+/// One person of a demo household-member file: one row, columns as in `DemoFiles.householdHeader`.
 struct DemoMemberRow: Sendable, Hashable {
     /// 户编号: the household group's code + a 4-digit index within the group.
     var householdNumber: String
@@ -37,7 +37,7 @@ struct DemoMemberRow: Sendable, Hashable {
 /// Deterministic synthetic households for a grid, streamed one member at a time so that files of
 /// 500,000+ people never sit in memory. Ages count back from the fixed reference date 2026-11-29
 /// (never the clock), so the same grid, count and seed always give the same rows.
-struct DemoHouseholds: Sendable {
+public struct DemoHouseholds: Sendable {
     /// The "today" of the demo data.
     static let referenceDate = CivilDate(year: 2026, month: 11, day: 29)
 
@@ -49,7 +49,7 @@ struct DemoHouseholds: Sendable {
     /// Households per group, in `groupCodes` order (groups chosen uniformly at random).
     private let householdsPerGroup: [Int]
 
-    init(grid: Grid, households: Int, seed: UInt64 = 2026) {
+    public init(grid: DemoGridData, households: Int, seed: UInt64 = 2026) {
         let groups = grid.units.filter { $0.level == .householdGroup }
         let total = max(0, households)
         var counts = Array(repeating: 0, count: groups.count)
