@@ -13,7 +13,7 @@ enum RecordNumbers {
             """, logger: logger).decode(String.self) {
             return number
         }
-        throw APIError(status: .internalServerError, code: "internal_error", message: "服务暂时不可用，请稍后再试")
+        throw IntakeError(.recordMissing, "服务暂时不可用，请稍后再试")
     }
 
     /// Prefix + date (Asia/Shanghai) + 8 random digits, for numbers that open something without a

@@ -40,7 +40,7 @@ struct ApplicationRoutes: Sendable {
             try await PublicLimits.enforce(limits.submissions, limits.client(request, context), message: "提交过于频繁，请稍后再试")
             let body = try await RequestDecoding.decode(ApplicationRequest.self, from: request, context: context)
             let application = try await validate(body)
-            let outcome = try await mapped { try await store.submit(application, idempotencyKey: IdempotencyKey.from(request)) }
+            let outcome = try await answeringIntakeErrors { try await store.submit(application, idempotencyKey: IdempotencyKey.from(request)) }
             return try JSONResponse.make(
                 SubmissionResponse(
                     applicationNumber: outcome.applicationNumber, status: outcome.status, submittedAt: outcome.submittedAt,
@@ -86,12 +86,12 @@ struct ApplicationRoutes: Sendable {
             guard reason.count <= 500 else { throw APIError.validation([.init(field: "reason", message: "核实说明不能超过500字")]) }
             switch body.outcome {
             case "confirmed":
-                try await mapped { try await verification.confirm(number, note: reason, by: user.id) }
+                try await answeringIntakeErrors { try await verification.confirm(number, note: reason, by: user.id) }
             case "rejected":
                 guard !reason.isEmpty else {
                     throw APIError.validation([.init(field: "reason", message: "驳回时请写明原因（申请人将看到）")])
                 }
-                try await mapped { try await verification.reject(number, reason: reason, by: user.id) }
+                try await answeringIntakeErrors { try await verification.reject(number, reason: reason, by: user.id) }
             default:
                 throw APIError.validation([.init(field: "outcome", message: "应为 confirmed（核实无误）或 rejected（驳回）")])
             }
@@ -113,21 +113,6 @@ struct ApplicationRoutes: Sendable {
             try await store.progress(number: number, phoneLast4: last4)
         }) else { throw notFound }
         return try JSONResponse.make(progress)
-    }
-
-    /// Runs a store call and answers its domain errors as HTTP.
-    private func mapped<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as ApplicationError {
-            let status: HTTPResponse.Status =
-                switch error.code {
-                case .idempotencyKeyReused: .unprocessableContent
-                case .notFound: .notFound
-                default: .conflict
-                }
-            throw APIError(status: status, code: error.code.description, message: error.message, field: error.field)
-        }
     }
 
     /// The form's own checks, then that the village is one of the grid's.

@@ -55,7 +55,7 @@ struct ApplicationStore: Sendable {
         let mine = try await openApplications(of: application, on: connection)
         if let idempotencyKey, let earlier = try await byKey(idempotencyKey, application: application, on: connection) {
             guard earlier.sameApplication else {
-                throw ApplicationError(
+                throw IntakeError(
                     .idempotencyKeyReused, "该 Idempotency-Key 已用于另一份申请，请为新的申请使用新的键", field: "Idempotency-Key")
             }
             return earlier.outcome

@@ -74,7 +74,7 @@ struct ApplicationVerificationStore: Sendable {
                 SELECT count(*) FROM applications WHERE applicant_id_number = \(held.idNumber) AND status NOT IN ('decided', 'verification')
                 """, logger: logger)
             for try await count in others.decode(Int.self) where count > 0 {
-                throw ApplicationError(
+                throw IntakeError(
                     .otherApplicationOpen, "该身份证号码另有正在办理的申请，请先办结或驳回那一份", field: "outcome")
             }
             try await connection.query("""
@@ -134,6 +134,6 @@ struct ApplicationVerificationStore: Sendable {
                 household: household, village: village, provisional: provisional, name: name, idNumber: idNumber, phone: phone, size: size,
                 difficulties: difficulties, statement: statement, submittedAt: at)
         }
-        throw ApplicationError(.notHeld, "该申请不在待核实状态（可能已被处理）")
+        throw IntakeError(.notHeld, "该申请不在待核实状态（可能已被处理）")
     }
 }

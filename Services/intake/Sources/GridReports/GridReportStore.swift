@@ -62,7 +62,7 @@ struct GridReportStore: Sendable {
                 return (raced, false)  // an identical request committed first
             }
             guard let visit = try await visits(where: "id", equals: id, by: nil, on: connection).first else {
-                throw APIError(status: .internalServerError, code: "internal_error", message: "服务暂时不可用，请稍后再试")
+                throw IntakeError(.recordMissing, "服务暂时不可用，请稍后再试")
             }
             return (visit, true)
         }
@@ -112,7 +112,9 @@ struct GridReportStore: Sendable {
             ).decode(String.self) { inVillage.insert(id) }
             let strangers = meeting.decisions.enumerated().filter { !inVillage.contains($0.element.householdId) }
             guard strangers.isEmpty else {
-                throw APIError.validation(strangers.map { .init(field: "decisions.\($0.offset).householdId", message: "该户不属于本村") })
+                throw IntakeError(
+                    .householdsOutsideVillage, "请求内容有误，请检查标出的字段",
+                    problems: strangers.map { .init(field: "decisions.\($0.offset).householdId", message: "该户不属于本村") })
             }
             let meetingId = try await nextId("YS", on: connection)
             var inserted = false
@@ -144,7 +146,7 @@ struct GridReportStore: Sendable {
                     reason: decision.reason, meetingDate: meeting.heldOn, raisedAt: now), on: connection)
             }
             guard let view = try await self.meeting(meetingId, on: connection) else {
-                throw APIError(status: .internalServerError, code: "internal_error", message: "服务暂时不可用，请稍后再试")
+                throw IntakeError(.recordMissing, "服务暂时不可用，请稍后再试")
             }
             return (view, true)
         }

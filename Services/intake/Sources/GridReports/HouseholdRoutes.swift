@@ -53,7 +53,7 @@ struct HouseholdRoutes: Sendable {
             guard let groupCode = body.householdGroupCode, !groupCode.isEmpty, groupCode.count <= 20 else {
                 throw APIError.validation([.init(field: "householdGroupCode", message: "请选择该户所属的联户网格")])
             }
-            try await households.confirm(household.id, groupCode: groupCode, by: user.id)
+            try await answeringIntakeErrors { try await households.confirm(household.id, groupCode: groupCode, by: user.id) }
             return try JSONResponse.make(try await households.household(household.id))
         }
         group.get("households/:id/visits") { _, context -> Response in
@@ -66,9 +66,9 @@ struct HouseholdRoutes: Sendable {
             try user.require([.village, .gridMember])
             let household = try await visibleHousehold(context)
             let visit = try await RequestDecoding.decode(VisitRequest.self, from: request, context: context).validate()
-            let (view, created) = try await reports.recordVisit(
+            let (view, created) = try await answeringIntakeErrors { try await reports.recordVisit(
                 householdId: household.id, villageCode: household.villageCode, date: visit.date, risks: visit.risks, notes: visit.notes,
-                by: user.id, idempotencyKey: IdempotencyKey.from(request))
+                by: user.id, idempotencyKey: IdempotencyKey.from(request)) }
             return try JSONResponse.make(view, status: created ? .created : .ok)
         }
         group.get("villages/:code/meetings") { _, context -> Response in
@@ -81,8 +81,8 @@ struct HouseholdRoutes: Sendable {
             try user.require([.village])
             let code = try await villageOfficialScope(context)
             let meeting = try await RequestDecoding.decode(MeetingRequest.self, from: request, context: context).validate()
-            let (view, created) = try await reports.recordMeeting(
-                villageCode: code, meeting: meeting, by: user.id, idempotencyKey: IdempotencyKey.from(request))
+            let (view, created) = try await answeringIntakeErrors { try await reports.recordMeeting(
+                villageCode: code, meeting: meeting, by: user.id, idempotencyKey: IdempotencyKey.from(request)) }
             return try JSONResponse.make(view, status: created ? .created : .ok)
         }
     }

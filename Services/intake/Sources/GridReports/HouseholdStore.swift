@@ -93,8 +93,7 @@ struct HouseholdStore: Sendable {
             var updated: (String, Bool)?
             for try await row in rows.decode((String, Bool).self) { updated = row }
             guard let (village, poor) = updated else {
-                throw APIError(
-                    status: .conflict, code: "not_confirmable", message: "该户不是待确认的临时户，或联户网格不属于该村", field: "householdGroupCode")
+                throw IntakeError(.notConfirmable, "该户不是待确认的临时户，或联户网格不属于该村", field: "householdGroupCode")
             }
             let members = try await Self.registeredMembers(of: id, on: connection, logger: logger)
             try await publisher.publish(HouseholdRegistered(
