@@ -25,6 +25,10 @@ public struct LabourAbility: OpenEnumeration {
     /// The values this version knows.
     public static let knownValues: [LabourAbility] = [.full, .weak, .lost, .none]
 
+    private static let aliases: [String: LabourAbility] = [
+        "普通劳动力": .full, "弱劳动力或半劳动力": .weak, "弱劳动力": .weak, "半劳动力": .weak, "丧失劳动力": .lost, "无劳动力": .none,
+    ]
+
     /// The export's wording.
     public var chineseName: String {
         switch self {
@@ -38,9 +42,7 @@ public struct LabourAbility: OpenEnumeration {
 
     /// Reads the export's wording (or a code); nil for anything else.
     public init?(text: String) {
-        let aliases: [String: LabourAbility] = ["普通劳动力": .full, "弱劳动力或半劳动力": .weak, "弱劳动力": .weak, "半劳动力": .weak,
-                                                "丧失劳动力": .lost, "无劳动力": .none]
-        guard let value = aliases[text] ?? LabourAbility(rawValue: text) else { return nil }
+        guard let value = Self.aliases[text] ?? LabourAbility(rawValue: text) else { return nil }
         self = value
     }
 }
@@ -68,6 +70,11 @@ public struct HealthStatus: OpenEnumeration {
     /// The values this version knows.
     public static let knownValues: [HealthStatus] = [.healthy, .chronicIllness, .seriousIllness, .disabled]
 
+    private static let aliases: [String: HealthStatus] = [
+        "健康": .healthy, "长期慢性病": .chronicIllness, "慢性病": .chronicIllness, "患有大病": .seriousIllness, "大病": .seriousIllness,
+        "残疾": .disabled,
+    ]
+
     /// The export's wording.
     public var chineseName: String {
         switch self {
@@ -81,9 +88,7 @@ public struct HealthStatus: OpenEnumeration {
 
     /// Reads the export's wording (or a code); nil for anything else.
     public init?(text: String) {
-        let aliases: [String: HealthStatus] = ["健康": .healthy, "长期慢性病": .chronicIllness, "慢性病": .chronicIllness,
-                                               "患有大病": .seriousIllness, "大病": .seriousIllness, "残疾": .disabled]
-        guard let value = aliases[text] ?? HealthStatus(rawValue: text) else { return nil }
+        guard let value = Self.aliases[text] ?? HealthStatus(rawValue: text) else { return nil }
         self = value
     }
 }
@@ -108,6 +113,10 @@ public struct MonitoringCategory: OpenEnumeration {
     /// The values this version knows.
     public static let knownValues: [MonitoringCategory] = [.unstableFormerlyPoor, .marginal, .suddenHardship]
 
+    private static let aliases: [String: MonitoringCategory] = [
+        "脱贫不稳定户": .unstableFormerlyPoor, "边缘易致贫户": .marginal, "突发严重困难户": .suddenHardship,
+    ]
+
     /// The export's wording.
     public var chineseName: String {
         switch self {
@@ -120,8 +129,7 @@ public struct MonitoringCategory: OpenEnumeration {
 
     /// Reads the export's wording (or a code); nil for anything else.
     public init?(text: String) {
-        let aliases: [String: MonitoringCategory] = ["脱贫不稳定户": .unstableFormerlyPoor, "边缘易致贫户": .marginal, "突发严重困难户": .suddenHardship]
-        guard let value = aliases[text] ?? MonitoringCategory(rawValue: text) else { return nil }
+        guard let value = Self.aliases[text] ?? MonitoringCategory(rawValue: text) else { return nil }
         self = value
     }
 }

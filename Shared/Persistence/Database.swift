@@ -8,7 +8,8 @@ public final class Database: Service, Sendable {
     public let configuration: DatabaseConfiguration
     /// The underlying PostgresNIO client.
     public let client: PostgresClient
-    private let logger: Logger
+    /// The logger statements of this database log to.
+    public let logger: Logger
     private let started = StartGate()
     /// Wakes the outbox relay of this process after commits that wrote outbox entries.
     public let outboxWake = OutboxWake()

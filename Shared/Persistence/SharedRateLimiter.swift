@@ -6,7 +6,10 @@ import PostgresNIO
 /// instance of the service draws from the same buckets: each key (a client network, an application
 /// number with its client) gets `capacity` requests at once and `capacity` more per `period`.
 ///
-/// One statement per decision, atomic under concurrency (the row lock serialises takers of one key).
+/// One statement per decision, atomic under concurrency (the row lock serialises takers of one key),
+/// committed without waiting for the WAL flush (`synchronous_commit = off`): a crash may forget the
+/// last few hundred milliseconds of counting, which is harmless for a rate limit, and a public request
+/// does not pay an fsync before its real work.
 /// Buckets that have filled up again are deleted now and then, so the table holds only keys active
 /// within the last period however many clients come and go.
 public struct SharedRateLimiter: Sendable {
@@ -42,7 +45,7 @@ public struct SharedRateLimiter: Sendable {
     /// Takes one token for `key` if there is one.
     public func acquire(_ key: String) async throws -> Decision {
         let capacity = Double(self.capacity), rate = refillPerSecond
-        let rows = try await database.query("""
+        let taken = try await write("""
             INSERT INTO rate_limit_buckets AS b (scope, key, tokens, updated_at) VALUES (\(scope), \(key), \(capacity - 1), clock_timestamp())
             ON CONFLICT (scope, key) DO UPDATE SET
                 tokens = LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * \(rate)) - 1,
@@ -50,7 +53,7 @@ public struct SharedRateLimiter: Sendable {
             WHERE LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * \(rate)) >= 1
             RETURNING tokens
             """)
-        for try await _ in rows.decode(Double.self) {
+        if taken > 0 {
             if Int.random(in: 0..<500) == 0 { try? await pruneFullBuckets() }
             return Decision(allowed: true, retryAfterSeconds: 0)
         }
@@ -78,29 +81,42 @@ public struct SharedRateLimiter: Sendable {
     /// goes at most `capacity` tokens into debt.
     public func penalize(_ key: String) async throws {
         let capacity = Double(self.capacity), rate = refillPerSecond
-        try await database.query("""
+        _ = try await write("""
             INSERT INTO rate_limit_buckets AS b (scope, key, tokens, updated_at) VALUES (\(scope), \(key), \(capacity - 1), clock_timestamp())
             ON CONFLICT (scope, key) DO UPDATE SET
                 tokens = GREATEST(\(-capacity), LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * \(rate)) - 1),
                 updated_at = clock_timestamp()
-            """).consume()
+            RETURNING 1
+            """)
     }
 
     /// Gives back a token taken by `acquire` (for a request that turned out not to count).
     public func refund(_ key: String) async throws {
         let capacity = Double(self.capacity)
-        try await database.query("""
-            UPDATE rate_limit_buckets SET tokens = LEAST(\(capacity), tokens + 1) WHERE scope = \(scope) AND key = \(key)
-            """).consume()
+        _ = try await write("""
+            UPDATE rate_limit_buckets SET tokens = LEAST(\(capacity), tokens + 1) WHERE scope = \(scope) AND key = \(key) RETURNING 1
+            """)
     }
 
     /// Deletes this scope's buckets that are full again (they mean the same as no row).
     public func pruneFullBuckets() async throws {
         let capacity = Double(self.capacity), rate = refillPerSecond
-        try await database.query("""
+        _ = try await write("""
             DELETE FROM rate_limit_buckets
-            WHERE scope = \(scope) AND tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at)::float8 * \(rate) >= \(capacity)
-            """).consume()
+            WHERE scope = \(scope) AND tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at)::float8 * \(rate) >= \(capacity) RETURNING 1
+            """)
+    }
+
+    /// Runs one writing statement as its own transaction, committed without waiting for the WAL flush:
+    /// `set_config(…, true)` turns `synchronous_commit` off for just this statement's transaction, so it
+    /// is one round trip and the bucket's row lock is held only while the statement runs.
+    private func write(_ statement: PostgresQuery) async throws -> Int {
+        var query = PostgresQuery(unsafeSQL: "WITH lifeline_async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)), lifeline_write AS (")
+        query.sql += statement.sql + ") SELECT 1 FROM lifeline_write, lifeline_async"
+        query.binds = statement.binds
+        var rows = 0
+        for try await _ in try await database.query(query) { rows += 1 }
+        return rows
     }
 }
 

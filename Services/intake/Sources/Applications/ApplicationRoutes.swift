@@ -12,6 +12,7 @@ import LifelineRuntime
 ///   and `POST /v1/applications/{number}/verification` (confirm or reject one).
 struct ApplicationRoutes: Sendable {
     let store: ApplicationStore
+    let groupCommit: SubmissionGroupCommit
     let verification: ApplicationVerificationStore
     let grid: GridStore
     let limits: PublicLimits
@@ -20,6 +21,7 @@ struct ApplicationRoutes: Sendable {
 
     init(dependencies: ServiceDependencies, limits: PublicLimits) {
         store = ApplicationStore(database: dependencies.database, publisher: dependencies.publisher, logger: dependencies.logger)
+        groupCommit = SubmissionGroupCommit(store: store)
         verification = ApplicationVerificationStore(database: dependencies.database, publisher: dependencies.publisher, logger: dependencies.logger)
         grid = GridStore(database: dependencies.database, logger: dependencies.logger)
         self.limits = limits
@@ -40,7 +42,7 @@ struct ApplicationRoutes: Sendable {
             try await PublicLimits.enforce(limits.submissions, limits.client(request, context), message: "提交过于频繁，请稍后再试")
             let body = try await RequestDecoding.decode(ApplicationRequest.self, from: request, context: context)
             let application = try await validate(body)
-            let outcome = try await answeringIntakeErrors { try await store.submit(application, idempotencyKey: IdempotencyKey.from(request)) }
+            let outcome = try await answeringIntakeErrors { try await groupCommit.submit(application, idempotencyKey: IdempotencyKey.from(request)) }
             return try JSONResponse.make(
                 SubmissionResponse(
                     applicationNumber: outcome.applicationNumber, status: outcome.status, submittedAt: outcome.submittedAt,

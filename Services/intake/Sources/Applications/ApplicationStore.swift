@@ -43,6 +43,32 @@ struct ApplicationStore: Sendable {
         }
     }
 
+    /// Records several applications in one transaction (see `SubmissionGroupCommit`); if the group fails
+    /// as a whole, each is submitted again on its own. One result per application, in order.
+    func submitGroup(_ items: [(ValidApplication, String?)]) async -> [Result<SubmissionOutcome, any Error>] {
+        if items.count > 1 {
+            do {
+                let outcomes = try await database.transaction { connection in
+                    var outcomes: [SubmissionOutcome] = []
+                    for (application, key) in items { outcomes.append(try await submit(application, idempotencyKey: key, on: connection)) }
+                    return outcomes
+                }
+                return outcomes.map { .success($0) }
+            } catch {
+                logger.debug("application group failed; submitting one by one", metadata: ["group.size": "\(items.count)"])
+            }
+        }
+        var results: [Result<SubmissionOutcome, any Error>] = []
+        for (application, key) in items {
+            do {
+                results.append(.success(try await submit(application, idempotencyKey: key)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        return results
+    }
+
     private struct Existing {
         var outcome: SubmissionOutcome
         var phone: String

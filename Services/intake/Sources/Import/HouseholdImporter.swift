@@ -418,7 +418,7 @@ struct HouseholdImporter: Sendable {
         while let chunk = try? handle.read(upToCount: 1 << 20), !chunk.isEmpty {
             if first, chunk.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return nil }
             first = false
-            lines += chunk.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            lines += chunk.withUnsafeBytes { bytes in bytes.reduce(into: 0) { count, byte in if byte == 0x0A { count += 1 } } }
         }
         return max(0, lines - 1)
     }
