@@ -15,11 +15,31 @@ bash scripts/build.sh .run/bench/build-intake.log -c release --product lifeline-
 bash scripts/build.sh .run/bench/build-hotline.log -c release --product lifeline-hotline
 bin="$(swift build -c release --show-bin-path)"
 command="make bench (BENCH_RUNS=${BENCH_RUNS:-5}, BENCH_LATENCY_RUNS=${BENCH_LATENCY_RUNS:-${BENCH_RUNS:-5}})"
+# BENCH_ONLY=intake measures intake's figures again and keeps the event bus's of the previous run.
+if [ "${BENCH_ONLY:-all}" = intake ]; then
+  intake_output="$(bash scripts/bench/intake.sh "$bin")"
+  echo "$intake_output"
+  python3 - "$root/docs/performance.md" "$intake_output" "$(date -u '+%Y-%m-%d %H:%M UTC')" <<'PY'
+import sys, re
+doc_path, output, when = sys.argv[1], sys.argv[2], sys.argv[3]
+doc = open(doc_path).read()
+block = f"<!-- measured-intake -->\nintake figures measured again {when} with `BENCH_ONLY=intake make bench`:\n" + output + "\n<!-- /measured-intake -->"
+if "<!-- measured-intake -->" in doc:
+    doc = re.sub(r"<!-- measured-intake -->.*?<!-- /measured-intake -->", lambda _: block, doc, flags=re.S)
+else:
+    doc = doc.replace("```\n<!-- /measured -->", block + "\n```\n<!-- /measured -->")
+open(doc_path, "w").write(doc)
+PY
+  echo "bench: intake results written to docs/performance.md"
+  exit 0
+fi
 output="$(bash scripts/bench/eventbus.sh "$bin")"
 output="$output
 $(bash scripts/bench/scaleout.sh "$bin")"
 output="$output
-$(bash scripts/bench/intake.sh "$bin")"
+<!-- measured-intake -->
+$(bash scripts/bench/intake.sh "$bin")
+<!-- /measured-intake -->"
 echo "$output"
 {
   echo "## Measured $(date -u +%Y-%m-%d) with \`make bench\` (\`$command\`)"
