@@ -1,10 +1,29 @@
 /// What the national registry export says about a person or household beyond name and ID number,
 /// as `HouseholdRegistered` carries it for review (认定) and screening. Each is an open enumeration
 /// whose raw value is a stable code and whose `chineseName` is the export's own wording; the
-/// household file accepts either (docs/grid.md, "Household file").
+/// household file accepts the wording, a listed alias, or the code (docs/grid.md, "Household file").
+
+/// An open enumeration the national export writes in Chinese.
+public protocol ExportWording: OpenEnumeration {
+    /// The export's wording of each known value.
+    static var names: [Self: String] { get }
+    /// Other spellings seen in files, beside the wordings of `names`.
+    static var aliases: [String: Self] { get }
+}
+
+extension ExportWording {
+    /// The export's wording (unknown values say so).
+    public var chineseName: String { Self.names[self] ?? "未知（\(rawValue)）" }
+
+    /// Reads the export's wording, an alias or a code; nil for anything else.
+    public init?(text: String) {
+        guard let value = Self.aliases[text] ?? Self.names.first(where: { $0.value == text })?.key ?? Self(rawValue: text) else { return nil }
+        self = value
+    }
+}
 
 /// 劳动能力: a member's ability to work.
-public struct LabourAbility: OpenEnumeration {
+public struct LabourAbility: ExportWording {
     /// The value as published.
     public let rawValue: String
 
@@ -24,32 +43,15 @@ public struct LabourAbility: OpenEnumeration {
 
     /// The values this version knows.
     public static let knownValues: [LabourAbility] = [.full, .weak, .lost, .none]
-
-    private static let aliases: [String: LabourAbility] = [
-        "普通劳动力": .full, "弱劳动力或半劳动力": .weak, "弱劳动力": .weak, "半劳动力": .weak, "丧失劳动力": .lost, "无劳动力": .none,
-    ]
-
     /// The export's wording.
-    public var chineseName: String {
-        switch self {
-        case .full: "普通劳动力"
-        case .weak: "弱劳动力或半劳动力"
-        case .lost: "丧失劳动力"
-        case .none: "无劳动力"
-        default: "未知（\(rawValue)）"
-        }
-    }
-
-    /// Reads the export's wording (or a code); nil for anything else.
-    public init?(text: String) {
-        guard let value = Self.aliases[text] ?? LabourAbility(rawValue: text) else { return nil }
-        self = value
-    }
+    public static let names: [LabourAbility: String] = [.full: "普通劳动力", .weak: "弱劳动力或半劳动力", .lost: "丧失劳动力", .none: "无劳动力"]
+    /// Shorter spellings.
+    public static let aliases: [String: LabourAbility] = ["弱劳动力": .weak, "半劳动力": .weak]
 }
 
 /// 健康状况: a member's health as the registry records it. Health details are personal data: shown
 /// only to those working the household's case, never logged.
-public struct HealthStatus: OpenEnumeration {
+public struct HealthStatus: ExportWording {
     /// The value as published.
     public let rawValue: String
 
@@ -69,32 +71,14 @@ public struct HealthStatus: OpenEnumeration {
 
     /// The values this version knows.
     public static let knownValues: [HealthStatus] = [.healthy, .chronicIllness, .seriousIllness, .disabled]
-
-    private static let aliases: [String: HealthStatus] = [
-        "健康": .healthy, "长期慢性病": .chronicIllness, "慢性病": .chronicIllness, "患有大病": .seriousIllness, "大病": .seriousIllness,
-        "残疾": .disabled,
-    ]
-
     /// The export's wording.
-    public var chineseName: String {
-        switch self {
-        case .healthy: "健康"
-        case .chronicIllness: "长期慢性病"
-        case .seriousIllness: "患有大病"
-        case .disabled: "残疾"
-        default: "未知（\(rawValue)）"
-        }
-    }
-
-    /// Reads the export's wording (or a code); nil for anything else.
-    public init?(text: String) {
-        guard let value = Self.aliases[text] ?? HealthStatus(rawValue: text) else { return nil }
-        self = value
-    }
+    public static let names: [HealthStatus: String] = [.healthy: "健康", .chronicIllness: "长期慢性病", .seriousIllness: "患有大病", .disabled: "残疾"]
+    /// Shorter spellings.
+    public static let aliases: [String: HealthStatus] = ["慢性病": .chronicIllness, "大病": .seriousIllness]
 }
 
 /// 监测对象类别: the category of a monitored household (../shared/docs/domain.md section 3).
-public struct MonitoringCategory: OpenEnumeration {
+public struct MonitoringCategory: ExportWording {
     /// The value as published.
     public let rawValue: String
 
@@ -112,24 +96,10 @@ public struct MonitoringCategory: OpenEnumeration {
 
     /// The values this version knows.
     public static let knownValues: [MonitoringCategory] = [.unstableFormerlyPoor, .marginal, .suddenHardship]
-
-    private static let aliases: [String: MonitoringCategory] = [
-        "脱贫不稳定户": .unstableFormerlyPoor, "边缘易致贫户": .marginal, "突发严重困难户": .suddenHardship,
-    ]
-
     /// The export's wording.
-    public var chineseName: String {
-        switch self {
-        case .unstableFormerlyPoor: "脱贫不稳定户"
-        case .marginal: "边缘易致贫户"
-        case .suddenHardship: "突发严重困难户"
-        default: "未知（\(rawValue)）"
-        }
-    }
-
-    /// Reads the export's wording (or a code); nil for anything else.
-    public init?(text: String) {
-        guard let value = Self.aliases[text] ?? MonitoringCategory(rawValue: text) else { return nil }
-        self = value
-    }
+    public static let names: [MonitoringCategory: String] = [
+        .unstableFormerlyPoor: "脱贫不稳定户", .marginal: "边缘易致贫户", .suddenHardship: "突发严重困难户",
+    ]
+    /// No other spellings are known.
+    public static let aliases: [String: MonitoringCategory] = [:]
 }

@@ -50,19 +50,6 @@ import Testing
         #expect(villageMembers.first { $0.code == village }?.members.map(\.id) == ["GM\(village)A", "GM\(village)B"])
     }
 
-    /// The grid events of units in intake's outbox, by unit code.
-    static func gridEvents(_ codes: [String]) async throws -> [GridUnitRegistered] {
-        try await TestGrid.withIntakeDatabase { database in
-            var events: [GridUnitRegistered] = []
-            for try await payload in try await database.query(
-                "SELECT payload FROM outbox WHERE topic = 'intake.grid' AND partition_key = ANY(\(codes)) ORDER BY id"
-            ).decode(ByteBuffer.self) {
-                events.append(try EventJSON.decoder.decode(GridUnitRegistered.self, from: Data(payload.readableBytesView)))
-            }
-            return events
-        }
-    }
-
     @Test func changedUnitsArePublishedWithTheirWholeTeamAndNothingElse() async throws {
         let village = TestData.villageCode()
         let area = "370115101A97"
@@ -83,7 +70,7 @@ import Testing
             "联户网格,\(village)002,第二联户网格,\(village),,,,",
         ]
         try await load(grid)
-        let first = try await Self.gridEvents([village, village + "001", village + "002"])
+        let first = try await TestGrid.outboxEvents(GridUnitRegistered.self, keys: [village, village + "001", village + "002"])
         let villageEvent = try #require(first.last { $0.code == village })
         #expect(villageEvent.level == .village && villageEvent.name == "杏林村" && villageEvent.parentCode == area)
         #expect(villageEvent.members == [.init(id: "GM\(village)A", name: "刘洪波", duty: "村网格长", phone: "13912340002")])
@@ -91,12 +78,12 @@ import Testing
 
         // The same file: nothing published. The 联户长 moves to the second group: both groups are.
         try await load(grid)
-        #expect(try await Self.gridEvents([village, village + "001", village + "002"]).count == first.count)
+        #expect(try await TestGrid.outboxEvents(GridUnitRegistered.self, keys: [village, village + "001", village + "002"]).count == first.count)
         var moved = grid
         moved[3] = "联户网格,\(village)001,第一联户网格,\(village),,,,"
         moved[4] = "联户网格,\(village)002,第二联户网格,\(village),GM\(village)001,杨树林,13912340004,联户长"
         try await load(moved)
-        let after = try await Self.gridEvents([village, village + "001", village + "002"])
+        let after = try await TestGrid.outboxEvents(GridUnitRegistered.self, keys: [village, village + "001", village + "002"])
         let fresh = after.dropFirst(first.count)
         #expect(Set(fresh.map(\.code)) == [village + "001", village + "002"])
         #expect(fresh.first { $0.code == village + "001" }?.members.isEmpty == true)

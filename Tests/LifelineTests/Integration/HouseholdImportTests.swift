@@ -24,19 +24,6 @@ import Testing
             """)
     }
 
-    /// The payloads of the outbox events of a household, newest last.
-    static func registeredEvents(of household: String) async throws -> [HouseholdRegistered] {
-        try await TestGrid.withIntakeDatabase { database in
-            var events: [HouseholdRegistered] = []
-            for try await payload in try await database.query(
-                "SELECT payload FROM outbox WHERE topic = 'intake.households' AND partition_key = \(household) ORDER BY id"
-            ).decode(ByteBuffer.self) {
-                events.append(try EventJSON.decoder.decode(HouseholdRegistered.self, from: Data(payload.readableBytesView)))
-            }
-            return events
-        }
-    }
-
     @Test func theRegistryColumnsOfTheNationalExportArePublished() async throws {
         let village = TestData.villageCode()
         try await TestGrid.village(village)
@@ -66,13 +53,13 @@ import Testing
         #expect(problems.first { $0.line == 5 }?.field == "劳动能力")
         #expect(problems.first { $0.line == 6 }?.field == "监测对象类别")
 
-        let event = try #require(try await Self.registeredEvents(of: monitored).last)
+        let event = try #require(try await TestGrid.outboxEvents(HouseholdRegistered.self, keys: [monitored]).last)
         #expect(event.monitoringCategory == .marginal)
         let head = try #require(event.members.first)
         #expect(head.phone == "13912340099" && head.labourAbility == .full && head.healthStatus == .chronicIllness)
         #expect(head.minimumLivingAllowance == true && head.extremePovertySupport == false)
         #expect(event.members.last?.labourAbility == LabourAbility.none && event.members.last?.extremePovertySupport == nil)
-        let plainEvent = try #require(try await Self.registeredEvents(of: plain).last)
+        let plainEvent = try #require(try await TestGrid.outboxEvents(HouseholdRegistered.self, keys: [plain]).last)
         #expect(plainEvent.monitoringCategory == nil && plainEvent.members.first?.labourAbility == nil && plainEvent.members.first?.phone == nil)
 
         // The same file again: nothing changed, nothing published.

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Intake
 import LifelineEventBus
+import LifelineEvents
 import LifelinePersistence
 import Logging
 
@@ -32,6 +33,20 @@ enum TestGrid {
     /// Intake's publisher (events wait in intake's outbox until an intake instance relays them).
     static func publisher(_ database: Database) -> EventPublisher {
         EventPublisher(source: "/lifeline/intake", outbox: OutboxStore(database: database, logger: Logger(label: "test-grid")))
+    }
+
+    /// The events of type `Event` waiting or sent in intake's outbox with one of `keys`, oldest first.
+    static func outboxEvents<Event: DomainEvent>(_ type: Event.Type, keys: [String]) async throws -> [Event] {
+        try await withIntakeDatabase { database in
+            var events: [Event] = []
+            for try await payload in try await database.query("""
+                SELECT payload FROM outbox WHERE topic = \(Event.topic.name) AND headers->>'ce_type' = \(Event.eventType)
+                    AND partition_key = ANY(\(keys)) ORDER BY id
+                """).decode(ByteBuffer.self) {
+                events.append(try EventJSON.decoder.decode(Event.self, from: Data(payload.readableBytesView)))
+            }
+            return events
+        }
     }
 
     /// Runs `body` with intake's schema migrated (as the service would have done).
