@@ -62,4 +62,34 @@ import Testing
         #expect(outcomes.count == 2 && outcomes.allSatisfy(\.created))
         #expect(reused.map(\.code) == [.idempotencyKeyReused])
     }
+
+    @Test func inAGroupARegisteredIdNumberUnderAnotherNameIsStillHeld() async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let registeredId = TestData.idNumber()
+        var file = HouseholdFile()
+        file.member(household: TestData.unique("G").replacingOccurrences(of: "-", with: ""), village: village, group: village + "001",
+                    name: "马桂芳", idNumber: registeredId, relation: "户主")
+        let url = try file.utf8File()
+        _ = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: url, region: "370115", reporter: ImportLog().reporter)
+        }
+        let impostor = try Self.application(village: village, name: "张冒名", idNumber: registeredId)
+        let own = try Self.application(village: village, name: "马桂芳", idNumber: registeredId)
+        let plain = try Self.application(village: village)
+        let outcomes = try await TestGrid.withIntakeDatabase { database in
+            let store = ApplicationStore(database: database, publisher: TestGrid.publisher(database), logger: Logger(label: "test"))
+            return await store.submitGroup([(impostor, nil), (plain, nil), (own, nil)]).map { try? $0.get() }
+        }
+        #expect(outcomes.allSatisfy { $0?.created == true })
+        let numbers = outcomes.compactMap { $0?.applicationNumber }
+        func events(_ type: String, _ number: String) async throws -> Int {
+            try await TestDatabase.count(
+                schema: "intake", "SELECT count(*) FROM outbox WHERE headers->>'ce_type' = \(type) AND headers->>'ce_subject' = \(number)")
+        }
+        #expect(try await events(ApplicationHeldForVerification.eventType, numbers[0]) == 1)
+        #expect(try await events(ApplicationSubmitted.eventType, numbers[0]) == 0)
+        #expect(try await events(ApplicationSubmitted.eventType, numbers[1]) == 1)
+        #expect(try await events(ApplicationSubmitted.eventType, numbers[2]) == 1, "the registered person under the registered name goes on")
+    }
 }

@@ -49,9 +49,7 @@ struct ApplicationStore: Sendable {
         if items.count > 1 {
             do {
                 let outcomes = try await database.transaction { connection in
-                    var outcomes: [SubmissionOutcome] = []
-                    for (application, key) in items { outcomes.append(try await submit(application, idempotencyKey: key, on: connection)) }
-                    return outcomes
+                    try await submitTogether(items, on: connection)
                 }
                 return outcomes.map { .success($0) }
             } catch {
@@ -67,6 +65,102 @@ struct ApplicationStore: Sendable {
             }
         }
         return results
+    }
+
+    /// A group in one transaction with a few statements for all of it: the plain case (a person with
+    /// no application on file and no key used before, unknown to the registry or under the registered
+    /// name) is looked up, inserted and published in bulk; everyone else (an open application, a key
+    /// seen before, a name that differs, the same person twice in the group) goes through the
+    /// one-by-one path afterwards, in the same transaction, so they see the bulk rows.
+    private func submitTogether(_ items: [(ValidApplication, String?)], on connection: PostgresConnection) async throws -> [SubmissionOutcome] {
+        let ids = items.map(\.0.idNumber.value)
+        var seen: [String: Int] = [:]
+        for id in ids { seen[id, default: 0] += 1 }
+        var careful = Set(seen.filter { $0.value > 1 }.keys)
+        let keys = items.compactMap(\.1)
+        for try await id in try await connection.query("""
+            SELECT DISTINCT applicant_id_number FROM applications
+            WHERE applicant_id_number = ANY(\(ids)) AND (status <> 'decided' OR idempotency_key = ANY(\(keys)))
+            """, logger: logger).decode(String.self) { careful.insert(id) }
+        var registered: [String: (household: String, provisional: Bool, name: String)] = [:]
+        for try await (id, household, provisional, name) in try await connection.query("""
+            SELECT m.id_number, coalesce(h.superseded_by, h.id), coalesce(s.provisional, h.provisional), m.name
+            FROM household_members m JOIN households h ON h.id = m.household_id LEFT JOIN households s ON s.id = h.superseded_by
+            WHERE m.id_number = ANY(\(ids))
+            FOR SHARE OF h
+            """, logger: logger).decode((String, String, Bool, String).self) {
+            registered[id] = (household, provisional, name)
+        }
+        let now = Date()
+        var outcomes: [SubmissionOutcome?] = Array(repeating: nil, count: items.count)
+        var newHouseholds: [(id: String, application: ValidApplication)] = []
+        var rows: [(number: String, household: String, provisional: Bool, application: ValidApplication, key: String?)] = []
+        for (index, (application, key)) in items.enumerated() where !careful.contains(application.idNumber.value) {
+            let person = registered[application.idNumber.value]
+            if let person, !Self.sameName(person.name, application.applicantName) { continue }  // held: the careful path
+            let number = try RecordNumbers.unguessable("SQ")
+            var household = person?.household ?? ""
+            if person == nil {
+                household = "H" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+                newHouseholds.append((household, application))
+            }
+            rows.append((number, household, person?.provisional ?? true, application, key))
+            outcomes[index] = SubmissionOutcome(applicationNumber: number, status: "submitted", submittedAt: now, created: true)
+        }
+        if !newHouseholds.isEmpty {
+            try await connection.query("""
+                INSERT INTO households (id, village_code, provisional, created_at, updated_at)
+                SELECT id, village, true, \(now), \(now) FROM unnest(\(newHouseholds.map(\.id))::text[], \(newHouseholds.map(\.application.villageCode))::text[])
+                    AS n(id, village)
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO household_members (household_id, id_number, name, relation, phone)
+                SELECT h, i, n, '户主', p FROM unnest(\(newHouseholds.map(\.id))::text[], \(newHouseholds.map(\.application.idNumber.value))::text[],
+                    \(newHouseholds.map(\.application.applicantName))::text[], \(newHouseholds.map(\.application.phone))::text[]) AS m(h, i, n, p)
+                """, logger: logger)
+            try await publisher.publishAll(newHouseholds.map { household in
+                HouseholdRegistered(
+                    householdId: household.id, villageCode: household.application.villageCode, householdGroupId: nil, provisional: true,
+                    members: [.init(
+                        name: household.application.applicantName, idNumber: household.application.idNumber.value, relation: "户主",
+                        phone: household.application.phone)],
+                    updatedAt: now, source: "self-application")
+            }, on: connection)
+        }
+        if !rows.isEmpty {
+            try await connection.query("""
+                INSERT INTO applications (number, household_id, village_code, applicant_name, applicant_id_number, applicant_phone,
+                    household_size, difficulties, statement, idempotency_key, status, submitted_at)
+                SELECT number, household, village, name, id, phone, size, string_to_array(kinds, ','), statement, NULLIF(key, ''), 'submitted', \(now)
+                FROM unnest(\(rows.map(\.number))::text[], \(rows.map(\.household))::text[], \(rows.map(\.application.villageCode))::text[],
+                    \(rows.map(\.application.applicantName))::text[], \(rows.map(\.application.idNumber.value))::text[],
+                    \(rows.map(\.application.phone))::text[], \(rows.map(\.application.householdSize))::int8[],
+                    \(rows.map { $0.application.difficulties.map(\.rawValue).joined(separator: ",") })::text[],
+                    \(rows.map(\.application.statement))::text[], \(rows.map { $0.key ?? "" })::text[])
+                    AS a(number, household, village, name, id, phone, size, kinds, statement, key)
+                """, logger: logger)
+            try await connection.query("""
+                INSERT INTO application_timeline (application_number, stage, occurred_at)
+                SELECT number, \(ReviewStage.submitted.rawValue), \(now) FROM unnest(\(rows.map(\.number))::text[]) AS t(number)
+                """, logger: logger)
+            try await publisher.publishAll(rows.map { row in
+                ApplicationSubmitted(
+                    applicationNumber: row.number, householdId: row.household, householdIsProvisional: row.provisional,
+                    villageCode: row.application.villageCode,
+                    applicant: ContactDetails(name: row.application.applicantName, phone: row.application.phone),
+                    householdSize: row.application.householdSize, difficulties: row.application.difficulties, statement: row.application.statement,
+                    submittedAt: now)
+            }, on: connection)
+        }
+        var result: [SubmissionOutcome] = []
+        for (index, (application, key)) in items.enumerated() {
+            if let outcome = outcomes[index] {
+                result.append(outcome)
+            } else {
+                result.append(try await submit(application, idempotencyKey: key, on: connection))
+            }
+        }
+        return result
     }
 
     private struct Existing {
