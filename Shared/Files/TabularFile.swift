@@ -97,12 +97,15 @@ public struct TabularFileError: Error, Sendable, CustomStringConvertible {
     public var message: String
     /// The 1-based line (CSV) or row (XLSX) the problem was found on, when known.
     public var line: Int? = nil
+    /// For `limitExceeded`: which limit.
+    public var limit: XLSXLimits.Limit? = nil
 
     /// Creates an error.
-    public init(code: Code, message: String, line: Int? = nil) {
+    public init(code: Code, message: String, line: Int? = nil, limit: XLSXLimits.Limit? = nil) {
         self.code = code
         self.message = message
         self.line = line
+        self.limit = limit
     }
 
     /// The code, the line if known and the message.

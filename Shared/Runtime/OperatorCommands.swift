@@ -158,12 +158,16 @@ public enum OperatorCommands {
     }
 }
 
-/// `--name value` pairs (a flag without a value, like `--all`, gets "") and positional arguments.
-struct CommandOptions {
-    var named: [String: String] = [:]
-    var positional: [String] = []
+/// A command line's `--name value` pairs (a flag without a value, like `--all`, gets "") and its
+/// positional arguments, for the executables' operator and data commands.
+public struct CommandOptions: Sendable {
+    /// The `--name value` pairs, by name with its dashes.
+    public var named: [String: String] = [:]
+    /// The other arguments, in order.
+    public var positional: [String] = []
 
-    init(_ arguments: ArraySlice<String>) {
+    /// Parses `arguments` (without the command's own name).
+    public init(_ arguments: ArraySlice<String>) {
         var remaining = arguments[...]
         while let argument = remaining.popFirst() {
             if argument.hasPrefix("--") {
@@ -179,5 +183,12 @@ struct CommandOptions {
         }
     }
 
-    subscript(name: String) -> String? { named[name] }
+    /// The value of `--name`, if given.
+    public subscript(name: String) -> String? { named[name] }
+
+    /// The value of `--name` as a whole number ≥ 0, `fallback` when absent, nil when malformed.
+    public func wholeNumber(_ name: String, default fallback: Int) -> Int? {
+        guard let text = named[name] else { return fallback }
+        return Int(text).flatMap { $0 >= 0 ? $0 : nil }
+    }
 }

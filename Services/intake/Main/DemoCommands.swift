@@ -1,6 +1,7 @@
 import Foundation
 import Intake
 import IntakeDemo
+import LifelineRuntime
 
 /// The demo commands, over the `IntakeDemo` target (kept out of the service library):
 /// - `seed-demo [--households N] [--seed S]`: writes the synthetic 济阳 grid and N households (default
@@ -14,13 +15,9 @@ enum DemoCommands {
     }
 
     static func run(_ arguments: [String]) async -> Int32 {
-        let options = Dictionary(
-            stride(from: 1, to: arguments.count - 1, by: 2).map { (arguments[$0], arguments[$0 + 1]) }, uniquingKeysWith: { _, last in last })
-        func number(_ name: String, _ fallback: Int) -> Int? {
-            guard let text = options[name] else { return fallback }
-            return Int(text).flatMap { $0 >= 0 ? $0 : nil }
-        }
-        guard let households = number("--households", 30_000), let seedValue = number("--seed", 2026) else {
+        let options = CommandOptions(arguments.dropFirst())
+        guard let households = options.wholeNumber("--households", default: 30_000), let seedValue = options.wholeNumber("--seed", default: 2026)
+        else {
             FileHandle.standardError.write(Data("lifeline-intake: --households and --seed must be whole numbers\n".utf8))
             return 2
         }

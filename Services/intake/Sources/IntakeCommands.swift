@@ -20,7 +20,7 @@ public enum IntakeCommands {
     public static func run(_ arguments: [String]) async -> Int32 {
         LogSetup.bootstrap()
         let logger = LogSetup.logger(service: "intake")
-        let options = Options(arguments.dropFirst())
+        let options = CommandOptions(arguments.dropFirst())
         do {
             switch arguments.first {
             case "import":
@@ -90,25 +90,4 @@ public enum IntakeCommands {
     }
 
     private struct UsageError: Error { var message: String }
-
-    /// `--name value` pairs and positional arguments.
-    private struct Options {
-        var named: [String: String] = [:]
-        var positional: [String] = []
-
-        init(_ arguments: ArraySlice<String>) {
-            var iterator = arguments.makeIterator()
-            while let argument = iterator.next() {
-                if argument.hasPrefix("--") { named[argument] = iterator.next() ?? "" } else { positional.append(argument) }
-            }
-        }
-
-        subscript(name: String) -> String? { named[name] }
-
-        func int(_ name: String, default value: Int) throws -> Int {
-            guard let text = named[name] else { return value }
-            guard let number = Int(text), number >= 0 else { throw UsageError(message: "\(name) must be a whole number") }
-            return number
-        }
-    }
 }

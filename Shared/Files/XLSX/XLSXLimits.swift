@@ -18,8 +18,30 @@ public enum XLSXLimits {
     /// The largest number of shared strings.
     public static let maximumSharedStrings = 5_000_000
 
-    static func tooLarge(_ message: String) -> TabularFileError {
-        TabularFileError(code: .limitExceeded, message: message)
+    /// One of the limits, as a refusal names it.
+    public enum Limit: Sendable, Hashable {
+        /// `maximumPartBytes`.
+        case partBytes
+        /// `maximumCompressionRatio`.
+        case compressionRatio
+        /// `maximumCells`.
+        case cells
+        /// `maximumSharedStrings`.
+        case sharedStrings
+
+        var message: String {
+            switch self {
+            case .partBytes: "A part of the workbook unpacks to more than \(maximumPartBytes >> 20) MB (the limit per part)."
+            case .compressionRatio: "A part of the workbook is compressed more than \(maximumCompressionRatio) to 1 (the limit), as in a ZIP bomb."
+            case .cells: "The worksheet has more than \(maximumCells) cells counted as rows × columns (the limit)."
+            case .sharedStrings: "The workbook has more than \(maximumSharedStrings) shared strings (the limit)."
+            }
+        }
+    }
+
+    /// The refusal for `limit`, with `detail` (English, no file content) after its message.
+    static func exceeded(_ limit: Limit, detail: String = "") -> TabularFileError {
+        TabularFileError(code: .limitExceeded, message: limit.message + detail, limit: limit)
     }
 
     /// Checks what the archive's directory claims, before any part is unpacked (the upload answers 413
@@ -27,16 +49,18 @@ public enum XLSXLimits {
     public static func checkDirectory(of archive: Archive) throws {
         for entry in archive where entry.type == .file {
             guard entry.uncompressedSize <= UInt64(maximumPartBytes) else {
-                throw tooLarge("A part of the workbook unpacks to more than \(maximumPartBytes >> 20) MB (the limit per part).")
+                throw exceeded(.partBytes)
             }
             try checkRatio(uncompressed: entry.uncompressedSize, compressed: entry.compressedSize)
         }
     }
 
+    /// Throws `compressionRatio` when a part of at least `ratioCheckedFrom` bytes unpacks to more than
+    /// `maximumCompressionRatio` times its compressed size.
     public static func checkRatio(uncompressed: UInt64, compressed: UInt64) throws {
         guard uncompressed >= UInt64(ratioCheckedFrom) else { return }
         guard uncompressed <= max(compressed, 1) * UInt64(maximumCompressionRatio) else {
-            throw tooLarge("A part of the workbook is compressed more than \(maximumCompressionRatio) to 1 (the limit), as in a ZIP bomb.")
+            throw exceeded(.compressionRatio)
         }
     }
 

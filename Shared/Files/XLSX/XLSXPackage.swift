@@ -28,7 +28,7 @@ struct XLSXPackage {
             throw Self.failure("The workbook has no worksheet.")
         }
         guard sharedStrings.count <= XLSXLimits.maximumSharedStrings else {
-            throw XLSXLimits.tooLarge("The workbook has more than \(XLSXLimits.maximumSharedStrings) shared strings (the limit).")
+            throw XLSXLimits.exceeded(.sharedStrings)
         }
         let sheet = XLSXSheetParser(formatter: formatter)
         try sheet.run(sheetData, part: "worksheet")
@@ -106,11 +106,8 @@ struct XLSXPackage {
     /// The uncompressed bytes of the part at `path`, or nil when there is no such file.
     func part(_ path: String) throws -> Data? {
         guard let entry = findEntry(path), entry.type == .file else { return nil }
+        // The directory's claims were checked once by `readFirstSheet` (XLSXLimits.checkDirectory).
         let limit = XLSXLimits.maximumPartBytes
-        guard entry.uncompressedSize <= UInt64(limit) else {
-            throw XLSXLimits.tooLarge("A part of the workbook unpacks to more than \(limit >> 20) MB (the limit per part).")
-        }
-        try XLSXLimits.checkRatio(uncompressed: entry.uncompressedSize, compressed: entry.compressedSize)
         let ratioLimit = max(UInt64(XLSXLimits.ratioCheckedFrom), entry.compressedSize * UInt64(XLSXLimits.maximumCompressionRatio))
         var data = Data()
         data.reserveCapacity(min(Int(entry.uncompressedSize), 16 << 20))  // the header's size is the file's claim, not a fact
@@ -119,10 +116,9 @@ struct XLSXPackage {
             _ = try archive.extract(entry, skipCRC32: false) { chunk in
                 // The directory's sizes are the file's claim; the bytes actually unpacked are the fact.
                 if data.count + chunk.count > limit {
-                    exceeded = XLSXLimits.tooLarge("A part of the workbook unpacks to more than \(limit >> 20) MB (the limit per part).")
+                    exceeded = XLSXLimits.exceeded(.partBytes)
                 } else if UInt64(data.count + chunk.count) > ratioLimit {
-                    exceeded = XLSXLimits.tooLarge(
-                        "A part of the workbook is compressed more than \(XLSXLimits.maximumCompressionRatio) to 1 (the limit), as in a ZIP bomb.")
+                    exceeded = XLSXLimits.exceeded(.compressionRatio)
                 }
                 if exceeded != nil { throw Archive.ArchiveError.invalidEntrySize }
                 data.append(chunk)

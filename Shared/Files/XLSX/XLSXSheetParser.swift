@@ -87,8 +87,7 @@ final class XLSXSheetParser: XLSXPartParser {
             if !cells.isEmpty {
                 widest = max(widest, (cells.last?.column ?? 0) + 1)
                 guard (rows.count + 1) * widest <= XLSXLimits.maximumCells else {
-                    throw XLSXLimits.tooLarge(
-                        "The worksheet has more than \(XLSXLimits.maximumCells) cells counted as rows × columns (the limit); row \(rowNumber) reaches column \(widest).")
+                    throw XLSXLimits.exceeded(.cells, detail: " Row \(rowNumber) reaches column \(widest).")
                 }
                 rows.append(TabularRow(line: rowNumber, entries: cells))
             }

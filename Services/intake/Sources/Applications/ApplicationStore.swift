@@ -82,76 +82,24 @@ struct ApplicationStore: Sendable {
             SELECT DISTINCT applicant_id_number FROM applications
             WHERE applicant_id_number = ANY(\(ids)) AND (status <> 'decided' OR idempotency_key = ANY(\(keys)))
             """, logger: logger).decode(String.self) { careful.insert(id) }
-        var registered: [String: (household: String, provisional: Bool, name: String)] = [:]
-        for try await (id, household, provisional, name) in try await connection.query("""
-            SELECT m.id_number, coalesce(h.superseded_by, h.id), coalesce(s.provisional, h.provisional), m.name
-            FROM household_members m JOIN households h ON h.id = m.household_id LEFT JOIN households s ON s.id = h.superseded_by
-            WHERE m.id_number = ANY(\(ids))
-            FOR SHARE OF h
-            """, logger: logger).decode((String, String, Bool, String).self) {
-            registered[id] = (household, provisional, name)
-        }
+        let registered = try await registeredMembers(ids, on: connection)
         let now = Date()
         var outcomes: [SubmissionOutcome?] = Array(repeating: nil, count: items.count)
-        var newHouseholds: [(id: String, application: ValidApplication)] = []
-        var rows: [(number: String, household: String, provisional: Bool, application: ValidApplication, key: String?)] = []
+        var rows: [NewApplication] = []
+        var provisional: [NewApplication] = []
         for (index, (application, key)) in items.enumerated() where !careful.contains(application.idNumber.value) {
             let person = registered[application.idNumber.value]
             if let person, !Self.sameName(person.name, application.applicantName) { continue }  // held: the careful path
-            let number = try RecordNumbers.unguessable("SQ")
-            var household = person?.household ?? ""
-            if person == nil {
-                household = "H" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-                newHouseholds.append((household, application))
-            }
-            rows.append((number, household, person?.provisional ?? true, application, key))
-            outcomes[index] = SubmissionOutcome(applicationNumber: number, status: "submitted", submittedAt: now, created: true)
+            let row = NewApplication(
+                number: try RecordNumbers.unguessable("SQ"), household: person?.household.id ?? Self.newHouseholdId(),
+                householdIsProvisional: person?.provisional ?? true, application: application, key: key)
+            if person == nil { provisional.append(row) }
+            rows.append(row)
+            outcomes[index] = SubmissionOutcome(applicationNumber: row.number, status: "submitted", submittedAt: now, created: true)
         }
-        if !newHouseholds.isEmpty {
-            try await connection.query("""
-                INSERT INTO households (id, village_code, provisional, created_at, updated_at)
-                SELECT id, village, true, \(now), \(now) FROM unnest(\(newHouseholds.map(\.id))::text[], \(newHouseholds.map(\.application.villageCode))::text[])
-                    AS n(id, village)
-                """, logger: logger)
-            try await connection.query("""
-                INSERT INTO household_members (household_id, id_number, name, relation, phone)
-                SELECT h, i, n, '户主', p FROM unnest(\(newHouseholds.map(\.id))::text[], \(newHouseholds.map(\.application.idNumber.value))::text[],
-                    \(newHouseholds.map(\.application.applicantName))::text[], \(newHouseholds.map(\.application.phone))::text[]) AS m(h, i, n, p)
-                """, logger: logger)
-            try await publisher.publishAll(newHouseholds.map { household in
-                HouseholdRegistered(
-                    householdId: household.id, villageCode: household.application.villageCode, householdGroupId: nil, provisional: true,
-                    members: [.init(
-                        name: household.application.applicantName, idNumber: household.application.idNumber.value, relation: "户主",
-                        phone: household.application.phone)],
-                    updatedAt: now, source: "self-application")
-            }, on: connection)
-        }
-        if !rows.isEmpty {
-            try await connection.query("""
-                INSERT INTO applications (number, household_id, village_code, applicant_name, applicant_id_number, applicant_phone,
-                    household_size, difficulties, statement, idempotency_key, status, submitted_at)
-                SELECT number, household, village, name, id, phone, size, string_to_array(kinds, ','), statement, NULLIF(key, ''), 'submitted', \(now)
-                FROM unnest(\(rows.map(\.number))::text[], \(rows.map(\.household))::text[], \(rows.map(\.application.villageCode))::text[],
-                    \(rows.map(\.application.applicantName))::text[], \(rows.map(\.application.idNumber.value))::text[],
-                    \(rows.map(\.application.phone))::text[], \(rows.map(\.application.householdSize))::int8[],
-                    \(rows.map { $0.application.difficulties.map(\.rawValue).joined(separator: ",") })::text[],
-                    \(rows.map(\.application.statement))::text[], \(rows.map { $0.key ?? "" })::text[])
-                    AS a(number, household, village, name, id, phone, size, kinds, statement, key)
-                """, logger: logger)
-            try await connection.query("""
-                INSERT INTO application_timeline (application_number, stage, occurred_at)
-                SELECT number, \(ReviewStage.submitted.rawValue), \(now) FROM unnest(\(rows.map(\.number))::text[]) AS t(number)
-                """, logger: logger)
-            try await publisher.publishAll(rows.map { row in
-                ApplicationSubmitted(
-                    applicationNumber: row.number, householdId: row.household, householdIsProvisional: row.provisional,
-                    villageCode: row.application.villageCode,
-                    applicant: ContactDetails(name: row.application.applicantName, phone: row.application.phone),
-                    householdSize: row.application.householdSize, difficulties: row.application.difficulties, statement: row.application.statement,
-                    submittedAt: now)
-            }, on: connection)
-        }
+        try await insertProvisionalHouseholds(for: provisional, at: now, on: connection)
+        try await insert(rows, at: now, on: connection)
+        try await publisher.publishAll(rows.map { $0.submitted(at: now) }, on: connection)
         var result: [SubmissionOutcome] = []
         for (index, (application, key)) in items.enumerated() {
             if let outcome = outcomes[index] {
@@ -184,25 +132,27 @@ struct ApplicationStore: Sendable {
         if let same = mine.first(where: { $0.phone == application.phone && $0.name == application.applicantName }) {
             return same.outcome
         }
-        let registered = try await registeredMember(application.idNumber, on: connection)
+        let registered = try await registeredMembers([application.idNumber.value], on: connection)[application.idNumber.value]
         let now = Date()
         let number = try RecordNumbers.unguessable("SQ")
         if mine.contains(where: { !$0.held }) || (registered != nil && !Self.sameName(registered!.name, application.applicantName)) {
             let reason: ApplicationHeldForVerification.Reason = mine.contains(where: { !$0.held }) ? .openApplication : .nameMismatch
             let household = try await householdOfOpenApplication(application, on: connection) ?? registered!.household
-            try await insert(application, number: number, household: household.id, status: "verification", reason: reason, key: idempotencyKey, at: now, on: connection)
+            let row = NewApplication(
+                number: number, household: household.id, householdIsProvisional: false, application: application, key: idempotencyKey,
+                heldBecause: reason)
+            try await insert([row], at: now, on: connection)
             try await publisher.publish(ApplicationHeldForVerification(
                 applicationNumber: number, householdId: household.id, villageCode: household.village, reason: reason, submittedAt: now
             ), on: connection)
             logger.notice("application held for village verification", metadata: ["application": "\(number)", "reason": "\(reason)"])
         } else {
-            let (householdId, provisional) = try await householdFor(application, registered: registered?.household, at: now, on: connection)
-            try await insert(application, number: number, household: householdId, status: "submitted", reason: nil, key: idempotencyKey, at: now, on: connection)
-            try await publisher.publish(ApplicationSubmitted(
-                applicationNumber: number, householdId: householdId, householdIsProvisional: provisional, villageCode: application.villageCode,
-                applicant: ContactDetails(name: application.applicantName, phone: application.phone), householdSize: application.householdSize,
-                difficulties: application.difficulties, statement: application.statement, submittedAt: now
-            ), on: connection)
+            let row = NewApplication(
+                number: number, household: registered?.household.id ?? Self.newHouseholdId(),
+                householdIsProvisional: registered?.provisional ?? true, application: application, key: idempotencyKey)
+            if registered == nil { try await insertProvisionalHouseholds(for: [row], at: now, on: connection) }
+            try await insert([row], at: now, on: connection)
+            try await publisher.publish(row.submitted(at: now), on: connection)
         }
         return SubmissionOutcome(applicationNumber: number, status: "submitted", submittedAt: now, created: true)
     }
@@ -218,22 +168,6 @@ struct ApplicationStore: Sendable {
             })
         }
         return normalised(registered) == normalised(typed)
-    }
-
-    private func insert(
-        _ application: ValidApplication, number: String, household: String, status: String, reason: ApplicationHeldForVerification.Reason?,
-        key: String?, at now: Date, on connection: PostgresConnection
-    ) async throws {
-        try await connection.query("""
-            INSERT INTO applications (number, household_id, village_code, applicant_name, applicant_id_number, applicant_phone,
-                household_size, difficulties, statement, idempotency_key, status, verification_reason, submitted_at)
-            VALUES (\(number), \(household), \(application.villageCode), \(application.applicantName), \(application.idNumber.value),
-                \(application.phone), \(application.householdSize), \(application.difficulties.map(\.rawValue)), \(application.statement),
-                \(key), \(status), \(reason?.rawValue), \(now))
-            """, logger: logger)
-        try await connection.query("""
-            INSERT INTO application_timeline (application_number, stage, occurred_at) VALUES (\(number), \(ReviewStage.submitted.rawValue), \(now))
-            """, logger: logger)
     }
 
     /// The applicant's open applications (held ones included), oldest first.
@@ -274,27 +208,6 @@ struct ApplicationStore: Sendable {
         status == "verification" ? "submitted" : status
     }
 
-    private struct HouseholdRef {
-        var id: String
-        var village: String
-    }
-
-    /// The registered member with this ID number: their household (its successor if merged) and name.
-    private func registeredMember(_ idNumber: CitizenIdNumber, on connection: PostgresConnection) async throws -> (household: HouseholdRef, name: String, provisional: Bool)? {
-        // FOR SHARE: an import merging this household waits for the application to commit, and then
-        // moves it along (HouseholdImporter.merge locks the household first).
-        let rows = try await connection.query("""
-            SELECT coalesce(h.superseded_by, h.id), coalesce(s.village_code, h.village_code), m.name, h.provisional AND h.superseded_by IS NULL
-            FROM household_members m JOIN households h ON h.id = m.household_id LEFT JOIN households s ON s.id = h.superseded_by
-            WHERE m.id_number = \(idNumber.value)
-            FOR SHARE OF h
-            """, logger: logger)
-        for try await (household, village, name, provisional) in rows.decode((String, String, String, Bool).self) {
-            return (HouseholdRef(id: household, village: village), name, provisional)
-        }
-        return nil
-    }
-
     private func householdOfOpenApplication(_ application: ValidApplication, on connection: PostgresConnection) async throws -> HouseholdRef? {
         let rows = try await connection.query("""
             SELECT a.household_id, h.village_code FROM applications a JOIN households h ON h.id = a.household_id
@@ -302,87 +215,5 @@ struct ApplicationStore: Sendable {
             """, logger: logger)
         for try await (id, village) in rows.decode((String, String).self) { return HouseholdRef(id: id, village: village) }
         return nil
-    }
-
-    /// The applicant's registered household, or a new provisional one for the village to confirm.
-    private func householdFor(
-        _ application: ValidApplication, registered: HouseholdRef?, at now: Date, on connection: PostgresConnection
-    ) async throws -> (String, Bool) {
-        if let registered {
-            let rows = try await connection.query("SELECT provisional FROM households WHERE id = \(registered.id)", logger: logger)
-            for try await provisional in rows.decode(Bool.self) { return (registered.id, provisional) }
-        }
-        let householdId = "H" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
-        try await connection.query("""
-            INSERT INTO households (id, village_code, provisional, created_at, updated_at)
-            VALUES (\(householdId), \(application.villageCode), true, \(now), \(now))
-            """, logger: logger)
-        try await connection.query("""
-            INSERT INTO household_members (household_id, id_number, name, relation, phone)
-            VALUES (\(householdId), \(application.idNumber.value), \(application.applicantName), '户主', \(application.phone))
-            """, logger: logger)
-        try await publisher.publish(HouseholdRegistered(
-            householdId: householdId, villageCode: application.villageCode, householdGroupId: nil, provisional: true,
-            members: [.init(name: application.applicantName, idNumber: application.idNumber.value, relation: "户主", phone: application.phone)],
-            updatedAt: now, source: "self-application"
-        ), on: connection)
-        return (householdId, true)
-    }
-
-    /// The application's progress, only if `phoneLast4` matches the applicant's phone.
-    func progress(number: String, phoneLast4: String) async throws -> ApplicationProgress? {
-        let rows = try await database.query("""
-            SELECT status, applicant_phone, decision_reason FROM applications WHERE number = \(number)
-            """)
-        var found: (status: String, phone: String, reason: String?)?
-        for try await (status, phone, reason) in rows.decode((String, String, String?).self) {
-            found = (status, phone, reason)
-        }
-        guard let found, Self.constantTimeEquals(String(found.phone.suffix(4)), phoneLast4) else { return nil }
-        var timeline: [ApplicationProgress.Step] = []
-        let steps = try await database.query("""
-            SELECT stage, occurred_at, note FROM application_timeline WHERE application_number = \(number) ORDER BY occurred_at, stage
-            """)
-        for try await (stage, occurredAt, note) in steps.decode((String, Date, String?).self) {
-            let known = ReviewStage(rawValue: stage)
-            timeline.append(.init(stage: stage, stageName: known?.chineseName ?? stage, at: occurredAt, note: note))
-        }
-        let order = Dictionary(uniqueKeysWithValues: ReviewStage.allCases.enumerated().map { ($1.rawValue, $0) })
-        timeline.sort { (order[$0.stage] ?? 99, $0.at) < (order[$1.stage] ?? 99, $1.at) }  // stages only move forward
-        let status = Self.publicStatus(found.status)
-        return ApplicationProgress(
-            applicationNumber: number, status: status, statusText: ApplicationProgress.statusText(status),
-            decisionReason: found.reason, timeline: timeline)
-    }
-
-    private static func constantTimeEquals(_ left: String, _ right: String) -> Bool {
-        let left = Array(left.utf8), right = Array(right.utf8)
-        guard left.count == right.count else { return false }
-        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
-    }
-}
-
-/// What a household sees of its application: stages and dates, nothing personal.
-struct ApplicationProgress: Codable, Sendable {
-    struct Step: Codable, Sendable {
-        var stage: String
-        var stageName: String
-        var at: Date
-        var note: String?
-    }
-
-    var applicationNumber: String
-    var status: String
-    var statusText: String
-    var decisionReason: String?
-    var timeline: [Step]
-
-    static func statusText(_ status: String) -> String {
-        switch status {
-        case "submitted": "已提交，等待受理"
-        case "under_review": "审核中"
-        case "decided": "已办结"
-        default: status
-        }
     }
 }

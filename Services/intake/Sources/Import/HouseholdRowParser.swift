@@ -81,7 +81,7 @@ struct ImportFailure: Error, Sendable, CustomStringConvertible {
     init(_ error: TabularFileError) {
         code = error.code == .limitExceeded ? .tooLarge : .unreadable
         switch error.code {
-        case .limitExceeded: message = "文件超出读取限制，请分批导入或另存为 CSV。" + Self.chineseLimit(error.message)
+        case .limitExceeded: message = "文件超出读取限制，请分批导入或另存为 CSV。" + Self.chineseLimit(error.limit)
         case .badEncoding: message = "文件编码无法识别，请另存为 UTF-8 或 GB18030（GBK）编码的 CSV" + (error.line.map { "（第\($0)行附近）" } ?? "")
         case .badXLSX: message = "Excel 文件无法读取，请确认是 .xlsx 格式（不是 .xls），或另存为 CSV"
         case .notTabular: message = "文件不是 CSV 或 XLSX 表格"
@@ -91,12 +91,14 @@ struct ImportFailure: Error, Sendable, CustomStringConvertible {
 }
 
 extension ImportFailure {
-    /// The limit an `XLSXLimits` message names, in Chinese.
-    static func chineseLimit(_ message: String) -> String {
-        if message.contains("compressed more than") { return "（限制：压缩比不超过 \(XLSXLimits.maximumCompressionRatio):1）" }
-        if message.contains("MB") { return "（限制：每个部件解压后不超过 \(XLSXLimits.maximumPartBytes >> 20) MB）" }
-        if message.contains("shared strings") { return "（限制：共享字符串不超过 \(XLSXLimits.maximumSharedStrings) 个）" }
-        return "（限制：行数×列数不超过 \(XLSXLimits.maximumCells) 个单元格）"
+    /// The limit a refusal names, in Chinese.
+    static func chineseLimit(_ limit: XLSXLimits.Limit?) -> String {
+        switch limit {
+        case .compressionRatio: "（限制：压缩比不超过 \(XLSXLimits.maximumCompressionRatio):1）"
+        case .partBytes: "（限制：每个部件解压后不超过 \(XLSXLimits.maximumPartBytes >> 20) MB）"
+        case .sharedStrings: "（限制：共享字符串不超过 \(XLSXLimits.maximumSharedStrings) 个）"
+        case .cells, nil: "（限制：行数×列数不超过 \(XLSXLimits.maximumCells) 个单元格）"
+        }
     }
 }
 

@@ -21,9 +21,10 @@ struct PageRoutes: Sendable {
             let village = code.count == 12 && code.allSatisfy(\.isNumber) ? try await grid.village(code) : nil
             return Self.page(ApplicationPage.html(village: village), status: village == nil ? .notFound : .ok)
         }
+        let assets = PublicAssets.shared  // loaded while the routes are built: a missing file stops start-up
         router.get("assets/:name") { _, context -> Response in
             let name = try context.parameters.require("name")
-            guard let response = PublicAssets.shared.response(name) else {
+            guard let response = assets.response(name) else {
                 throw APIError(status: .notFound, code: "not_found", message: "没有这个文件")
             }
             return response

@@ -33,9 +33,6 @@ struct PublicAssets: Sendable {
         self.assets = assets
     }
 
-    /// The asset called `name`, if there is one.
-    func asset(_ name: String) -> Asset? { assets[name] }
-
     static func load(_ name: String) throws -> String {
         let base = (name as NSString).deletingPathExtension, ext = (name as NSString).pathExtension
         guard let url = Bundle.module.url(forResource: base, withExtension: ext, subdirectory: "public")
