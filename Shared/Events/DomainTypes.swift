@@ -99,13 +99,19 @@ public struct ReviewStage: OpenEnumeration {
     public static let democraticAppraisal = ReviewStage(uncheckedRawValue: "democraticAppraisal")
     /// 信息比对
     public static let informationComparison = ReviewStage(uncheckedRawValue: "informationComparison")
-    /// 纳入公示
+    /// 镇级审核 (the town reviews the village's proposal and the comparison)
+    public static let townReview = ReviewStage(uncheckedRawValue: "townReview")
+    /// 纳入公示 (the village announces the proposal for at least 5 days)
     public static let publicAnnouncement = ReviewStage(uncheckedRawValue: "publicAnnouncement")
-    /// 录入系统 / 已认定
+    /// 区级录入 (the district approves and enters the household into the national system)
+    public static let systemEntry = ReviewStage(uncheckedRawValue: "systemEntry")
+    /// 认定结果: the case is decided (monitored or not, eliminated or not)
     public static let decided = ReviewStage(uncheckedRawValue: "decided")
 
     /// The values this version knows, in display order.
-    public static let knownValues: [ReviewStage] = [.submitted, .homeVerification, .democraticAppraisal, .informationComparison, .publicAnnouncement, .decided]
+    public static let knownValues: [ReviewStage] = [
+        .submitted, .homeVerification, .democraticAppraisal, .informationComparison, .townReview, .publicAnnouncement, .systemEntry, .decided,
+    ]
 
     /// The Chinese name shown to households.
     public var chineseName: String {
@@ -114,7 +120,9 @@ public struct ReviewStage: OpenEnumeration {
         case .homeVerification: "村级入户核实"
         case .democraticAppraisal: "民主评议"
         case .informationComparison: "信息比对"
+        case .townReview: "镇级审核"
         case .publicAnnouncement: "纳入公示"
+        case .systemEntry: "区级录入"
         case .decided: "认定结果"
         default: "未知（\(rawValue)）"
         }

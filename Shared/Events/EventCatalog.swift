@@ -5,7 +5,9 @@ public enum EventCatalog {
     public static let all: [any DomainEvent.Type] = [
         ApplicationSubmitted.self, ApplicationHeldForVerification.self, HouseholdRegistered.self, GridUnitRegistered.self, GridLeadRaised.self,
         WorkOrderPushed.self, RiskLeadRaised.self,
-        CaseOpened.self,
+        CaseOpened.self, LeadJoinedCase.self, CaseStageChanged.self, ObjectionLodged.self, ObjectionResolved.self, CaseDecided.self,
+        MonitoringStarted.self, RiskEliminated.self, CaseOverdue.self, ComparisonRequested.self, LeadSettled.self,
+        DepartmentWarningRaised.self, ComparisonAnswered.self,
         MessageRecorded.self,
     ]
 }

@@ -24,6 +24,14 @@ public struct EventTopic: Sendable, Hashable {
     public static let intakeGrid = EventTopic(name: "intake.grid", partitions: 6, compacted: true)
     /// Cases opened and moved by review, keyed by household id (or village for unmatched leads).
     public static let reviewCases = EventTopic(name: "review.cases", partitions: 12)
+    /// What became of each lead (verification, triage, decision), for the road it came from.
+    public static let reviewLeads = EventTopic(name: "review.leads", partitions: 12)
+    /// Review's requests for information comparison (信息比对), keyed by household id.
+    public static let reviewComparisons = EventTopic(name: "review.comparisons", partitions: 6)
+    /// Department screening's warnings (部门筛查预警), keyed by household id.
+    public static let screeningWarnings = EventTopic(name: "department-screening.warnings", partitions: 12)
+    /// Department screening's answers to comparison requests, keyed by household id.
+    public static let screeningComparisons = EventTopic(name: "department-screening.comparisons", partitions: 6)
     /// Work orders pushed by outside hotline and petition systems, structured CloudEvents.
     public static let hotlineInbound = EventTopic(name: "hotline.inbound", partitions: 6)
     /// Risk leads raised from hotline and petition items (信访信息处置).
@@ -33,7 +41,8 @@ public struct EventTopic: Sendable, Hashable {
 
     /// Every topic of the catalogue (dead-letter topics excepted).
     public static let catalogue: [EventTopic] = [
-        intakeApplications, intakeHouseholds, intakeLeads, intakeGrid, reviewCases, hotlineInbound, hotlineLeads, notificationMessages,
+        intakeApplications, intakeHouseholds, intakeLeads, intakeGrid, reviewCases, reviewLeads, reviewComparisons,
+        screeningWarnings, screeningComparisons, hotlineInbound, hotlineLeads, notificationMessages,
     ]
 
     /// The dead-letter topic of a consumer group: `<group>.deadletter`.

@@ -17,11 +17,14 @@ public enum IntakeService {
         migrations: IntakeMigrations.all,
         producedTopics: [.intakeApplications, .intakeHouseholds, .intakeLeads, .intakeGrid],
         consumers: [
-            ConsumerDefinition(name: "application-progress", topics: [.reviewCases]) { dependencies in
+            ConsumerDefinition(name: "application-progress", topics: [.reviewCases, .reviewLeads]) { dependencies in
                 let progress = ApplicationProgressHandler(dependencies: dependencies)
-                // Other review events do not concern intake yet.
+                // Other review events (objections, monitoring, deadlines) do not concern applicants' progress.
                 var handlers = EventHandlers(unknownTypes: .ignore)
-                handlers.on(CaseOpened.self) { opened, context in try await progress.caseOpened(opened, on: context.connection) }
+                handlers.on(LeadJoinedCase.self) { joined, context in try await progress.leadJoined(joined, on: context.connection) }
+                handlers.on(CaseStageChanged.self) { changed, context in try await progress.stageChanged(changed, on: context.connection) }
+                handlers.on(CaseDecided.self) { decided, context in try await progress.caseDecided(decided, on: context.connection) }
+                handlers.on(LeadSettled.self) { settled, context in try await progress.leadSettled(settled, on: context.connection) }
                 return handlers
             }
         ],

@@ -10,7 +10,7 @@ import Glibc
 #endif
 
 /// Outages of PostgreSQL and of the broker while work orders stream through two real service processes
-/// (hotline → `hotline.leads` → review): every order becomes exactly one case, nothing is dead-lettered,
+/// (hotline → `hotline.leads` → review): every order becomes exactly one lead, nothing is dead-lettered,
 /// no process is restarted, and readiness is false during the outage and true after it. Runs on the
 /// `fault` profile's own PostgreSQL and Tansu. docs/reliability.md records the results.
 @Suite(.tags(.faultTolerance), .serialized, .timeLimit(.minutes(6))) struct FaultToleranceTests {
@@ -108,7 +108,7 @@ import Glibc
 
     func countCases(village: String, environment: [String: String]) async throws -> Int {
         try await TestDatabase.with(FaultInfrastructure.database(environment, schema: "review")) { database in
-            try await database.count("SELECT count(*)::bigint FROM cases WHERE village_code = \(village)")
+            try await database.count("SELECT count(*)::bigint FROM leads WHERE village_code = \(village)")
         }
     }
 
@@ -137,7 +137,7 @@ import Glibc
 
     func countCases(villages: [String], environment: [String: String]) async throws -> Int {
         try await TestDatabase.with(FaultInfrastructure.database(environment, schema: "review")) { database in
-            try await database.count("SELECT count(*)::bigint FROM cases WHERE village_code = ANY(\(villages))")
+            try await database.count("SELECT count(*)::bigint FROM leads WHERE village_code = ANY(\(villages))")
         }
     }
 

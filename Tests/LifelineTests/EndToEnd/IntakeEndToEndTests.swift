@@ -134,7 +134,7 @@ extension EndToEndTests {
             // Review opens one case on the grid road for the proposal, with the visit's risks behind it.
             _ = try await eventually("review opened a case for the lead") { () -> Bool? in
                 try await TestDatabase.count(
-                    schema: "review", "SELECT count(*) FROM cases WHERE lead_id = \(leadId) AND road = 'gridReport' AND household_id = \(mine)"
+                    schema: "review", "SELECT count(*) FROM leads l JOIN cases c ON c.id = l.case_id WHERE l.origin_id = \(leadId) AND l.road = 'gridReport' AND c.household_id = \(mine)"
                 ) == 1 ? true : nil
             }
             let leads = try await KafkaProbe.collect(topic: EventTopic.intakeLeads.name) { messages in

@@ -1,0 +1,79 @@
+import Foundation
+import LifelineEvents
+import LifelinePersistence
+
+/// Figures from review's own data, for a region: monitored households and people by category, town,
+/// discovery road and risk type; eliminated this year; open cases by step; overdue cases.
+struct Statistics: Encodable, Sendable {
+    struct Count: Encodable, Sendable {
+        var key: String
+        var name: String
+        var households: Int
+        var people: Int
+    }
+
+    var region: String
+    var monitoredHouseholds: Int
+    var monitoredPeople: Int
+    var byCategory: [Count]
+    var byTown: [Count]
+    var byRoad: [Count]
+    var byRisk: [Count]
+    var eliminatedThisYear: Int
+    var openCasesByStage: [String: Int]
+    var overdueCases: Int
+    /// 15户41人：7户边缘易致贫户，8户突发严重困难户 (the way the district reports it).
+    var summary: String
+}
+
+extension CaseStore {
+    func statistics(regionPrefix: String) async throws -> Statistics {
+        try await database.transaction { connection in
+            let like = regionPrefix + "%"
+            func counts(_ expression: String, join: String = "", name: (String) -> String) async throws -> [Statistics.Count] {
+                let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+                    SELECT \(expression) AS key, count(DISTINCT household_id)::int, coalesce(sum(people), 0)::int
+                    FROM monitored_households m \(join) WHERE ended_on IS NULL AND village_code LIKE $1 GROUP BY 1 ORDER BY 1
+                    """, binds: try Self.bind(like)), logger: logger)
+                var list: [Statistics.Count] = []
+                for try await (key, households, people) in rows.decode((String, Int, Int).self) {
+                    list.append(.init(key: key, name: name(key), households: households, people: people))
+                }
+                return list
+            }
+            let byCategory = try await counts("category") { MonitoringCategory(uncheckedRawValue: $0).chineseName }
+            let byTown = try await counts("town_code") { $0 }
+            let byRoad = try await counts("road") { DiscoveryRoad(uncheckedRawValue: $0).chineseName }
+            let byRisk = try await counts("risk", join: "CROSS JOIN LATERAL unnest(m.risks) AS r(risk)") { DifficultyType(uncheckedRawValue: $0).chineseName }
+            let households = byCategory.reduce(0) { $0 + $1.households }
+            let people = byCategory.reduce(0) { $0 + $1.people }
+            var eliminated = 0
+            let eliminatedRows = try await connection.query("""
+                SELECT count(*)::int FROM monitored_households WHERE village_code LIKE \(like) AND ended_on IS NOT NULL
+                  AND extract(year FROM ended_on) = extract(year FROM now() AT TIME ZONE 'Asia/Shanghai')
+                """, logger: logger)
+            for try await value in eliminatedRows.decode(Int.self) { eliminated = value }
+            var stages: [String: Int] = [:]
+            var overdue = 0
+            let stageRows = try await connection.query("""
+                SELECT stage, count(*)::int, count(*) FILTER (WHERE due_by < now())::int FROM cases
+                WHERE closed_at IS NULL AND village_code LIKE \(like) GROUP BY stage
+                """, logger: logger)
+            for try await (stage, count, late) in stageRows.decode((String, Int, Int).self) {
+                stages[stage] = count
+                overdue += late
+            }
+            let parts = byCategory.map { "\($0.households)户\($0.name)" }.joined(separator: "，")
+            return Statistics(
+                region: regionPrefix, monitoredHouseholds: households, monitoredPeople: people, byCategory: byCategory, byTown: byTown,
+                byRoad: byRoad, byRisk: byRisk, eliminatedThisYear: eliminated, openCasesByStage: stages, overdueCases: overdue,
+                summary: "\(households)户\(people)人" + (parts.isEmpty ? "" : "：\(parts)"))
+        }
+    }
+
+    fileprivate static func bind(_ value: String) throws -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(value)
+        return binds
+    }
+}

@@ -1,0 +1,45 @@
+import LifelineEvents
+import LifelinePersistence
+import Logging
+
+/// Review's copy of intake's registry (from the compacted `intake.households`): what the rules need
+/// (formerly poor, people, who can work) and the head's name for the village announcement. No ID
+/// numbers or phones are kept.
+struct RegistryReplica: Sendable {
+    let logger: Logger
+
+    func apply(_ household: HouseholdRegistered, on connection: PostgresConnection) async throws {
+        let head = household.members.first { $0.relation == "户主" } ?? household.members.first
+        let able = household.members.filter { $0.labourAbility == .full || $0.labourAbility == .weak }.count
+        let unknown = household.members.filter { $0.labourAbility == nil || $0.labourAbility?.isKnown == false }.count
+        try await connection.query("""
+            INSERT INTO households (id, village_code, head_name, formerly_poor, people, able_to_work, labour_unknown, provisional, superseded_by, updated_at)
+            VALUES (\(household.householdId), \(household.villageCode), \(head?.name ?? ""), \(household.formerlyPoor ?? false),
+                    \(household.members.count), \(able), \(unknown), \(household.provisional), \(household.supersededBy), \(household.updatedAt))
+            ON CONFLICT (id) DO UPDATE SET village_code = EXCLUDED.village_code, head_name = EXCLUDED.head_name,
+                formerly_poor = EXCLUDED.formerly_poor, people = EXCLUDED.people, able_to_work = EXCLUDED.able_to_work,
+                labour_unknown = EXCLUDED.labour_unknown, provisional = EXCLUDED.provisional, superseded_by = EXCLUDED.superseded_by,
+                updated_at = EXCLUDED.updated_at
+            WHERE households.updated_at <= EXCLUDED.updated_at
+            """, logger: logger)
+    }
+}
+
+/// What the rules read of a household.
+struct RegistryFacts: Sendable {
+    var headName: String
+    var formerlyPoor: Bool
+    var people: Int
+    var ableToWork: Int
+    var labourUnknown: Int
+
+    static func load(_ household: String, on connection: PostgresConnection, logger: Logger) async throws -> RegistryFacts? {
+        let rows = try await connection.query("""
+            SELECT head_name, formerly_poor, people, able_to_work, labour_unknown FROM households WHERE id = \(household)
+            """, logger: logger)
+        for try await (name, poor, people, able, unknown) in rows.decode((String, Bool, Int, Int, Int).self) {
+            return RegistryFacts(headName: name, formerlyPoor: poor, people: people, ableToWork: able, labourUnknown: unknown)
+        }
+        return nil
+    }
+}
