@@ -33,6 +33,8 @@ struct ReviewError: Error, Sendable, Hashable, CustomStringConvertible {
         static let notMonitored = Code("not_monitored")
         /// The household has an open case already.
         static let caseOpen = Code("case_open")
+        /// A field the step needs is missing (checked where the step is known).
+        static let validationFailed = Code("validation_failed")
         /// A record written in this transaction could not be read back.
         static let recordMissing = Code("internal_error")
     }

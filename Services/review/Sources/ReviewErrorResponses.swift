@@ -8,13 +8,16 @@ extension ReviewError {
             switch code {
             case .notFound: .notFound
             case .notYourStep: .forbidden
+            case .validationFailed: .badRequest
             case .ruleNotMet, .unknownHousehold, .noMonitoringLine: .unprocessableContent
             case .recordMissing: .internalServerError
             default: .conflict
             }
         return APIError(
             status: status, code: code.description, message: message, field: field,
-            details: unmet.map { APIError.FieldProblem(field: field ?? "rule", message: $0) })
+            details: code == .validationFailed
+                ? [APIError.FieldProblem(field: field ?? "", message: message)]
+                : unmet.map { APIError.FieldProblem(field: field ?? "rule", message: $0) })
     }
 }
 

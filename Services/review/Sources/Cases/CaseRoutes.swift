@@ -34,16 +34,17 @@ struct CaseRoutes: Sendable {
             guard let text = record.announcementText else { throw APIError.notFound("announcement") }
             return Response(status: .ok, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: .init(string: text)))
         }
-        post("home-verification", HomeVerificationRequest.self) { id, body, user in try await cases.recordHomeVerification(id, body, by: user) }
-        post("democratic-appraisal", AppraisalRequest.self) { id, body, user in try await cases.recordAppraisal(id, body, by: user) }
-        post("comparison-decision", DecisionRequest.self) { id, body, user in try await cases.decideOnComparison(id, body, by: user) }
-        post("town-review", DecisionRequest.self) { id, body, user in try await cases.recordTownReview(id, body, by: user) }
-        post("objections", ObjectionRequest.self) { id, body, user in try await cases.lodgeObjection(id, body, by: user) }
-        post("entry", EntryRequest.self) { id, body, user in try await cases.recordEntry(id, body, by: user) }
-        post("closure", ClosureRequest.self) { id, body, user in try await cases.close(id, body, by: user) }
+        post("home-verification", audit: "step.homeVerification", HomeVerificationRequest.self) { id, body, user in try await cases.recordHomeVerification(id, body, by: user) }
+        post("democratic-appraisal", audit: "step.democraticAppraisal", AppraisalRequest.self) { id, body, user in try await cases.recordAppraisal(id, body, by: user) }
+        post("comparison-decision", audit: "step.comparisonDecision", DecisionRequest.self) { id, body, user in try await cases.decideOnComparison(id, body, by: user) }
+        post("town-review", audit: "step.townReview", DecisionRequest.self) { id, body, user in try await cases.recordTownReview(id, body, by: user) }
+        post("objections", audit: "objection.lodged", ObjectionRequest.self) { id, body, user in try await cases.lodgeObjection(id, body, by: user) }
+        post("entry", audit: "step.systemEntry", EntryRequest.self) { id, body, user in try await cases.recordEntry(id, body, by: user) }
+        post("closure", audit: "case.closed", ClosureRequest.self) { id, body, user in try await cases.close(id, body, by: user) }
         group.post("cases/:id/objections/:number/resolution") { request, context -> Response in
-            let user = try context.requireOfficial()
+            let user = try context.requireActor()
             let id = try context.parameters.require("id")
+            _ = try await answeringReviewErrors { try await cases.visibleCase(id, to: user, action: "objection.resolved") }
             guard let number = context.parameters.get("number").flatMap({ Int($0) }) else { throw APIError.notFound("objection") }
             let body = try await RequestDecoding.decode(ObjectionResolutionRequest.self, from: request, context: context)
             let record = try await answeringReviewErrors { try await cases.resolveObjection(id, number: number, body, by: user) }
@@ -51,11 +52,13 @@ struct CaseRoutes: Sendable {
         }
 
         func post<Body: Decodable & Sendable>(
-            _ action: String, _ type: Body.Type, _ perform: @escaping @Sendable (String, Body, AuthenticatedUser) async throws -> CaseRecord
+            _ action: String, audit auditAction: String, _ type: Body.Type, _ perform: @escaping @Sendable (String, Body, AuthenticatedUser) async throws -> CaseRecord
         ) {
             group.post("cases/:id/\(action)") { request, context -> Response in
-                let user = try context.requireOfficial()
+                let user = try context.requireActor()
                 let id = try context.parameters.require("id")
+                // Reach first: outside it the case does not exist, whatever the body says (and it is audited).
+                _ = try await answeringReviewErrors { try await cases.visibleCase(id, to: user, action: auditAction) }
                 let body = try await RequestDecoding.decode(Body.self, from: request, context: context)
                 let record = try await answeringReviewErrors { try await perform(id, body, user) }
                 return try JSONResponse.make(try await cases.detail(record))
@@ -65,6 +68,16 @@ struct CaseRoutes: Sendable {
 }
 
 extension LifelineRequestContext {
+    /// The caller, who must be a village, town or district official: the levels that act on cases
+    /// (an administrator manages accounts, not cases).
+    func requireActor() throws -> AuthenticatedUser {
+        let user = try requireUser()
+        guard CaseStore.readers.contains(user.role) else {
+            throw APIError(status: .forbidden, code: "forbidden", message: "role \(user.role.rawValue) may not act on cases")
+        }
+        return user
+    }
+
     /// The caller, who must be an official of one of `roles` (village, town, district by default).
     func requireOfficial(_ roles: Set<Role> = CaseStore.readers) throws -> AuthenticatedUser {
         let user = try requireUser()

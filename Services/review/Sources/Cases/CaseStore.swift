@@ -48,8 +48,9 @@ struct CaseStore: Sendable {
     ) async throws -> CaseRecord {
         let check = try await database.transaction { connection -> Check in
             guard let record = try await CaseRecord.load(caseId, forUpdate: true, on: connection, logger: logger),
-                  user.role != .admin, user.covers(region: record.villageCode)
+                  user.covers(region: record.villageCode)
             else { return .outOfReach }
+            guard user.role != .admin else { return .refused(ReviewError(.notYourStep, "平台管理员不办理案件")) }
             guard record.isOpen else { return .refused(ReviewError(.caseClosed, "案件已办结")) }
             let roles = roles(record)
             guard roles.contains(user.role) else {
@@ -82,12 +83,12 @@ struct CaseStore: Sendable {
     }
 
     /// The case if the caller may read it.
-    func visibleCase(_ caseId: String, to user: AuthenticatedUser) async throws -> CaseRecord {
+    func visibleCase(_ caseId: String, to user: AuthenticatedUser, action: String = "case.read") async throws -> CaseRecord {
         let record = try await database.transaction { connection in
             try await CaseRecord.load(caseId, on: connection, logger: logger)
         }
         guard let record, user.covers(region: record.villageCode) else {
-            try await refuse("case.read", caseId: caseId, user: user, reason: "not_found_or_outside_region")
+            try await refuse(action, caseId: caseId, user: user, reason: "not_found_or_outside_region")
             throw ReviewError(.notFound, "案件不存在")
         }
         return record

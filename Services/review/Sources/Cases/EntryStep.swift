@@ -33,6 +33,7 @@ extension CaseStore {
     }
 
     private func approveMonitoring(_ record: CaseRecord, _ request: EntryRequest, by user: AuthenticatedUser, on connection: PostgresConnection) async throws {
+        guard let cadre = request.cadre else { throw ReviewError(.validationFailed, "纳入监测须明确帮扶责任人", field: "cadre") }
         guard let visit = try await HomeVerificationRecord.load(caseId: record.id, on: connection, logger: logger) else {
             throw ReviewError(.recordMissing, "缺少入户核实记录")
         }
@@ -41,7 +42,7 @@ extension CaseStore {
         let line = try await MonitoringLines.line(year: year, province: settings.province, on: connection, logger: logger)
         let outcome = CategoryRule.assign(.init(
             formerlyPoor: facts?.formerlyPoor ?? false, income: visit.income, lineFen: line, previousPerCapitaIncomeFen: visit.previousPerCapitaIncomeFen))
-        guard let category = outcome.category, let cadre = request.cadre else {
+        guard let category = outcome.category else {
             throw ReviewError(.ruleNotMet, outcome.explanation, field: "approved", unmet: [outcome.explanation])
         }
         struct Entry: Encodable { var approved: Bool; var category: String; var explanation: String; var year: Int; var lineFen: Int64; var cadreName: String }

@@ -122,13 +122,9 @@ struct EntryRequest: Decodable, Sendable {
     func validate() throws {
         var problems = Problems()
         problems.text(opinion, field: "opinion", required: !approved)
-        if approved {
-            if let cadre {
-                problems.text(cadre.name, field: "cadre.name", required: true, max: 30)
-                if !MobileNumber.isValid(cadre.phone) { problems.add("cadre.phone", "应为11位手机号码") }
-            } else {
-                problems.add("cadre", "纳入监测须明确帮扶责任人")
-            }
+        if let cadre {
+            problems.text(cadre.name, field: "cadre.name", required: true, max: 30)
+            if !MobileNumber.isValid(cadre.phone) { problems.add("cadre.phone", "应为11位手机号码") }
         }
         if let year, !(2020...2100).contains(year) { problems.add("year", "年份超出范围") }
         try problems.check()

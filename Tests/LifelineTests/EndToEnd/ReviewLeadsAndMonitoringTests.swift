@@ -1,0 +1,260 @@
+import Foundation
+import LifelineAuth
+import LifelineEvents
+import LifelinePersistence
+import Review
+import Testing
+
+/// Triage, verification, deadlines, adverse comparisons, jurisdiction, risk elimination and the
+/// district's figures, with intake's registry and leads published on their topics by the test.
+extension EndToEndTests {
+    /// A fresh household of `village` in review's registry copy.
+    func registeredHousehold(_ driver: ReviewDriver, people: Int = 3, labour: LabourAbility? = .full, formerlyPoor: Bool = false) async throws -> String {
+        let household = TestData.unique("H").replacingOccurrences(of: "-", with: "")
+        try await OutsideSystem.publish(
+            [HouseholdRegistered.sample(id: household, village: driver.village, people: people, formerlyPoor: formerlyPoor, labour: labour)],
+            source: "/lifeline/intake")
+        _ = try await eventually("registry copy of \(household)") {
+            try await TestDatabase.count(schema: "review", "SELECT count(*) FROM households WHERE id = \(household)") == 1 ? true : nil
+        }
+        return household
+    }
+
+    func gridLead(_ driver: ReviewDriver, household: String, risks: [DifficultyType] = [.illness], raisedAt: Date = Date()) async throws {
+        try await OutsideSystem.publish([GridLeadRaised(
+            leadId: TestData.unique("GL"), meetingId: TestData.unique("M"), householdId: household, villageCode: driver.village, observedRisks: risks,
+            reason: "主题党日议定", meetingDate: BeijingToday.text, raisedAt: raisedAt)], source: "/lifeline/intake")
+    }
+
+    func settledOutcomes(leadId: String, count: Int) async throws -> [LeadOutcome] {
+        let messages = try await KafkaProbe.collect(topic: EventTopic.reviewLeads.name) { messages in
+            messages.filter { $0.headers.text(for: "ce_subject") == leadId }.count >= count
+        }
+        return try messages.filter { $0.headers.text(for: "ce_subject") == leadId }
+            .map { try EventJSON.decoder.decode(LeadSettled.self, from: Data($0.value)).outcome }
+    }
+
+    @Test func leadsWithoutAHouseholdAreTriagedAndScreeningLeadsVerifiedByTheTown() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let household = try await registeredHousehold(driver)
+            let unmatched = TestData.unique("RL"), toClose = TestData.unique("RL"), matched = TestData.unique("RL")
+            try await OutsideSystem.publish([
+                RiskLeadRaised(leadId: unmatched, orderNumber: "12345-1", channel: .hotline12345, villageCode: driver.village, householdId: nil, raisedAt: Date()),
+                RiskLeadRaised(leadId: toClose, orderNumber: "12345-2", channel: .hotline12345, villageCode: driver.village, householdId: nil, raisedAt: Date()),
+                RiskLeadRaised(leadId: matched, orderNumber: "12317-3", channel: .hotline12317, villageCode: driver.village, householdId: household, raisedAt: Date()),
+            ], source: "/lifeline/hotline")
+            func find(_ list: String, _ origin: String, as role: Role = .town) async throws -> [String: Any]? {
+                let leads = try await driver.get("/v1/leads/\(list)", as: role).json["leads"] as? [[String: Any]] ?? []
+                return leads.first { $0["originId"] as? String == origin }
+            }
+            let triaged = try await eventually("two leads in triage") { () -> [[String: Any]]? in
+                guard let first = try await find("triage", unmatched), let second = try await find("triage", toClose) else { return nil }
+                return [first, second]
+            }
+            let otherTown = ReviewDriver(review: driver.review, village: TestData.villageCode(town: "370115103"))
+            #expect(try await find("triage", unmatched, as: .district) != nil)
+            #expect((try await otherTown.get("/v1/leads/triage", as: .town).json["leads"] as? [[String: Any]] ?? []).allSatisfy {
+                $0["originId"] as? String != unmatched
+            })
+            let unmatchedId = try #require(triaged[0]["leadId"] as? String), closeId = try #require(triaged[1]["leadId"] as? String)
+            #expect(try await otherTown.post("/v1/leads/\(unmatchedId)/assignment", ["householdId": household], as: .town).status == 404)
+            #expect(try await driver.post("/v1/leads/\(unmatchedId)/assignment", ["householdId": household], as: .village).status == 403)
+            let unknown = try await driver.post("/v1/leads/\(unmatchedId)/assignment", ["householdId": "NOSUCH"], as: .town)
+            #expect(unknown.status == 422 && unknown.text.contains("householdId"))
+
+            // Assigned to a household, a hotline lead still needs the town's verification before a case opens.
+            let assigned = try await driver.post("/v1/leads/\(unmatchedId)/assignment", ["householdId": household], as: .town)
+            #expect(assigned.json["status"] as? String == "verification", "\(assigned.text)")
+            let falseAlarm = try await driver.post("/v1/leads/\(unmatchedId)/verification", ["outcome": "falseAlarm", "note": "经核实，家中无人患病"], as: .town)
+            #expect(falseAlarm.json["status"] as? String == "closed" && falseAlarm.json["outcome"] as? String == "falseAlarm")
+            #expect(try await settledOutcomes(leadId: unmatchedId, count: 1) == [.falseAlarm])
+            let closed = try await driver.post("/v1/leads/\(closeId)/closure", ["reason": "反映人所述地址不在本镇"], as: .town)
+            #expect(closed.json["outcome"] as? String == "closedInTriage")
+            #expect(try await driver.post("/v1/leads/\(closeId)/closure", ["reason": "again"], as: .town).status == 409)
+
+            // The matched lead waits for verification until a grid lead opens the household's case: then it joins.
+            let waiting = try await eventually("matched lead awaiting verification") { try await find("verification", matched) }
+            #expect(waiting["householdId"] as? String == household)
+            #expect((try await driver.get("/v1/cases?villageCode=\(driver.village)").json["cases"] as? [[String: Any]])?.isEmpty == true)
+            try await gridLead(driver, household: household)
+            let caseId = try #require(try await driver.openCase(of: household)["caseId"] as? String)
+            let leads = try #require(try await driver.detail(caseId)["leads"] as? [[String: Any]])
+            #expect(Set(leads.compactMap { $0["road"] as? String }) == ["gridReport", "petitionAndHotline"])
+            #expect(leads.allSatisfy { $0["status"] as? String == "joined" })
+        }
+    }
+
+    @Test func findingsAgainstMonitoringWaitForTheTownWhichMayEndTheCase() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let household = try await registeredHousehold(driver)
+            try await gridLead(driver, household: household)
+            let caseId = try #require(try await driver.openCase(of: household)["caseId"] as? String)
+            #expect(try await driver.post("/v1/cases/\(caseId)/home-verification", ReviewDriver.homeVisit(wagesYuan: 30_000, people: 3), as: .village).status == 200)
+            #expect(try await driver.post("/v1/cases/\(caseId)/democratic-appraisal", ReviewDriver.appraisal, as: .village).status == 200)
+            try await driver.answerComparison(caseId, household: household, findings: [
+                .init(department: "公安", kind: "vehicle", summary: "2026年登记小型轿车一辆", arguesAgainstMonitoring: true),
+            ])
+            _ = try await eventually("adverse findings recorded") { () -> Bool? in
+                let detail = try await driver.detail(caseId)
+                return (detail["case"] as? [String: Any])?["comparisonState"] as? String == "adverse" ? true : nil
+            }
+            #expect(try await driver.stage(caseId) == "informationComparison")
+            #expect(try await driver.post("/v1/cases/\(caseId)/comparison-decision", ["approved": false], as: .town).status == 400)  // a reason is required
+            let ended = try await driver.post("/v1/cases/\(caseId)/comparison-decision", ["approved": false, "opinion": "家庭购置车辆，不符合条件"], as: .town)
+            let decided = try #require(ended.json["case"] as? [String: Any])
+            #expect(decided["outcome"] as? String == "notMonitored")
+            #expect((decided["decisionReason"] as? String)?.contains("购置车辆") == true)
+        }
+    }
+
+    @Test func everyActionChecksRoleAndJurisdiction() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let household = try await registeredHousehold(driver)
+            try await gridLead(driver, household: household)
+            let caseId = try #require(try await driver.openCase(of: household)["caseId"] as? String)
+            let actions = ["home-verification", "democratic-appraisal", "comparison-decision", "town-review", "objections", "entry", "closure"]
+            let otherVillage = ReviewDriver(review: driver.review, village: TestData.villageCode())
+            let otherTown = ReviewDriver(review: driver.review, village: TestData.villageCode(town: "370115103"))
+            for action in actions {
+                let path = "/v1/cases/\(caseId)/\(action)"
+                for role in [Role.gridMember, .department, .hotlineOperator, .insurer, .admin] {
+                    #expect(try await driver.post(path, [:], as: role).status == 403, "\(role) on \(action)")
+                }
+                #expect(try await otherVillage.post(path, [:], as: .village).status == 404, "another village on \(action)")
+                #expect(try await otherTown.post(path, [:], as: .town).status == 404, "another town on \(action)")
+            }
+            #expect(try await otherTown.get("/v1/cases/\(caseId)", as: .town).status == 404)
+            #expect(try await driver.get("/v1/cases/\(caseId)", as: .town).status == 200)
+            let refusals = try await TestDatabase.count(schema: "review", "SELECT count(*) FROM audit_trail WHERE case_id = \(caseId) AND outcome = 'refused'")
+            #expect(refusals >= actions.count * 2 + 1)
+        }
+    }
+
+    @Test func casesNearAndPastTheirDeadlineAreFlaggedOnce() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let late = try await registeredHousehold(driver), soon = try await registeredHousehold(driver), fresh = try await registeredHousehold(driver)
+            try await gridLead(driver, household: late, raisedAt: Date().addingTimeInterval(-16 * 86_400))
+            try await gridLead(driver, household: soon, raisedAt: Date().addingTimeInterval(-13 * 86_400))
+            try await gridLead(driver, household: fresh)
+            let lateCase = try #require(try await driver.openCase(of: late)["caseId"] as? String)
+            let soonCase = try #require(try await driver.openCase(of: soon)["caseId"] as? String)
+            _ = try await driver.openCase(of: fresh)
+            let due = try await eventually("due list") { () -> [[String: Any]]? in
+                let list = try await driver.get("/v1/cases/due?region=\(driver.village)", as: .town).json["cases"] as? [[String: Any]] ?? []
+                return list.count == 2 ? list : nil
+            }
+            #expect(due.map { $0["caseId"] as? String } == [lateCase, soonCase])
+            #expect(due.map { $0["overdue"] as? Bool } == [true, false])
+            let flags = try await KafkaProbe.collect(topic: EventTopic.reviewCases.name) { messages in
+                let mine = messages.filter { [lateCase, soonCase].contains($0.headers.text(for: "ce_subject")) && $0.headers.text(for: "ce_type") == CaseOverdue.eventType }
+                return mine.count >= 2
+            }
+            let overdue = try flags.filter { $0.headers.text(for: "ce_type") == CaseOverdue.eventType && [lateCase, soonCase].contains($0.headers.text(for: "ce_subject")) }
+                .map { try EventJSON.decoder.decode(CaseOverdue.self, from: Data($0.value)) }
+            #expect(Set(overdue.map { "\($0.caseId):\($0.overdue)" }) == ["\(lateCase):true", "\(soonCase):false"])
+            try await Task.sleep(for: .seconds(2))  // the clock ticks every second: still told once each
+            #expect(try await TestDatabase.count(schema: "review", """
+                SELECT count(*) FROM outbox WHERE headers->>'ce_type' = \(CaseOverdue.eventType) AND headers->>'ce_subject' = ANY(\([lateCase, soonCase]))
+                """) == 2)
+        }
+    }
+
+    /// Jiyang's figures from the source article, reproduced from leads through all five steps:
+    /// 15户41人, 7 户 边缘易致贫户 and 8 户 突发严重困难户.
+    @Test func theSeedDistrictsFifteenHouseholdsAreIdentifiedThroughAllFiveSteps() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let marginalSizes: [Int] = [3, 3, 2, 3, 2, 3, 2]
+            let hardshipSizes: [Int] = [3, 3, 3, 3, 3, 3, 2, 3]
+            let people: Int = (marginalSizes + hardshipSizes).reduce(0, +)
+            #expect(people == 41)
+            var plan: [(household: String, visit: [String: Any])] = []
+            for size in marginalSizes {
+                plan.append((try await registeredHousehold(driver, people: size), ReviewDriver.homeVisit(wagesYuan: 10_000 * Int64(size), people: size)))
+            }
+            for size in hardshipSizes {
+                plan.append((try await registeredHousehold(driver, people: size),
+                             ReviewDriver.homeVisit(wagesYuan: 20_000 * Int64(size), medicalYuan: 100_000, people: size, risks: ["illness", "accident"])))
+            }
+            for (household, _) in plan { try await gridLead(driver, household: household) }
+            for (household, visit) in plan {
+                let caseId = try #require(try await driver.openCase(of: household)["caseId"] as? String)
+                _ = try await driver.takeThroughAllSteps(caseId, household: household, visit: visit)
+            }
+            let figures = try await driver.get("/v1/statistics?region=\(driver.village)").json
+            #expect(figures["summary"] as? String == "15户41人：7户边缘易致贫户，8户突发严重困难户")
+            #expect(figures["monitoredPeople"] as? Int == 41)
+            let roads = try #require(figures["byRoad"] as? [[String: Any]])
+            #expect(roads.map { $0["key"] as? String } == ["gridReport"])
+            let risks = try #require(figures["byRisk"] as? [[String: Any]])
+            #expect(risks.first { $0["key"] as? String == "accident" }?["households"] as? Int == 8)
+            #expect(risks.first { $0["key"] as? String == "illness" }?["households"] as? Int == 15)
+        }
+    }
+
+    /// Risk elimination: six months monitored, a measure in place, income stably above the line — and
+    /// never for a household in which no one can work.
+    @Test func riskIsEliminatedByRuleButNeverWithoutLabour() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let able = try await registeredHousehold(driver, people: 2, labour: .full)
+            let unable = try await registeredHousehold(driver, people: 1, labour: LabourAbility.none)
+            for household in [able, unable] {
+                try await gridLead(driver, household: household)
+                let caseId = try #require(try await driver.openCase(of: household)["caseId"] as? String)
+                let people = household == able ? 2 : 1
+                _ = try await driver.takeThroughAllSteps(caseId, household: household, visit: ReviewDriver.homeVisit(wagesYuan: 10_000 * Int64(people), people: people))
+            }
+            // Too early: the village may start, and the rule ends the case with what is missing.
+            let early = try await driver.post("/v1/monitored/\(able)/elimination", [:], as: .village)
+            #expect(early.status == 201)
+            let earlyCase = try #require((early.json["case"] as? [String: Any])?["caseId"] as? String)
+            let refusedEarly = try await driver.post("/v1/cases/\(earlyCase)/home-verification", ReviewDriver.homeVisit(wagesYuan: 24_000, people: 2), as: .village)
+            let earlyOutcome = try #require(refusedEarly.json["case"] as? [String: Any])
+            #expect(earlyOutcome["outcome"] as? String == "stillMonitored")
+            #expect((earlyOutcome["decisionReason"] as? String)?.contains("监测未满6个月") == true)
+            #expect((earlyOutcome["decisionReason"] as? String)?.contains("尚未落实帮扶措施") == true)
+
+            // Seven months later (the start date moved back, as time would), with a measure in place.
+            try await TestDatabase.with(try TestEnvironment.database(schema: "review")) { database in
+                _ = try await database.query("UPDATE monitored_households SET started_on = started_on - 210 WHERE household_id = ANY(\([able, unable]))").collect()
+            }
+            for household in [able, unable] {
+                let measure = try await driver.post("/v1/monitored/\(household)/measures", ["kind": "employment", "description": "安排公益性岗位", "startedOn": BeijingToday.text], as: .village)
+                #expect(measure.status == 201, "\(measure.text)")
+            }
+            let rechecks = try await driver.get("/v1/rechecks?villageCode=\(driver.village)", as: .village).json
+            #expect(Set((rechecks["eliminationDue"] as? [[String: Any]] ?? []).compactMap { $0["householdId"] as? String }) == [able, unable])
+
+            let noLabour = try await driver.post("/v1/monitored/\(unable)/elimination", [:], as: .village)
+            let noLabourCase = try #require((noLabour.json["case"] as? [String: Any])?["caseId"] as? String)
+            let refused = try await driver.post("/v1/cases/\(noLabourCase)/home-verification", ReviewDriver.homeVisit(wagesYuan: 12_000, people: 1), as: .village)
+            #expect((refused.json["case"] as? [String: Any])?["decisionReason"] as? String == "不符合风险消除条件：家庭无劳动力，不标注风险消除")
+
+            let started = try await driver.post("/v1/monitored/\(able)/elimination", [:], as: .village)
+            let caseId = try #require((started.json["case"] as? [String: Any])?["caseId"] as? String)
+            #expect(try await driver.post("/v1/monitored/\(able)/elimination", [:], as: .village).status == 409)
+            #expect(try await driver.post("/v1/cases/\(caseId)/home-verification", ReviewDriver.homeVisit(wagesYuan: 24_000, people: 2), as: .village).status == 200)
+            #expect(try await driver.post("/v1/cases/\(caseId)/democratic-appraisal", ReviewDriver.appraisal, as: .village).status == 200)
+            #expect(try await driver.stage(caseId) == "townReview")  // no comparison step for elimination
+            #expect(try await driver.post("/v1/cases/\(caseId)/town-review", ["approved": true], as: .town).status == 200)
+            let entered = try await driver.post("/v1/cases/\(caseId)/entry", ["approved": true], as: .district)
+            #expect((entered.json["case"] as? [String: Any])?["outcome"] as? String == "eliminated", "\(entered.text)")
+
+            let current = try await driver.get("/v1/monitored?region=\(driver.village)", as: .town).json["households"] as? [[String: Any]] ?? []
+            #expect(current.compactMap { $0["householdId"] as? String } == [unable])
+            let history = try await driver.get("/v1/monitored?region=\(driver.village)&includeEnded=true", as: .town).json["households"] as? [[String: Any]] ?? []
+            #expect(history.first { $0["householdId"] as? String == able }?["endedOn"] as? String == BeijingToday.text)
+            let figures = try await driver.get("/v1/statistics?region=\(driver.village)").json
+            #expect(figures["eliminatedThisYear"] as? Int == 1 && figures["monitoredHouseholds"] as? Int == 1)
+            let eliminated = try await KafkaProbe.collect(topic: EventTopic.reviewCases.name) { messages in
+                messages.contains { $0.keyText == able && $0.headers.text(for: "ce_type") == RiskEliminated.eventType }
+            }
+            #expect(eliminated.contains { $0.keyText == able && $0.headers.text(for: "ce_type") == RiskEliminated.eventType })
+        }
+    }
+}
