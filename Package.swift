@@ -195,7 +195,7 @@ let package = Package(
         ]
         + service("DepartmentScreening", directory: "department-screening", executable: "DepartmentScreeningMain")
         + service("Hotline", directory: "hotline", executable: "HotlineMain")
-        + service("Review", directory: "review", executable: "ReviewMain")
+        + service("Review", directory: "review", executable: "ReviewMain", extraDependencies: ["LifelineFiles"])
         + service("Insurance", directory: "insurance", executable: "InsuranceMain")
         + service("Notification", directory: "notification", executable: "NotificationMain")
 )

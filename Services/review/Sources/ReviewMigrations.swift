@@ -2,7 +2,8 @@ import LifelinePersistence
 
 /// Review's schema. 100 is the first version (one case per lead); 101 turns it into the workflow:
 /// leads of every road join one case per household, the steps, objections, comparisons, the registry
-/// copy, monitoring, the lines per year and an append-only audit trail.
+/// copy (with the head's name and ID number, for the announcement and the district's export only),
+/// grid names, monitoring, the lines per year and an append-only audit trail.
 enum ReviewMigrations {
     static let all: [Migration] = [
         Migration(version: 100, name: "cases", statements: [
@@ -149,6 +150,7 @@ enum ReviewMigrations {
             id text PRIMARY KEY,
             village_code text NOT NULL,
             head_name text NOT NULL,
+            head_id_number text NOT NULL,
             formerly_poor boolean NOT NULL DEFAULT false,
             people integer NOT NULL,
             able_to_work integer NOT NULL,
@@ -177,6 +179,8 @@ enum ReviewMigrations {
     ]
 
     private static let monitoring = [
+        // Names of the grid's units (intake.grid), for the export and the lists.
+        "CREATE TABLE grid_units (code text PRIMARY KEY, level text NOT NULL, name text NOT NULL, updated_at timestamptz NOT NULL)",
         """
         CREATE TABLE monitored_households (
             case_id text PRIMARY KEY REFERENCES cases (id),

@@ -36,10 +36,12 @@ public enum ReviewService {
                 }
                 return handlers
             },
-            ConsumerDefinition(name: "registry", topics: [.intakeHouseholds]) { dependencies in
+            ConsumerDefinition(name: "registry", topics: [.intakeHouseholds, .intakeGrid]) { dependencies in
                 let replica = RegistryReplica(logger: dependencies.logger)
+                let names = GridNames(logger: dependencies.logger)
                 var handlers = EventHandlers(unknownTypes: .ignore)
                 handlers.on(HouseholdRegistered.self) { household, context in try await replica.apply(household, on: context.connection) }
+                handlers.on(GridUnitRegistered.self) { unit, context in try await names.apply(unit, on: context.connection) }
                 return handlers
             },
             ConsumerDefinition(name: "comparisons", topics: [.screeningComparisons]) { dependencies in

@@ -1,6 +1,7 @@
 import Foundation
 @testable import Intake
 import LifelineAuth
+import LifelineFiles
 import LifelineEvents
 import LifelineKafka
 import LifelinePersistence
@@ -148,6 +149,21 @@ extension EndToEndTests {
             #expect(statistics.json["summary"] as? String == "1户4人：1户突发严重困难户")
             let monitored = try await driver.get("/v1/monitored/\(household)", as: .town).json
             #expect(monitored["cadrePhoneMasked"] as? String == "138****1111")
+
+            // The approved list in the national system's layout: whole ID numbers for the district only.
+            let districtCSV = try await driver.get("/v1/entries?region=\(village)&format=csv").text
+            let lines = districtCSV.split(separator: "\r\n").map(String.init)
+            #expect(lines.count == 2 && lines[0].hasPrefix("\u{FEFF}序号,省,市"))
+            #expect(lines[1].contains(household) && lines[1].contains(headId) && lines[1].contains("突发严重困难户") && lines[1].contains("测试村"))
+            let townCSV = try await driver.get("/v1/entries?region=\(village)&format=csv", as: .town).text
+            #expect(townCSV.contains(CitizenIdNumber.masked(headId)) && !townCSV.contains(headId))
+            let workbook = try await driver.get("/v1/entries?region=\(village)&format=xlsx")
+            let url = FileManager.default.temporaryDirectory.appendingPathComponent("entries-\(UUID().uuidString).xlsx")
+            try workbook.body.write(to: url)
+            let sheet = try TabularFile.open(url)
+            #expect(try sheet.next()?.cells.first == "序号")
+            #expect(try sheet.next()?.cells.contains(headId) == true)
+            #expect(try await driver.get("/v1/entries?region=\(village)", as: .village).status == 403)
         }
     }
 

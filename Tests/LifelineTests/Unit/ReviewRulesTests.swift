@@ -1,6 +1,7 @@
 import Foundation
 import LifelineAuth
 import LifelineEvents
+import LifelineFiles
 @testable import Review
 import Testing
 
@@ -126,6 +127,10 @@ import Testing
         #expect(ReviewStage.publicAnnouncement.owner == .town)
         #expect(ReviewStage.systemEntry.owner == .district)
         #expect(ReviewStage.decided.owner == nil)
+    }
+
+    @Test func exportedFieldsAreQuotedAndNeverRunAsFormulas() {
+        #expect(CSVWriter.line(["王建国", "a,b", "say \"hi\"", "=HYPERLINK(\"x\")", "-1"]) == "王建国,\"a,b\",\"say \"\"hi\"\"\",\"'=HYPERLINK(\"\"x\"\")\",'-1\r\n")
     }
 
     @Test func yuanAreWrittenWithoutFloatingPoint() {

@@ -66,6 +66,32 @@ struct MonitoringRoutes: Sendable {
             try await cases.setMonitoringLine(year: year, lineFen: body.lineFen, by: user)
             return try JSONResponse.make(["lines": try await cases.monitoringLines()])
         }
+        group.get("entries") { request, context -> Response in
+            let user = try context.requireOfficial([.town, .district])
+            let region = try RegionQuery.region(request, user: user, parameters: ["region"])
+            let yearText = request.uri.queryParameters.get("year")
+            guard let year = yearText.map({ Int($0) }) ?? BeijingDay.year(), (2020...2100).contains(year) else {
+                throw APIError.validation([.init(field: "year", message: "年份应在2020至2100之间")])
+            }
+            let format = request.uri.queryParameters.get("format") ?? "csv"
+            let rows = try await cases.entries(regionPrefix: region, year: year)
+            let whole = user.role == .district
+            try await cases.database.transaction { connection in
+                try await cases.audit.record("entries.exported", by: .init(user), detail: ["region": region, "year": String(year), "rows": String(rows.count)],
+                                             on: connection)
+            }
+            let name = "monitoring-entries-\(region)-\(year)"
+            switch format {
+            case "csv":
+                return Self.download(EntryExport.csv(rows, wholeIdNumbers: whole), type: "text/csv; charset=utf-8", name: name + ".csv")
+            case "xlsx":
+                return Self.download(
+                    try EntryExport.xlsx(rows, wholeIdNumbers: whole), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    name: name + ".xlsx")
+            default:
+                throw APIError.validation([.init(field: "format", message: "应为 csv 或 xlsx")])
+            }
+        }
         group.get("statistics") { request, context -> Response in
             let user = try context.requireOfficial()
             let region = try RegionQuery.region(request, user: user, parameters: ["region"])
@@ -75,6 +101,16 @@ struct MonitoringRoutes: Sendable {
             _ = try context.requireOfficial([.district])
             return try JSONResponse.make(try await cases.auditCheck())
         }
+    }
+}
+
+extension MonitoringRoutes {
+    static func download(_ data: Data, type: String, name: String) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = type
+        headers[.contentDisposition] = "attachment; filename=\"\(name)\""
+        headers[.cacheControl] = "no-store"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: data)))
     }
 }
 

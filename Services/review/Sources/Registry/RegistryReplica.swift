@@ -3,8 +3,8 @@ import LifelinePersistence
 import Logging
 
 /// Review's copy of intake's registry (from the compacted `intake.households`): what the rules need
-/// (formerly poor, people, who can work) and the head's name for the village announcement. No ID
-/// numbers or phones are kept.
+/// (formerly poor, people, who can work), the head's name for the village announcement and the head's
+/// ID number for the district's export to the national system (never shown elsewhere). No phones.
 struct RegistryReplica: Sendable {
     let logger: Logger
 
@@ -13,10 +13,11 @@ struct RegistryReplica: Sendable {
         let able = household.members.filter { $0.labourAbility == .full || $0.labourAbility == .weak }.count
         let unknown = household.members.filter { $0.labourAbility == nil || $0.labourAbility?.isKnown == false }.count
         try await connection.query("""
-            INSERT INTO households (id, village_code, head_name, formerly_poor, people, able_to_work, labour_unknown, provisional, superseded_by, updated_at)
-            VALUES (\(household.householdId), \(household.villageCode), \(head?.name ?? ""), \(household.formerlyPoor ?? false),
+            INSERT INTO households (id, village_code, head_name, head_id_number, formerly_poor, people, able_to_work, labour_unknown, provisional,
+                                    superseded_by, updated_at)
+            VALUES (\(household.householdId), \(household.villageCode), \(head?.name ?? ""), \(head?.idNumber ?? ""), \(household.formerlyPoor ?? false),
                     \(household.members.count), \(able), \(unknown), \(household.provisional), \(household.supersededBy), \(household.updatedAt))
-            ON CONFLICT (id) DO UPDATE SET village_code = EXCLUDED.village_code, head_name = EXCLUDED.head_name,
+            ON CONFLICT (id) DO UPDATE SET village_code = EXCLUDED.village_code, head_name = EXCLUDED.head_name, head_id_number = EXCLUDED.head_id_number,
                 formerly_poor = EXCLUDED.formerly_poor, people = EXCLUDED.people, able_to_work = EXCLUDED.able_to_work,
                 labour_unknown = EXCLUDED.labour_unknown, provisional = EXCLUDED.provisional, superseded_by = EXCLUDED.superseded_by,
                 updated_at = EXCLUDED.updated_at
@@ -41,5 +42,18 @@ struct RegistryFacts: Sendable {
             return RegistryFacts(headName: name, formerlyPoor: poor, people: people, ableToWork: able, labourUnknown: unknown)
         }
         return nil
+    }
+}
+
+/// Names of the grid's units from the compacted `intake.grid`.
+struct GridNames: Sendable {
+    let logger: Logger
+
+    func apply(_ unit: GridUnitRegistered, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            INSERT INTO grid_units (code, level, name, updated_at) VALUES (\(unit.code), \(unit.level.rawValue), \(unit.name), \(unit.updatedAt))
+            ON CONFLICT (code) DO UPDATE SET level = EXCLUDED.level, name = EXCLUDED.name, updated_at = EXCLUDED.updated_at
+            WHERE grid_units.updated_at <= EXCLUDED.updated_at
+            """, logger: logger)
     }
 }
