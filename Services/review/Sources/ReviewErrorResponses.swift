@@ -6,7 +6,7 @@ extension ReviewError {
     var apiError: APIError {
         let status: HTTPResponse.Status =
             switch code {
-            case .notFound: .notFound
+            case .notFound, .notMonitored: .notFound
             case .notYourStep: .forbidden
             case .validationFailed: .badRequest
             case .ruleNotMet, .unknownHousehold, .noMonitoringLine: .unprocessableContent

@@ -124,7 +124,11 @@ extension EndToEndTests {
             let decided = try #require(entered.json["case"] as? [String: Any])
             #expect(decided["outcome"] as? String == "monitored")
             #expect(decided["category"] as? String == "suddenHardship")
-            #expect((decided["decisionReason"] as? String)?.contains("刚性支出") == true)
+            #expect(decided["decisionReason"] as? String == "纳入监测：突发严重困难户")
+            // The rule's explanation, with the figures, is in the district's step for officials.
+            let entryStep = (entered.json["steps"] as? [[String: Any]])?.first { $0["stage"] as? String == "systemEntry" }
+            let explanation = (entryStep?["details"] as? [String: Any])?["explanation"] as? String
+            #expect(explanation?.contains("刚性支出人均22500元") == true, "\(explanation ?? "no explanation")")
 
             // The applicant sees every step and the decision, and may apply again.
             let progress = try await eventually("application decided") { () -> [String: Any]? in
@@ -151,7 +155,11 @@ extension EndToEndTests {
             #expect(monitored["cadrePhoneMasked"] as? String == "138****1111")
 
             // The approved list in the national system's layout: whole ID numbers for the district only.
-            let districtCSV = try await driver.get("/v1/entries?region=\(village)&format=csv").text
+            // (The village's name comes from intake.grid, which review reads beside the registry.)
+            let districtCSV = try await eventually("the export names the village") { () -> String? in
+                let text = try await driver.get("/v1/entries?region=\(village)&format=csv").text
+                return text.contains("测试村") ? text : nil
+            }
             let lines = districtCSV.split(separator: "\r\n").map(String.init)
             #expect(lines.count == 2 && lines[0].hasPrefix("\u{FEFF}序号,省,市"))
             #expect(lines[1].contains(household) && lines[1].contains(headId) && lines[1].contains("突发严重困难户") && lines[1].contains("测试村"))

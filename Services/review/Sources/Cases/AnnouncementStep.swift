@@ -21,7 +21,8 @@ extension CaseStore {
             let facts = try await RegistryFacts.load(record.householdId, on: connection, logger: logger)
             let people = try await HomeVerificationRecord.load(caseId: record.id, on: connection, logger: logger)?.people ?? facts?.people ?? 0
             let starts = BeijingDay.today()
-            let endsNumber = BeijingDay.number(starts)! + settings.announcementDays
+            // N calendar days including the first: 5 days from 11-30 run to 12-04 inclusive.
+            let endsNumber = BeijingDay.number(starts)! + settings.announcementDays - 1
             let (year, month, day) = CivilDay.civil(fromDaysSinceEpoch: endsNumber)
             let ends = String(format: "%04d-%02d-%02d", year, month, day)
             let text = AnnouncementText.make(
@@ -77,8 +78,8 @@ extension CaseStore {
 
     /// Why the announcement cannot end yet, `nil` when it can.
     func announcementHold(_ record: CaseRecord, on connection: PostgresConnection) async throws -> ReviewError? {
-        if let ends = record.announcementEndsOn, let endsDay = BeijingDay.number(ends), endsDay > BeijingDay.number(BeijingDay.today())! {
-            return ReviewError(.announcementRunning, "公示期至\(ends)，期满后方可报区级录入")
+        if let ends = record.announcementEndsOn, let endsDay = BeijingDay.number(ends), endsDay >= BeijingDay.number(BeijingDay.today())! {
+            return ReviewError(.announcementRunning, "公示期至\(ends)，期满次日起方可报区级录入")
         }
         let open = try await connection.query("""
             SELECT count(*)::int FROM case_objections WHERE case_id = \(record.id) AND resolved_at IS NULL

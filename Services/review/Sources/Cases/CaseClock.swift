@@ -31,7 +31,7 @@ struct CaseClock: Service {
         try await flag(column: "due_soon_flagged_at", dueBefore: soon, overdue: false, now: now)
         let announced = try await cases.database.transaction { connection in
             try await CaseRecord.list(
-                where: "WHERE closed_at IS NULL AND stage = \(ReviewStage.publicAnnouncement.rawValue) AND announcement_ends_on <= (now() AT TIME ZONE 'Asia/Shanghai')::date LIMIT 500",
+                where: "WHERE closed_at IS NULL AND stage = \(ReviewStage.publicAnnouncement.rawValue) AND announcement_ends_on < (now() AT TIME ZONE 'Asia/Shanghai')::date LIMIT 500",
                 on: connection, logger: logger)
         }
         for record in announced {

@@ -18,8 +18,8 @@ struct CaseRoutes: Sendable {
             return try JSONResponse.make(["cases": try await cases.list(regionPrefix: region, stage: stage, openOnly: openOnly)])
         }
         group.get("cases/due") { request, context -> Response in
-            let user = try context.requireOfficial([.town, .district])
-            let region = try RegionQuery.region(request, user: user, parameters: ["region"])
+            let user = try context.requireOfficial()
+            let region = try RegionQuery.region(request, user: user, parameters: ["region", "villageCode"])
             let list = try await cases.list(regionPrefix: region, stage: nil, openOnly: true, overdueWithinDays: cases.settings.dueSoonDays)
             return try JSONResponse.make(["cases": list])
         }

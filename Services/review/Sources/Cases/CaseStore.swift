@@ -46,7 +46,31 @@ struct CaseStore: Sendable {
         _ caseId: String, action: String, by user: AuthenticatedUser, roles: @Sendable (CaseRecord) -> Set<Role>, stages: Set<ReviewStage>,
         detail: [String: String] = [:], _ body: @Sendable (CaseRecord, PostgresConnection) async throws -> Void
     ) async throws -> CaseRecord {
-        let check = try await database.transaction { connection -> Check in
+        let check: Check
+        do {
+            check = try await attempt(caseId, action: action, by: user, roles: roles, stages: stages, detail: detail, body)
+        } catch let error as ReviewError {
+            // A rule or a step refused inside the transaction (rolled back): the attempt is audited too.
+            try await refuse(action, caseId: caseId, user: user, reason: error.code.description)
+            throw error
+        }
+        switch check {
+        case .done(let record):
+            return record
+        case .outOfReach:
+            try await refuse(action, caseId: caseId, user: user, reason: "not_found_or_outside_region")
+            throw ReviewError(.notFound, "案件不存在")
+        case .refused(let error):
+            try await refuse(action, caseId: caseId, user: user, reason: error.code.description)
+            throw error
+        }
+    }
+
+    private func attempt(
+        _ caseId: String, action: String, by user: AuthenticatedUser, roles: @Sendable (CaseRecord) -> Set<Role>, stages: Set<ReviewStage>,
+        detail: [String: String], _ body: @Sendable (CaseRecord, PostgresConnection) async throws -> Void
+    ) async throws -> Check {
+        try await database.transaction { connection -> Check in
             guard let record = try await CaseRecord.load(caseId, forUpdate: true, on: connection, logger: logger),
                   user.covers(region: record.villageCode)
             else { return .outOfReach }
@@ -63,16 +87,6 @@ struct CaseStore: Sendable {
             try await audit.record(action, by: .init(user), caseId: caseId, householdId: record.householdId, detail: detail, on: connection)
             guard let updated = try await CaseRecord.load(caseId, on: connection, logger: logger) else { throw ReviewError(.recordMissing, "案件读取失败") }
             return .done(updated)
-        }
-        switch check {
-        case .done(let record):
-            return record
-        case .outOfReach:
-            try await refuse(action, caseId: caseId, user: user, reason: "not_found_or_outside_region")
-            throw ReviewError(.notFound, "案件不存在")
-        case .refused(let error):
-            try await refuse(action, caseId: caseId, user: user, reason: error.code.description)
-            throw error
         }
     }
 

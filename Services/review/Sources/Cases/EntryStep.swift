@@ -48,7 +48,9 @@ extension CaseStore {
         struct Entry: Encodable { var approved: Bool; var category: String; var explanation: String; var year: Int; var lineFen: Int64; var cadreName: String }
         try await recordStep(record, stage: .systemEntry, by: .init(user), details: Entry(
             approved: true, category: category.rawValue, explanation: outcome.explanation, year: year, lineFen: line, cadreName: cadre.name), on: connection)
-        let people = facts?.people ?? visit.people
+        // The household as it lives and shares income (共同生活人口), as the visit found it: a provisional
+        // household of the registry knows only its applicant.
+        let people = visit.people
         let today = BeijingDay.today()
         try await connection.query("""
             INSERT INTO monitored_households (case_id, household_id, village_code, town_code, category, risks, people, road, per_capita_income_fen,
@@ -56,7 +58,9 @@ extension CaseStore {
             VALUES (\(record.id), \(record.householdId), \(record.villageCode), \(record.townCode), \(category.rawValue), \(visit.risks.map(\.rawValue)),
                     \(people), \(record.road.rawValue), \(visit.perCapitaIncomeFen), \(today)::date, \(cadre.name), \(cadre.phone))
             """, logger: logger)
-        try await decide(record, outcome: .monitored, category: category, reason: outcome.explanation, by: .init(user), on: connection)
+        // The reason goes out on events and to the applicant: the category only. The explanation with
+        // the income figures stays in the systemEntry step, for officials.
+        try await decide(record, outcome: .monitored, category: category, reason: "纳入监测：\(category.chineseName)", by: .init(user), on: connection)
         try await publisher.publish(MonitoringStarted(
             householdId: record.householdId, villageCode: record.villageCode, caseId: record.id, category: category, risks: visit.risks,
             people: people, startedOn: today

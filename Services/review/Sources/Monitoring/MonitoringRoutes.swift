@@ -54,7 +54,8 @@ struct MonitoringRoutes: Sendable {
             return try JSONResponse.make(["lines": try await cases.monitoringLines()])
         }
         group.put("monitoring-lines/:year") { request, context -> Response in
-            let user = try context.requireOfficial([.district])
+            let user = try context.requireActor()
+            guard user.role == .district else { throw APIError(status: .forbidden, code: "forbidden", message: "only the district sets the monitoring line") }
             struct Body: Decodable { var lineFen: Int64 }
             let body = try await RequestDecoding.decode(Body.self, from: request, context: context)
             guard let year = context.parameters.get("year").flatMap({ Int($0) }), (2020...2100).contains(year) else {
