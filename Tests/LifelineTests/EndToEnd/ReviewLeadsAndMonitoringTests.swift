@@ -258,3 +258,53 @@ extension EndToEndTests {
         }
     }
 }
+
+extension EndToEndTests {
+    /// The announcement runs its days (5 by default, the first included) before the district may act,
+    /// and each village or town step may end the case with the reason the household reads.
+    @Test func theAnnouncementRunsItsDaysAndEveryStepMayEndTheCase() async throws {
+        try await withServices([ReviewService.definition]) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let announced = try await registeredHousehold(driver), rejectedByVillage = try await registeredHousehold(driver)
+            let rejectedByTown = try await registeredHousehold(driver)
+            for household in [announced, rejectedByVillage, rejectedByTown] { try await gridLead(driver, household: household) }
+            var ids: [String: String] = [:]
+            for household in [announced, rejectedByVillage, rejectedByTown] {
+                let caseId = try #require(try await driver.openCase(of: household)["caseId"] as? String)
+                ids[household] = caseId
+                #expect(try await driver.post("/v1/cases/\(caseId)/home-verification", ReviewDriver.homeVisit(wagesYuan: 30_000, people: 3), as: .village).status == 200)
+            }
+            var appraisal = ReviewDriver.appraisal
+            appraisal["approved"] = false
+            appraisal["minutes"] = "评议认为该户收入来源稳定"
+            let byVillage = try await driver.post("/v1/cases/\(ids[rejectedByVillage]!)/democratic-appraisal", appraisal, as: .village)
+            #expect((byVillage.json["case"] as? [String: Any])?["decisionReason"] as? String == "民主评议未通过：评议认为该户收入来源稳定")
+
+            for household in [announced, rejectedByTown] {
+                let caseId = ids[household]!
+                #expect(try await driver.post("/v1/cases/\(caseId)/democratic-appraisal", ReviewDriver.appraisal, as: .village).status == 200)
+                try await driver.answerComparison(caseId, household: household)
+                _ = try await eventually("town review due") { try await driver.stage(caseId) == "townReview" ? true : nil }
+            }
+            let byTown = try await driver.post("/v1/cases/\(ids[rejectedByTown]!)/town-review", ["approved": false, "opinion": "家庭成员有稳定工作"], as: .town)
+            #expect((byTown.json["case"] as? [String: Any])?["outcome"] as? String == "notMonitored")
+
+            let caseId = ids[announced]!
+            let reviewed = try await driver.post("/v1/cases/\(caseId)/town-review", ["approved": true], as: .town)
+            let ends = try #require((reviewed.json["case"] as? [String: Any])?["announcementEndsOn"] as? String)
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+            let expected = calendar.date(byAdding: .day, value: 4, to: Date())!
+            let parts = calendar.dateComponents([.year, .month, .day], from: expected)
+            #expect(ends == String(format: "%04d-%02d-%02d", parts.year!, parts.month!, parts.day!))
+            #expect((reviewed.json["announcementText"] as? String)?.contains("公示期：\(BeijingToday.text)至\(ends)") == true)
+            let early = try await driver.post("/v1/cases/\(caseId)/entry", ["approved": true, "cadre": ["name": "张帮扶", "phone": "13800001111"]], as: .district)
+            #expect(early.status == 409 && early.text.contains("announcement_running"))
+            #expect(try await driver.stage(caseId) == "publicAnnouncement")
+            let refusals = try await TestDatabase.count(schema: "review", """
+                SELECT count(*) FROM audit_trail WHERE case_id = \(caseId) AND outcome = 'refused' AND detail->>'reason' = 'announcement_running'
+                """)
+            #expect(refusals == 1)
+        }
+    }
+}

@@ -2,6 +2,7 @@ import Foundation
 import LifelineAuth
 import LifelineEvents
 import LifelineFiles
+import LifelineRuntime
 @testable import Review
 import Testing
 
@@ -138,5 +139,57 @@ import Testing
         #expect(CategoryRule.yuan(870_050) == "8700.5")
         #expect(CategoryRule.yuan(870_005) == "8700.05")
         #expect(CategoryRule.yuan(-750_000) == "-7500")
+    }
+}
+
+/// Review's request checks, without the stack: every bad field is named.
+@Suite struct ReviewRequestValidationTests {
+    func visit(_ change: (inout [String: Any]) -> Void) throws -> HomeVerificationRequest {
+        var body: [String: Any] = [
+            "visitDate": "2026-11-20", "visitors": ["王建国"], "membersPresent": 2, "people": 4,
+            "incomeItems": [["kind": "wages", "amountFen": 6_000_000]], "rigidExpenses": [["kind": "medical", "amountFen": 9_000_000]],
+            "risks": ["illness"],
+            "checklist": [
+                "food": true, "clothing": true, "compulsorySchooling": true, "basicMedical": true, "safeHousing": true,
+                "water": ["litresPerPersonPerDay": 40, "dryArea": false, "qualityMeetsStandard": true, "piped": true, "interruptionDaysPerYear": 0],
+            ],
+        ]
+        change(&body)
+        return try JSONDecoder().decode(HomeVerificationRequest.self, from: JSONSerialization.data(withJSONObject: body))
+    }
+
+    func fields(_ request: HomeVerificationRequest) -> [String] {
+        do {
+            _ = try request.validated()
+            return []
+        } catch let error as APIError {
+            return error.details.map(\.field)
+        } catch {
+            return ["unexpected \(error)"]
+        }
+    }
+
+    @Test func aGoodVisitPasses() throws {
+        let (income, risks) = try visit { _ in }.validated()
+        #expect(income.perCapitaIncomeFen == 1_500_000 && risks == [.illness])
+    }
+
+    @Test func everyBadFieldIsNamed() throws {
+        let bad = try visit {
+            $0["visitDate"] = "2999-01-01"
+            $0["people"] = 0
+            $0["visitors"] = [String]()
+            $0["incomeItems"] = [[String: Any]]()
+            $0["rigidExpenses"] = [["kind": "medical", "amountFen": -1]]
+            $0["risks"] = ["illness", "bad-luck"]
+        }
+        #expect(Set(fields(bad)) == ["visitDate", "people", "membersPresent", "visitors", "incomeItems", "rigidExpenses[0].amountFen", "risks[1]"])
+    }
+
+    @Test func decisionsWithoutApprovalNeedAReason() {
+        #expect(throws: APIError.self) { try DecisionRequest(approved: false, opinion: " ").validate() }
+        #expect(throws: Never.self) { try DecisionRequest(approved: true, opinion: nil).validate() }
+        #expect(throws: APIError.self) { try EntryRequest(approved: true, opinion: nil, cadre: .init(name: "张帮扶", phone: "12"), year: nil).validate() }
+        #expect(throws: APIError.self) { try AppraisalRequest(meetingDate: "2026-11-20", attendance: 10, votesFor: 11, approved: true, minutes: nil).validate() }
     }
 }
