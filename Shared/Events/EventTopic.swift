@@ -28,8 +28,8 @@ public struct EventTopic: Sendable, Hashable {
     public static let reviewLeads = EventTopic(name: "review.leads", partitions: 12)
     /// Review's requests for information comparison (信息比对), keyed by household id.
     public static let reviewComparisons = EventTopic(name: "review.comparisons", partitions: 6)
-    /// Department screening's warnings (部门筛查预警), keyed by household id.
-    public static let screeningWarnings = EventTopic(name: "department-screening.warnings", partitions: 12)
+    /// Department screening's warnings (部门筛查预警), leads for review, keyed by household id.
+    public static let screeningLeads = EventTopic(name: "department-screening.leads", partitions: 12)
     /// Department screening's answers to comparison requests, keyed by household id.
     public static let screeningComparisons = EventTopic(name: "department-screening.comparisons", partitions: 6)
     /// Work orders pushed by outside hotline and petition systems, structured CloudEvents.
@@ -42,7 +42,7 @@ public struct EventTopic: Sendable, Hashable {
     /// Every topic of the catalogue (dead-letter topics excepted).
     public static let catalogue: [EventTopic] = [
         intakeApplications, intakeHouseholds, intakeLeads, intakeGrid, reviewCases, reviewLeads, reviewComparisons,
-        screeningWarnings, screeningComparisons, hotlineInbound, hotlineLeads, notificationMessages,
+        screeningLeads, screeningComparisons, hotlineInbound, hotlineLeads, notificationMessages,
     ]
 
     /// The dead-letter topic of a consumer group: `<group>.deadletter`.

@@ -1,46 +1,67 @@
 import Foundation
 
-/// A warning from department screening (部门筛查预警): a department's record matched a person of the
-/// registry and points to a risk (large medical expense, dangerous house, newly granted allowance, …).
-/// Published on `department-screening.warnings`, keyed by household id (by warning id when the record
-/// matched nobody and the town must triage it). Carries no ID number: review reads the household.
-public struct DepartmentWarningRaised: DomainEvent, Hashable {
-    public static let eventType = "lifeline.department-screening.DepartmentWarningRaised.v1"
-    public static let topic = EventTopic.screeningWarnings
+/// A warning from department screening (部门筛查预警): department records matched a household of the
+/// registry and one or more warning rules fired (large medical expense, dangerous house, newly granted
+/// allowance, …). Published on `department-screening.leads`, keyed by household id; several facts about
+/// one household in one month make one warning. Carries no ID number: review reads the household.
+public struct WarningRaised: DomainEvent, Hashable {
+    public static let eventType = "lifeline.department-screening.WarningRaised.v1"
+    public static let topic = EventTopic.screeningLeads
+
+    /// How urgent the town should find it.
+    public struct Severity: OpenEnumeration {
+        /// The value as published.
+        public let rawValue: String
+
+        /// Any value, known or not.
+        public init(uncheckedRawValue: String) {
+            rawValue = uncheckedRawValue
+        }
+
+        /// 高
+        public static let high = Severity(uncheckedRawValue: "high")
+        /// 中
+        public static let medium = Severity(uncheckedRawValue: "medium")
+        /// 低
+        public static let low = Severity(uncheckedRawValue: "low")
+
+        /// The values this version knows.
+        public static let knownValues: [Severity] = [.high, .medium, .low]
+    }
 
     /// The warning's id (unique in department screening).
     public var warningId: String
-    /// The department that holds the record (卫健, 医保, 民政, …), in Chinese.
-    public var department: String
-    /// What kind of fact, e.g. `largeMedicalExpense` (大额医疗支出), `dangerousHouse` (住危房).
-    public var kind: String
-    /// The household matched, when the record matched one.
-    public var householdId: String?
-    /// The household's village, when known.
-    public var villageCode: String?
-    /// The town to triage an unmatched record, when no village is known.
-    public var townCode: String?
+    /// The household matched.
+    public var householdId: String
+    /// The household's village.
+    public var villageCode: String
+    /// The warning rules that fired, by id (e.g. `large-medical-expense`, `dangerous-house`).
+    public var rules: [String]
+    /// The departments' record ids behind it (the evidence), e.g. `医保:YB2026110012`.
+    public var evidence: [String]
+    /// How urgent.
+    public var severity: Severity
     /// The risks it points to.
     public var risks: [DifficultyType]
     /// A short summary for the town, without personal data (no ID numbers, no diagnoses).
     public var summary: String
-    /// When the department recorded the fact: the 15-day clock starts here.
+    /// The earliest record's own date: the 15-day clock starts here.
     public var discoveredAt: Date
 
-    public var partitionKey: String { householdId ?? warningId }
+    public var partitionKey: String { householdId }
     public var subject: String? { warningId }
 
     /// Creates the event.
     public init(
-        warningId: String, department: String, kind: String, householdId: String?, villageCode: String?, townCode: String?,
+        warningId: String, householdId: String, villageCode: String, rules: [String], evidence: [String], severity: Severity,
         risks: [DifficultyType], summary: String, discoveredAt: Date
     ) {
         self.warningId = warningId
-        self.department = department
-        self.kind = kind
         self.householdId = householdId
         self.villageCode = villageCode
-        self.townCode = townCode
+        self.rules = rules
+        self.evidence = evidence
+        self.severity = severity
         self.risks = risks
         self.summary = summary
         self.discoveredAt = discoveredAt

@@ -18,7 +18,7 @@ public enum ReviewService {
         migrations: ReviewMigrations.all,
         producedTopics: [.reviewCases, .reviewLeads, .reviewComparisons],
         consumers: [
-            ConsumerDefinition(name: "case-opener", topics: [.intakeApplications, .hotlineLeads, .intakeLeads, .screeningWarnings]) { dependencies in
+            ConsumerDefinition(name: "case-opener", topics: [.intakeApplications, .hotlineLeads, .intakeLeads, .screeningLeads]) { dependencies in
                 let leads = LeadStore(database: dependencies.database, publisher: dependencies.publisher, logger: dependencies.logger)
                 // ApplicationHeldForVerification is the village's business in intake until it confirms the application.
                 var handlers = EventHandlers(unknownTypes: .ignore)
@@ -31,7 +31,7 @@ public enum ReviewService {
                 handlers.on(GridLeadRaised.self) { event, context in
                     try await leads.receive(IncomingLead(event), cause: context.event, on: context.connection)
                 }
-                handlers.on(DepartmentWarningRaised.self) { event, context in
+                handlers.on(WarningRaised.self) { event, context in
                     try await leads.receive(IncomingLead(event), cause: context.event, on: context.connection)
                 }
                 return handlers

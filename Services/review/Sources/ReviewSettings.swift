@@ -45,6 +45,12 @@ enum BeijingDay {
         Int(today(now).prefix(4))!
     }
 
+    /// The `yyyy-MM-dd` text of a day number.
+    static func text(_ daysSinceEpoch: Int) -> String {
+        let (year, month, day) = CivilDay.civil(fromDaysSinceEpoch: daysSinceEpoch)
+        return String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
     /// Days since the epoch of a `yyyy-MM-dd` date, `nil` when it is not one.
     static func number(_ text: String) -> Int? {
         let parts = text.split(separator: "-")

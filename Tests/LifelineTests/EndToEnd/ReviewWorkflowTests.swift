@@ -39,9 +39,9 @@ extension EndToEndTests {
             // 医保 found the expense five days ago; the town verifies the warning (精准核实) and a case opens.
             let found = Date().addingTimeInterval(-5 * 86_400)
             let warningId = TestData.unique("YB")
-            try await OutsideSystem.publish([DepartmentWarningRaised(
-                warningId: warningId, department: "医保", kind: "largeMedicalExpense", householdId: household, villageCode: village, townCode: nil,
-                risks: [.illness], summary: "近12个月个人自付医疗费用超过5万元", discoveredAt: found)], source: "/lifeline/department-screening")
+            try await OutsideSystem.publish([WarningRaised(
+                warningId: warningId, householdId: household, villageCode: village, rules: ["large-medical-expense"], evidence: ["医保:YB2026110012"],
+                severity: .high, risks: [.illness], summary: "医保：近12个月个人自付医疗费用超过5万元", discoveredAt: found)], source: "/lifeline/department-screening")
             let waiting = try await eventually("warning awaiting verification") { () -> [String: Any]? in
                 let leads = try await driver.get("/v1/leads/verification?region=\(driver.town)", as: .town).json["leads"] as? [[String: Any]] ?? []
                 return leads.first { $0["originId"] as? String == warningId }

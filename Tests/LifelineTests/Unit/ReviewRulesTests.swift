@@ -131,7 +131,7 @@ import Testing
     }
 
     @Test func exportedFieldsAreQuotedAndNeverRunAsFormulas() {
-        #expect(CSVWriter.line(["王建国", "a,b", "say \"hi\"", "=HYPERLINK(\"x\")", "-1"]) == "王建国,\"a,b\",\"say \"\"hi\"\"\",\"'=HYPERLINK(\"\"x\"\")\",'-1\r\n")
+        #expect(CSVWriter.line(["王建国", "a,b", "say \"hi\"", "=HYPERLINK(\"x\")", "-1", "-1+1", "-7000.5"]) == "王建国,\"a,b\",\"say \"\"hi\"\"\",\"'=HYPERLINK(\"\"x\"\")\",-1,'-1+1,-7000.5\r\n")
     }
 
     @Test func yuanAreWrittenWithoutFloatingPoint() {

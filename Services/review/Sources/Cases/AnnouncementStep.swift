@@ -23,10 +23,10 @@ extension CaseStore {
             let starts = BeijingDay.today()
             // N calendar days including the first: 5 days from 11-30 run to 12-04 inclusive.
             let endsNumber = BeijingDay.number(starts)! + settings.announcementDays - 1
-            let (year, month, day) = CivilDay.civil(fromDaysSinceEpoch: endsNumber)
-            let ends = String(format: "%04d-%02d-%02d", year, month, day)
+            let shownEnds = BeijingDay.text(max(endsNumber, BeijingDay.number(starts)!))
+            let ends = BeijingDay.text(endsNumber)
             let text = AnnouncementText.make(
-                kind: record.kind, villageCode: record.villageCode, headName: facts?.headName ?? "", people: people, starts: starts, ends: ends)
+                kind: record.kind, villageCode: record.villageCode, headName: facts?.headName ?? "", people: people, starts: starts, ends: shownEnds)
             try await connection.query("""
                 UPDATE cases SET announcement_text = \(text), announcement_ends_on = \(ends)::date WHERE id = \(record.id)
                 """, logger: logger)

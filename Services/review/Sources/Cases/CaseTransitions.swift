@@ -49,7 +49,7 @@ extension CaseStore {
         let leadOutcome: LeadOutcome = outcome == .monitored ? .monitored : .notMonitored
         let leadStore = LeadStore(database: database, publisher: publisher, logger: logger)
         for lead in leads {
-            let text = outcome == .monitored ? "已认定为\(category?.chineseName ?? "监测对象")" : reason
+            let text = outcome == .monitored ? "纳入监测：\(category?.chineseName ?? "监测对象")" : reason
             try await leadStore.settle(lead, status: "closed", outcome: leadOutcome, reason: text, caseId: record.id, by: actor, cause: cause, on: connection)
         }
     }

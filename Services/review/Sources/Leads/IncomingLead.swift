@@ -48,13 +48,12 @@ struct IncomingLead: Sendable {
         discoveredAt = lead.raisedAt
     }
 
-    init(_ warning: DepartmentWarningRaised) {
+    init(_ warning: WarningRaised) {
         origin = LeadOrigin(road: .departmentScreening, originId: warning.warningId)
         householdId = warning.householdId
         villageCode = warning.villageCode
-        townCode = warning.townCode
         risks = warning.risks
-        summary = "\(warning.department)预警：\(warning.summary)"
+        summary = "部门筛查预警：\(warning.summary)"
         discoveredAt = warning.discoveredAt
     }
 }

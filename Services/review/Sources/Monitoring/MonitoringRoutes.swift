@@ -24,7 +24,10 @@ struct MonitoringRoutes: Sendable {
             })
         }
         group.post("monitored/:householdId/measures") { request, context -> Response in
-            let user = try context.requireOfficial([.village, .town])
+            let user = try context.requireActor()
+            guard user.role == .village || user.role == .town else {
+                throw APIError(status: .forbidden, code: "forbidden", message: "measures are recorded by the village or the town")
+            }
             struct Body: Decodable { var kind: String; var description: String; var startedOn: String }
             let body = try await RequestDecoding.decode(Body.self, from: request, context: context)
             var problems = Problems()
@@ -40,7 +43,8 @@ struct MonitoringRoutes: Sendable {
             return try JSONResponse.make(try await answeringReviewErrors { try await cases.currentMonitoring(household, for: user) }, status: .created)
         }
         group.post("monitored/:householdId/elimination") { _, context -> Response in
-            let user = try context.requireOfficial([.village])
+            let user = try context.requireActor()
+            guard user.role == .village else { throw APIError(status: .forbidden, code: "forbidden", message: "the village starts risk elimination") }
             let record = try await answeringReviewErrors { try await cases.startElimination(try context.parameters.require("householdId"), by: user) }
             return try JSONResponse.make(try await cases.detail(record), status: .created)
         }
@@ -75,13 +79,14 @@ struct MonitoringRoutes: Sendable {
                 throw APIError.validation([.init(field: "year", message: "年份应在2020至2100之间")])
             }
             let format = request.uri.queryParameters.get("format") ?? "csv"
+            guard format == "csv" || format == "xlsx" else { throw APIError.validation([.init(field: "format", message: "应为 csv 或 xlsx")]) }
             let rows = try await cases.entries(regionPrefix: region, year: year)
             let whole = user.role == .district
             try await cases.database.transaction { connection in
                 try await cases.audit.record("entries.exported", by: .init(user), detail: ["region": region, "year": String(year), "rows": String(rows.count)],
                                              on: connection)
             }
-            let name = "monitoring-entries-\(region)-\(year)"
+            let name = "monitoring-entries-\(region.isEmpty ? "all" : region)-\(year)"
             switch format {
             case "csv":
                 return Self.download(EntryExport.csv(rows, wholeIdNumbers: whole), type: "text/csv; charset=utf-8", name: name + ".csv")

@@ -42,7 +42,10 @@ extension CaseStore {
                 return list
             }
             let byCategory = try await counts("category") { MonitoringCategory(uncheckedRawValue: $0).chineseName }
-            let byTown = try await counts("town_code") { $0 }
+            var townNames: [String: String] = [:]
+            let nameRows = try await connection.query("SELECT code, name FROM grid_units WHERE level = 'town' AND code LIKE \(like)", logger: logger)
+            for try await (code, name) in nameRows.decode((String, String).self) { townNames[code] = name }
+            let byTown = try await counts("town_code") { townNames[$0] ?? $0 }
             let byRoad = try await counts("road") { DiscoveryRoad(uncheckedRawValue: $0).chineseName }
             let byRisk = try await counts("risk", join: "CROSS JOIN LATERAL unnest(m.risks) AS r(risk)") { DifficultyType(uncheckedRawValue: $0).chineseName }
             let households = byCategory.reduce(0) { $0 + $1.households }
