@@ -7,7 +7,7 @@ public enum EventCatalog {
         WorkOrderPushed.self, RiskLeadRaised.self,
         CaseOpened.self, LeadJoinedCase.self, CaseStageChanged.self, ObjectionLodged.self, ObjectionResolved.self, CaseDecided.self,
         MonitoringStarted.self, RiskEliminated.self, CaseOverdue.self, ComparisonRequested.self, LeadSettled.self,
-        WarningRaised.self, ComparisonAnswered.self,
+        DepartmentRecordPushed.self, WarningRaised.self, RecordFeedback.self, ComparisonAnswered.self,
         MessageRecorded.self,
     ]
 }

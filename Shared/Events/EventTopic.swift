@@ -30,6 +30,10 @@ public struct EventTopic: Sendable, Hashable {
     public static let reviewComparisons = EventTopic(name: "review.comparisons", partitions: 6)
     /// Department screening's warnings (部门筛查预警), leads for review, keyed by household id.
     public static let screeningLeads = EventTopic(name: "department-screening.leads", partitions: 12)
+    /// Department records pushed by outside systems (big-data centre, departments), keyed by record id.
+    public static let screeningInbound = EventTopic(name: "department-screening.inbound", partitions: 6)
+    /// What became of each department record, for its department, keyed by record id.
+    public static let screeningFeedback = EventTopic(name: "department-screening.feedback", partitions: 6)
     /// Department screening's answers to comparison requests, keyed by household id.
     public static let screeningComparisons = EventTopic(name: "department-screening.comparisons", partitions: 6)
     /// Work orders pushed by outside hotline and petition systems, structured CloudEvents.
@@ -42,7 +46,7 @@ public struct EventTopic: Sendable, Hashable {
     /// Every topic of the catalogue (dead-letter topics excepted).
     public static let catalogue: [EventTopic] = [
         intakeApplications, intakeHouseholds, intakeLeads, intakeGrid, reviewCases, reviewLeads, reviewComparisons,
-        screeningLeads, screeningComparisons, hotlineInbound, hotlineLeads, notificationMessages,
+        screeningInbound, screeningLeads, screeningFeedback, screeningComparisons, hotlineInbound, hotlineLeads, notificationMessages,
     ]
 
     /// The dead-letter topic of a consumer group: `<group>.deadletter`.

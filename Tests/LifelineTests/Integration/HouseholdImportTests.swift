@@ -269,15 +269,17 @@ import Testing
         let (held, abandoned) = (TestData.unique("IMPheld"), TestData.unique("IMPgone"))
         try await TestGrid.withIntakeDatabase { database in
             let jobs = ImportJobStore(database: database, logger: Logger(label: "test"))
-            for id in [held, abandoned] {
+            // The held job is 100 s without a heartbeat: past this test's 60 s limit, but short of the
+            // 120 s of any intake instance running meanwhile in other tests, whose keeper must not
+            // fail it between these statements.
+            for (id, age) in [(held, 100), (abandoned, 600)] {
                 try await jobs.create(id: id, fileName: "x.csv", submittedBy: "t", region: "370115")
-                try await database.query("UPDATE import_jobs SET heartbeat_at = now() - interval '10 minutes' WHERE id = \(id)")
+                try await database.query("UPDATE import_jobs SET heartbeat_at = now() - make_interval(secs => \(Double(age))) WHERE id = \(id)")
             }
             let queue = ImportQueue()
             await queue.enqueue(held) { try? await Task.sleep(for: .seconds(2)) }
-            let keeper = ImportKeeper(jobs: jobs, queue: queue, logger: Logger(label: "test"))
             try await jobs.heartbeat(await queue.heldJobs)
-            _ = try await jobs.failAbandoned(olderThan: keeper.abandonedAfter)
+            _ = try await jobs.failAbandoned(olderThan: .seconds(60))
             #expect(try await jobs.job(held)?.view.status == "queued")
             let gone = try await jobs.job(abandoned)?.view
             #expect(gone?.status == "failed" && gone?.failure?.contains("重新上传") == true)

@@ -1,0 +1,79 @@
+import LifelineEvents
+import LifelinePersistence
+import Logging
+
+/// Applies registry events to the local copy; an older version of an entry never overwrites a newer
+/// one. Keeps what screening needs: members' ID numbers, formerly poor, the household group, merges.
+struct RegistryReplica: Sendable {
+    let logger: Logger
+
+    func apply(_ household: HouseholdRegistered, on connection: PostgresConnection) async throws {
+        let applied = try await connection.query("""
+            INSERT INTO registry_households (household_id, village_code, provisional, updated_at, formerly_poor, household_group, superseded_by)
+            VALUES (\(household.householdId), \(household.villageCode), \(household.provisional), \(household.updatedAt),
+                    \(household.formerlyPoor ?? false), \(household.householdGroupId), \(household.supersededBy))
+            ON CONFLICT (household_id) DO UPDATE SET village_code = EXCLUDED.village_code, provisional = EXCLUDED.provisional,
+                updated_at = EXCLUDED.updated_at, formerly_poor = EXCLUDED.formerly_poor, household_group = EXCLUDED.household_group,
+                superseded_by = EXCLUDED.superseded_by
+            WHERE registry_households.updated_at <= EXCLUDED.updated_at
+            RETURNING 1
+            """, logger: logger).hasRow
+        guard applied else { return }
+        try await connection.query("DELETE FROM registry_members WHERE household_id = \(household.householdId)", logger: logger)
+        for member in household.members {
+            try await connection.query("""
+                INSERT INTO registry_members (id_number, household_id, name, relation)
+                VALUES (\(member.idNumber), \(household.householdId), \(member.name), \(member.relation))
+                ON CONFLICT (id_number) DO UPDATE SET household_id = EXCLUDED.household_id, name = EXCLUDED.name, relation = EXCLUDED.relation
+                """, logger: logger)
+        }
+    }
+}
+
+/// Which households review monitors now (a monitored household is not warned again).
+struct MonitoredHouseholds: Sendable {
+    let logger: Logger
+
+    func started(_ event: MonitoringStarted, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            INSERT INTO monitored_households (household_id, category, since) VALUES (\(event.householdId), \(event.category.rawValue), \(event.startedOn)::date)
+            ON CONFLICT (household_id) DO UPDATE SET category = EXCLUDED.category, since = EXCLUDED.since
+            """, logger: logger)
+    }
+
+    func eliminated(_ event: RiskEliminated, on connection: PostgresConnection) async throws {
+        try await connection.query("DELETE FROM monitored_households WHERE household_id = \(event.householdId)", logger: logger)
+    }
+}
+
+/// A resident found in the registry copy: the household (followed through merges) and its village.
+struct RegistryMatch: Sendable {
+    var householdId: String
+    var villageCode: String
+
+    /// The household of `idNumber`, following `supersededBy` to the household that absorbed it.
+    static func find(idNumber: String, on connection: PostgresConnection, logger: Logger) async throws -> RegistryMatch? {
+        let rows = try await connection.query("""
+            WITH RECURSIVE chain(household_id, village_code, superseded_by, depth) AS (
+                SELECT h.household_id, h.village_code, h.superseded_by, 0
+                FROM registry_members m JOIN registry_households h ON h.household_id = m.household_id WHERE m.id_number = \(idNumber)
+                UNION ALL
+                SELECT h.household_id, h.village_code, h.superseded_by, c.depth + 1
+                FROM chain c JOIN registry_households h ON h.household_id = c.superseded_by WHERE c.depth < 10
+            )
+            SELECT household_id, village_code FROM chain WHERE superseded_by IS NULL ORDER BY depth DESC LIMIT 1
+            """, logger: logger)
+        for try await (household, village) in rows.decode((String, String).self) { return RegistryMatch(householdId: household, villageCode: village) }
+        return nil
+    }
+}
+
+extension PostgresRowSequence {
+    /// Whether the query returned at least one row (consumes the sequence).
+    var hasRow: Bool {
+        get async throws {
+            for try await _ in self { return true }
+            return false
+        }
+    }
+}

@@ -1,0 +1,146 @@
+import LifelinePersistence
+
+/// Department screening's schema: the registry copy (100, extended in 101 with formerly poor, the
+/// household group and merges), department records with their outcome, warning rules per year as
+/// data, warnings, the facts already warned, monitored households (from review) and the comparison
+/// kinds' direction.
+enum ScreeningMigrations {
+    static let all: [Migration] = [
+        Migration(version: 100, name: "registry replica", statements: [
+            """
+            CREATE TABLE registry_households (
+                household_id text PRIMARY KEY,
+                village_code text NOT NULL,
+                provisional boolean NOT NULL,
+                updated_at timestamptz NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE registry_members (
+                id_number text PRIMARY KEY,
+                household_id text NOT NULL REFERENCES registry_households(household_id),
+                name text NOT NULL,
+                relation text NOT NULL
+            )
+            """,
+            "CREATE INDEX registry_members_household ON registry_members (household_id)",
+        ]),
+        Migration(version: 101, name: "screening", statements: registry + records + rules + warnings),
+    ]
+
+    private static let registry = [
+        """
+        ALTER TABLE registry_households ADD COLUMN formerly_poor boolean NOT NULL DEFAULT false,
+            ADD COLUMN household_group text, ADD COLUMN superseded_by text
+        """,
+        "CREATE TABLE monitored_households (household_id text PRIMARY KEY, category text NOT NULL, since date NOT NULL)",
+    ]
+
+    private static let records = [
+        """
+        CREATE TABLE department_records (
+            department text NOT NULL,
+            record_id text NOT NULL,
+            period text NOT NULL,
+            id_number text NOT NULL,
+            name text NOT NULL,
+            kind text NOT NULL,
+            fact_date date,
+            amount_fen bigint,
+            details jsonb NOT NULL DEFAULT '{}',
+            source text NOT NULL,
+            received_at timestamptz NOT NULL DEFAULT now(),
+            household_id text,
+            status text NOT NULL CHECK (status IN ('rejected', 'unmatched', 'matched', 'warned')),
+            reason text,
+            warning_id text,
+            PRIMARY KEY (department, record_id)
+        )
+        """,
+        "CREATE INDEX department_records_household ON department_records (household_id, kind, fact_date)",
+        "CREATE INDEX department_records_warning ON department_records (warning_id)",
+        "CREATE INDEX department_records_id_number ON department_records (id_number)",
+    ]
+
+    private static let rules = [
+        """
+        CREATE TABLE warning_rules (
+            year integer NOT NULL,
+            id text NOT NULL,
+            name text NOT NULL,
+            kinds text[] NOT NULL,
+            min_amount_fen bigint,
+            aggregate_months integer,
+            detail_key text,
+            detail_values text[],
+            risks text[] NOT NULL,
+            severity text NOT NULL CHECK (severity IN ('high', 'medium', 'low')),
+            enabled boolean NOT NULL DEFAULT true,
+            updated_by text NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (year, id)
+        )
+        """,
+        // The district's starting rules (docs/department-screening.md); each year is edited over HTTP.
+        """
+        INSERT INTO warning_rules (year, id, name, kinds, min_amount_fen, aggregate_months, detail_key, detail_values, risks, severity, updated_by)
+        SELECT y, r.id, r.name, r.kinds, r.min_amount, r.months, r.detail_key, r.detail_values, r.risks, r.severity, 'initial'
+        FROM generate_series(2025, 2026) AS y, (VALUES
+            ('new-minimum-living-allowance', '新纳入低保', ARRAY['minimumLivingAllowance'], NULL::bigint, NULL::int, NULL, NULL::text[], ARRAY['other'], 'high'),
+            ('extreme-poverty-support', '特困供养', ARRAY['extremePovertySupport'], NULL, NULL, NULL, NULL, ARRAY['other'], 'high'),
+            ('temporary-relief', '临时救助', ARRAY['temporaryRelief'], NULL, NULL, NULL, NULL, ARRAY['other'], 'medium'),
+            ('dangerous-house', '住危房（C级、D级）', ARRAY['dangerousHouse'], NULL, NULL, 'grade', ARRAY['C', 'D'], ARRAY['housing'], 'high'),
+            ('large-medical-expense', '大额医疗支出（近12个月个人自付超过5万元）', ARRAY['medicalExpense'], 5000000, 12, NULL, NULL, ARRAY['illness'], 'high'),
+            ('severe-disability', '新认定重度残疾（一级、二级）', ARRAY['disabilityCertified'], NULL, NULL, 'grade', ARRAY['1', '2'], ARRAY['disability'], 'medium'),
+            ('water-interruption', '饮水中断', ARRAY['waterInterruption'], NULL, NULL, NULL, NULL, ARRAY['drinkingWater'], 'medium'),
+            ('school-aid-or-drop-out', '教育资助或辍学风险', ARRAY['schoolAid', 'dropOutRisk'], NULL, NULL, NULL, NULL, ARRAY['schoolingCosts'], 'medium'),
+            ('loss-of-work', '失业登记', ARRAY['unemploymentRegistered'], NULL, NULL, NULL, NULL, ARRAY['lossOfWork'], 'medium')
+        ) AS r(id, name, kinds, min_amount, months, detail_key, detail_values, risks, severity)
+        """,
+        """
+        CREATE TABLE comparison_kinds (
+            kind text PRIMARY KEY,
+            argues_against_monitoring boolean NOT NULL,
+            updated_by text NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now()
+        )
+        """,
+        """
+        INSERT INTO comparison_kinds (kind, argues_against_monitoring, updated_by) VALUES
+            ('vehicle', true, 'initial'), ('businessRegistration', true, 'initial'), ('realEstate', true, 'initial'),
+            ('publicPayroll', true, 'initial'), ('minimumLivingAllowance', false, 'initial'), ('extremePovertySupport', false, 'initial'),
+            ('medicalExpense', false, 'initial'), ('disabilityCertified', false, 'initial')
+        """,
+    ]
+
+    private static let warnings = [
+        "CREATE SEQUENCE warning_number_seq",
+        """
+        CREATE TABLE warnings (
+            id text PRIMARY KEY,
+            household_id text NOT NULL,
+            village_code text NOT NULL,
+            period text NOT NULL,
+            rules text[] NOT NULL,
+            evidence text[] NOT NULL,
+            severity text NOT NULL,
+            risks text[] NOT NULL,
+            discovered_on date NOT NULL,
+            raised_at timestamptz NOT NULL,
+            outcome text,
+            UNIQUE (household_id, period)
+        )
+        """,
+        "CREATE INDEX warnings_village ON warnings (village_code, raised_at)",
+        """
+        CREATE TABLE warned_facts (
+            fact_key text PRIMARY KEY,
+            household_id text NOT NULL,
+            rule_id text NOT NULL,
+            warning_id text NOT NULL,
+            warned_at timestamptz NOT NULL
+        )
+        """,
+        "CREATE INDEX warned_facts_household_rule ON warned_facts (household_id, rule_id, warned_at)",
+    ]
+}

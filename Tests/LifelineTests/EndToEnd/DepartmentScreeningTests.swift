@@ -1,0 +1,139 @@
+import DepartmentScreening
+import Foundation
+import LifelineAuth
+import LifelineEventBus
+import LifelineEvents
+import LifelineKafka
+import Logging
+import Review
+import Testing
+
+/// Department screening through the real service and broker: records pushed as an outside system
+/// would, warnings by rule, de-duplication, and the feedback read back by an outside client.
+extension EndToEndTests {
+    static func record(
+        _ department: String, _ kind: FactKind, idNumber: String, period: String = "2026-11", date: String = "2026-11-03", amountYuan: Int64? = nil,
+        details: [String: String]? = nil, recordId: String = TestData.unique("R")
+    ) -> DepartmentRecordPushed {
+        DepartmentRecordPushed(
+            department: department, recordId: recordId, period: period, idNumber: idNumber, name: "王建国", kind: kind, date: date,
+            amountFen: amountYuan.map { $0 * 100 }, details: details)
+    }
+
+    @Test func departmentRecordsBecomePreciseWarningsAndEveryRecordHearsBack() async throws {
+        try await withServices([DepartmentScreeningService.definition]) { services in
+            let screening = services["department-screening"]!.baseURL
+            let village = TestData.villageCode()
+            let first = HouseholdRegistered.sample(
+                id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 2, formerlyPoor: true)
+            let second = HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 1)
+            try await OutsideSystem.publish([first, second], source: "/lifeline/intake")
+            let token = try await TestEnvironment.token(role: .district)
+            _ = try await eventually("registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", """
+                    SELECT count(*) FROM registry_households WHERE household_id = ANY(\([first.householdId, second.householdId]))
+                    """) == 2 ? true : nil
+            }
+            let (a, b, c) = (first.members[0].idNumber, first.members[1].idNumber, second.members[0].idNumber)
+            let allowance = Self.record("民政", .minimumLivingAllowance, idNumber: a)
+            let house = Self.record("住建", .dangerousHouse, idNumber: b, details: ["grade": "C"])
+            let safeHouse = Self.record("住建", .dangerousHouse, idNumber: c, details: ["grade": "B"])
+            let earlierCost = Self.record("医保", .medicalExpense, idNumber: c, period: "2026-06", date: "2026-06-10", amountYuan: 30_000)
+            let laterCost = Self.record("医保", .medicalExpense, idNumber: c, date: "2026-11-12", amountYuan: 25_000)
+            let stranger = Self.record("民政", .temporaryRelief, idNumber: TestData.idNumber())
+            var badId = Self.record("民政", .temporaryRelief, idNumber: a)
+            badId.idNumber = String(a.dropLast()) + (a.last == "0" ? "1" : "0")
+            let car = Self.record("公安", .vehicle, idNumber: a, date: "2026-03-01")
+            let sameFactNextMonth = Self.record("民政", .minimumLivingAllowance, idNumber: a, period: "2026-12")
+            let all = [allowance, house, safeHouse, earlierCost, laterCost, stranger, badId, car, sameFactNextMonth]
+            try await OutsideSystem.publish(Array(all.prefix(8)), source: "/gov/jinan/bigdata")
+            // A message that is not a department record goes to the dead-letter topic; the partition goes on.
+            let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: Logger(label: "bad"))
+            let junkKey = TestData.unique("junk")
+            try await producer.send(KafkaRecord(topic: EventTopic.screeningInbound.name, key: junkKey, value: Array("not a record".utf8), headers: []))
+            await producer.shutdown()
+            try await OutsideSystem.publish([sameFactNextMonth, allowance], source: "/gov/jinan/bigdata")  // the last is a repeat
+
+            let feedback = try await OutsideClient.consume(
+                topic: EventTopic.screeningFeedback.name, keys: all.map(\.recordId), count: all.count, seconds: 60)
+            var outcomes: [String: String] = [:], reasons: [String: String] = [:]
+            for message in feedback {
+                let key = message["key"] as? String ?? ""
+                let value = message["value"] as? [String: Any] ?? [:]
+                #expect((message["headers"] as? [String: Any])?["ce_type"] as? String == RecordFeedback.eventType)
+                #expect(outcomes[key] == nil, "one feedback per record: \(key)")
+                outcomes[key] = value["outcome"] as? String
+                reasons[key] = value["reason"] as? String
+            }
+            #expect(outcomes[allowance.recordId] == "warningRaised")
+            #expect(outcomes[house.recordId] == "warningRaised")
+            #expect(outcomes[safeHouse.recordId] == "matchedWithoutWarning" && reasons[safeHouse.recordId] == "未达到预警条件")
+            #expect(outcomes[earlierCost.recordId] == "matchedWithoutWarning")
+            #expect(outcomes[laterCost.recordId] == "warningRaised")  // 30,000 + 25,000 yuan in 12 months
+            #expect(outcomes[stranger.recordId] == "unmatched")
+            #expect(outcomes[badId.recordId] == "rejected" && reasons[badId.recordId] == "idNumber：不是有效的公民身份号码")
+            #expect(outcomes[car.recordId] == "matchedWithoutWarning")
+            #expect(outcomes[sameFactNextMonth.recordId] == "matchedWithoutWarning" && reasons[sameFactNextMonth.recordId]?.hasPrefix("同一事实此前已预警") == true)
+            #expect(feedback.allSatisfy { !String(describing: $0).contains(a) && !String(describing: $0).contains(c) })
+
+            // One warning per household and month, with every fact as evidence; the town sees its own.
+            let townToken = try await TestEnvironment.token(role: .town, region: String(village.prefix(9)))
+            let warnings = try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: townToken).json["warnings"] as? [[String: Any]] ?? []
+            #expect(warnings.count == 2)
+            let firstWarning = try #require(warnings.first { $0["householdId"] as? String == first.householdId })
+            #expect(Set(firstWarning["rules"] as? [String] ?? []) == ["new-minimum-living-allowance", "dangerous-house"])
+            #expect(Set(firstWarning["evidence"] as? [String] ?? []) == ["民政:\(allowance.recordId)", "住建:\(house.recordId)"])
+            #expect(try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: try await TestEnvironment.token(role: .town, region: "370115103")).status == 403)
+            let raised = try await KafkaProbe.collect(topic: EventTopic.screeningLeads.name) { messages in
+                messages.filter { [first.householdId, second.householdId].contains($0.keyText) }.count >= 2
+            }
+            #expect(raised.filter { [first.householdId, second.householdId].contains($0.keyText) }.count == 2)
+            let dead = try await KafkaProbe.collect(topic: "department-screening.record-intake.deadletter") { messages in
+                messages.contains { $0.keyText == junkKey }
+            }
+            #expect(dead.contains { $0.keyText == junkKey })
+            let record = try await HTTP.get("\(screening)/v1/records/民政/\(badId.recordId)".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!, token: token)
+            #expect(record.json["status"] as? String == "rejected" && !record.text.contains(badId.idNumber))
+        }
+    }
+
+    /// The loop closed through review: the town verifies the warning, the case asks for a comparison,
+    /// screening answers with the departments' records, and each record's department hears the outcome.
+    @Test func aWarningIsVerifiedComparedAndFedBackToItsDepartment() async throws {
+        try await withServices([DepartmentScreeningService.definition, ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let village = TestData.villageCode()
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: village)
+            let household = HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 3)
+            try await OutsideSystem.publish([household], source: "/lifeline/intake")
+            _ = try await eventually("both registry copies") { () -> Bool? in
+                let screening = try await TestDatabase.count(schema: "department_screening", "SELECT count(*) FROM registry_households WHERE household_id = \(household.householdId)")
+                let review = try await TestDatabase.count(schema: "review", "SELECT count(*) FROM households WHERE id = \(household.householdId)")
+                return screening == 1 && review == 1 ? true : nil
+            }
+            let cost = Self.record("医保", .medicalExpense, idNumber: household.members[1].idNumber, date: "2026-11-05", amountYuan: 80_000)
+            let car = Self.record("公安", .vehicle, idNumber: household.members[0].idNumber, date: "2026-09-01")
+            try await OutsideSystem.publish([car, cost], source: "/gov/jinan/bigdata")
+            let lead = try await eventually("warning awaiting the town's verification") { () -> [String: Any]? in
+                let leads = try await driver.get("/v1/leads/verification", as: .town).json["leads"] as? [[String: Any]] ?? []
+                return leads.first { $0["householdId"] as? String == household.householdId }
+            }
+            #expect(lead["road"] as? String == "departmentScreening")
+            let leadId = try #require(lead["leadId"] as? String)
+            #expect(try await driver.post("/v1/leads/\(leadId)/verification", ["outcome": "confirmed", "note": "入户核实属实"], as: .town).status == 200)
+            let caseId = try #require(try await driver.openCase(of: household.householdId)["caseId"] as? String)
+            #expect(try await driver.post("/v1/cases/\(caseId)/home-verification", ReviewDriver.homeVisit(wagesYuan: 60_000, medicalYuan: 80_000, people: 3), as: .village).status == 200)
+            #expect(try await driver.post("/v1/cases/\(caseId)/democratic-appraisal", ReviewDriver.appraisal, as: .village).status == 200)
+            let compared = try await eventually("screening answered") { () -> [String: Any]? in
+                let detail = try await driver.detail(caseId)
+                return (detail["case"] as? [String: Any])?["comparisonState"] as? String == "adverse" ? detail : nil
+            }
+            let findings = ((compared["comparisons"] as? [[String: Any]])?.first?["findings"] as? [[String: Any]]) ?? []
+            #expect(findings.contains { $0["kind"] as? String == "vehicle" && $0["arguesAgainstMonitoring"] as? Bool == true })
+            #expect(findings.contains { $0["kind"] as? String == "medicalExpense" && $0["arguesAgainstMonitoring"] as? Bool == false })
+            #expect(!String(describing: findings).contains(household.members[0].idNumber))
+
+            let feedback = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [cost.recordId], count: 2, seconds: 60)
+            #expect(feedback.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String } == ["warningRaised", "confirmed"])
+        }
+    }
+}
