@@ -45,7 +45,7 @@ public struct WarningRaised: DomainEvent, Hashable {
     public var risks: [DifficultyType]
     /// A short summary for the town, without personal data (no ID numbers, no diagnoses).
     public var summary: String
-    /// The earliest record's own date: the 15-day clock starts here.
+    /// The own date of the record that raised it: the 15-day clock starts here.
     public var discoveredAt: Date
 
     public var partitionKey: String { householdId }

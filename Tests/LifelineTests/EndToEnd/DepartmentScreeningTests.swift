@@ -67,7 +67,7 @@ extension EndToEndTests {
             }
             #expect(outcomes[allowance.recordId] == "warningRaised")
             #expect(outcomes[house.recordId] == "warningRaised")
-            #expect(outcomes[safeHouse.recordId] == "matchedWithoutWarning" && reasons[safeHouse.recordId] == "未达到预警条件")
+            #expect(outcomes[safeHouse.recordId] == "matchedWithoutWarning" && reasons[safeHouse.recordId] == "未达到预警条件：住危房（C级、D级），grade为C/D")
             #expect(outcomes[earlierCost.recordId] == "matchedWithoutWarning")
             #expect(outcomes[laterCost.recordId] == "warningRaised")  // 30,000 + 25,000 yuan in 12 months
             #expect(outcomes[stranger.recordId] == "unmatched")
@@ -94,6 +94,21 @@ extension EndToEndTests {
             #expect(dead.contains { $0.keyText == junkKey })
             let record = try await HTTP.get("\(screening)/v1/records/民政/\(badId.recordId)".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!, token: token)
             #expect(record.json["status"] as? String == "rejected" && !record.text.contains(badId.idNumber))
+
+            // Rules are data per year: the district's first edit of a year starts from the year before.
+            let edit: [String: Any] = [
+                "name": "失业登记", "kinds": ["unemploymentRegistered"], "risks": ["lossOfWork"], "severity": "high", "enabled": true,
+            ]
+            let year = 2090 + Int.random(in: 0...9)
+            let edited = try await HTTP.request("PUT", "\(screening)/v1/warning-rules/\(year)/loss-of-work", json: edit, headers: ["Authorization": "Bearer \(token)"])
+            let rules = try #require(edited.json["rules"] as? [[String: Any]])
+            #expect(rules.count == 9 && rules.first { $0["id"] as? String == "loss-of-work" }?["severity"] as? String == "high")
+            var wrong = edit
+            wrong["kinds"] = ["weather"]
+            let refused = try await HTTP.request("PUT", "\(screening)/v1/warning-rules/\(year)/loss-of-work", json: wrong, headers: ["Authorization": "Bearer \(token)"])
+            #expect(refused.status == 400 && refused.text.contains("kinds[0]"))
+            #expect(try await HTTP.request("PUT", "\(screening)/v1/warning-rules/\(year)/loss-of-work", json: edit,
+                                           headers: ["Authorization": "Bearer \(townToken)"]).status == 403)
         }
     }
 

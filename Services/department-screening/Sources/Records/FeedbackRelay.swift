@@ -18,6 +18,7 @@ struct FeedbackRelay: Sendable {
             case .falseAlarm: .falseAlarm
             case .alreadyCovered: .alreadyCovered
             case .monitored: .monitored
+            // closedInTriage, notMonitored and outcomes a newer review may add: no monitoring came of it.
             default: .notMonitored
             }
         try await connection.query("UPDATE warnings SET outcome = \(outcome.rawValue) WHERE id = \(settled.origin.originId)", logger: logger)

@@ -17,7 +17,10 @@ struct RecordScreening: Sendable {
     }
 
     @discardableResult
-    func screen(_ record: DepartmentRecordPushed, source: String, cause: CloudEvent?, on connection: PostgresConnection) async throws -> Outcome {
+    func screen(_ pushed: DepartmentRecordPushed, source: String, cause: CloudEvent?, on connection: PostgresConnection) async throws -> Outcome {
+        var record = pushed
+        // The number as the registry holds it (spaces trimmed, a lower-case x upper-cased).
+        if case .success(let number) = CitizenIdNumber.parse(record.idNumber) { record.idNumber = number.value }
         let problems = RecordChecks.problems(record)
         let detailsJSON = String(decoding: try JSONEncoder().encode(record.details ?? [:]), as: UTF8.self)
         let stored = try await connection.query("""
@@ -45,9 +48,12 @@ struct RecordScreening: Sendable {
             try await feedback(record, .matchedWithoutWarning, reason: reason.text, cause: cause, on: connection)
             return .matchedWithoutWarning
         }
-        let (fired, warnedBefore) = try await firedRules(record, match: match, on: connection)
+        let (fired, warnedBefore, considered) = try await firedRules(record, match: match, on: connection)
         guard !fired.isEmpty else {
-            let reason = warnedBefore.isEmpty ? "未达到预警条件" : "同一事实此前已预警：" + warnedBefore.map(\.name).joined(separator: "；")
+            // Why not, naming the conditions of the rules for this kind of fact.
+            let reason =
+                !warnedBefore.isEmpty ? "同一事实此前已预警：" + warnedBefore.map(\.name).joined(separator: "；")
+                : considered.isEmpty ? "该类事实没有启用的预警规则" : "未达到预警条件：" + considered.map(\.condition).joined(separator: "；")
             try await setStatus(record, "matched", reason: reason, on: connection)
             try await feedback(record, .matchedWithoutWarning, reason: reason, cause: cause, on: connection)
             return .matchedWithoutWarning
@@ -76,9 +82,10 @@ struct RecordScreening: Sendable {
     /// rule once per household in its window).
     private func firedRules(
         _ record: DepartmentRecordPushed, match: RegistryMatch, on connection: PostgresConnection
-    ) async throws -> (fired: [WarningRule], warnedBefore: [WarningRule]) {
+    ) async throws -> (fired: [WarningRule], warnedBefore: [WarningRule], considered: [WarningRule]) {
         var fired: [WarningRule] = [], warned: [WarningRule] = []
-        for rule in try await WarningRule.inForce(period: record.period, on: connection, logger: logger) where rule.kinds.contains(record.kind.rawValue) {
+        let considered = try await WarningRule.inForce(period: record.period, on: connection, logger: logger).filter { $0.kinds.contains(record.kind.rawValue) }
+        for rule in considered {
             var total: Int64?
             if let months = rule.aggregateMonths {
                 let rows = try await connection.query("""
@@ -100,7 +107,7 @@ struct RecordScreening: Sendable {
             }
             if warnedBefore { warned.append(rule) } else { fired.append(rule) }
         }
-        return (fired, warned)
+        return (fired, warned, considered)
     }
 
     /// The same fact (person, kind, date) reported again in a later month is the same fact.

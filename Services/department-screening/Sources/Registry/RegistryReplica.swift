@@ -19,6 +19,14 @@ struct RegistryReplica: Sendable {
             RETURNING 1
             """, logger: logger).hasRow
         guard applied else { return }
+        // A household the district's file already lists as monitored is not warned again.
+        if let category = household.monitoringCategory {
+            try await connection.query("""
+                INSERT INTO monitored_households (household_id, category, since)
+                VALUES (\(household.householdId), \(category.rawValue), (now() AT TIME ZONE 'Asia/Shanghai')::date)
+                ON CONFLICT (household_id) DO NOTHING
+                """, logger: logger)
+        }
         try await connection.query("DELETE FROM registry_members WHERE household_id = \(household.householdId)", logger: logger)
         for member in household.members {
             try await connection.query("""

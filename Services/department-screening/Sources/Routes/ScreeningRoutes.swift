@@ -136,6 +136,15 @@ struct ScreeningRoutes: Sendable {
             if (body.detailKey == nil) != (body.detailValues == nil) { problems.append(.init(field: "detailValues", message: "detailKey 与 detailValues 须同时填写")) }
             if !problems.isEmpty { throw APIError.validation(problems) }
             try await database.transaction { connection in
+                // A year's first edit starts from the rules in force before it, so that one edit does
+                // not leave the year with a single rule.
+                try await connection.query("""
+                    INSERT INTO warning_rules (year, id, name, kinds, min_amount_fen, aggregate_months, detail_key, detail_values, risks, severity, enabled, updated_by)
+                    SELECT \(year), id, name, kinds, min_amount_fen, aggregate_months, detail_key, detail_values, risks, severity, enabled, \(user.id)
+                    FROM warning_rules
+                    WHERE year = (SELECT max(year) FROM warning_rules WHERE year < \(year))
+                      AND NOT EXISTS (SELECT 1 FROM warning_rules WHERE year = \(year))
+                    """, logger: Logger(label: "rules"))
                 try await connection.query("""
                     INSERT INTO warning_rules (year, id, name, kinds, min_amount_fen, aggregate_months, detail_key, detail_values, risks, severity, enabled, updated_by)
                     VALUES (\(year), \(id), \(body.name), \(body.kinds), \(body.minAmountFen), \(body.aggregateMonths), \(body.detailKey), \(body.detailValues),
