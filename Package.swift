@@ -193,7 +193,7 @@ let package = Package(
             // Synthetic 济阳 grid and households as the files a district uploads (seed-demo, benchmarks).
             .target(name: "IntakeDemo", dependencies: ["LifelineEvents"], path: "Services/intake/Demo", swiftSettings: swiftSettings),
         ]
-        + service("DepartmentScreening", directory: "department-screening", executable: "DepartmentScreeningMain")
+        + service("DepartmentScreening", directory: "department-screening", executable: "DepartmentScreeningMain", extraDependencies: ["LifelineFiles"])
         + service("Hotline", directory: "hotline", executable: "HotlineMain")
         + service("Review", directory: "review", executable: "ReviewMain", extraDependencies: ["LifelineFiles"])
         + service("Insurance", directory: "insurance", executable: "InsuranceMain")

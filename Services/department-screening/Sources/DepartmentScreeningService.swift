@@ -14,6 +14,9 @@ public enum DepartmentScreeningService {
     /// Port when `HTTP_PORT` is not set.
     public static let defaultHTTPPort = 8082
 
+    /// Monthly files are imported one at a time per instance.
+    static let importQueue = SerialJobQueue()
+
     /// The service's definition.
     public static let definition = ServiceDefinition(
         name: "department-screening",
@@ -48,9 +51,17 @@ public enum DepartmentScreeningService {
                 return handlers
             },
         ],
+        checkSettings: { settings in
+            _ = try settings.int("IMPORT_MAX_BYTES", default: 512 << 20, range: 1024...(8 << 30))
+        },
         routes: { router, dependencies in
             let group = router.group("v1").add(middleware: BearerAuthMiddleware(keys: dependencies.tokenKeys))
             ScreeningRoutes(database: dependencies.database).add(to: group)
+            let jobs = RecordImportJobs(database: dependencies.database)
+            let importer = RecordFileImport(
+                database: dependencies.database, screening: RecordScreening(publisher: dependencies.publisher, logger: dependencies.logger), jobs: jobs)
+            let maximumBytes = (try? dependencies.configuration.settings.int("IMPORT_MAX_BYTES", default: 512 << 20, range: 1024...(8 << 30))) ?? 512 << 20
+            RecordImportRoutes(jobs: jobs, importer: importer, queue: importQueue, maximumBytes: maximumBytes).add(to: group)
         }
     )
 }

@@ -26,6 +26,33 @@ enum ScreeningMigrations {
             "CREATE INDEX registry_members_household ON registry_members (household_id)",
         ]),
         Migration(version: 101, name: "screening", statements: registry + records + rules + warnings),
+        Migration(version: 102, name: "record imports", statements: imports),
+    ]
+
+    private static let imports = [
+        """
+        CREATE TABLE record_imports (
+            id text PRIMARY KEY,
+            file_name text NOT NULL,
+            format text,
+            submitted_by text NOT NULL,
+            status text NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+            counts jsonb NOT NULL DEFAULT '{}',
+            failure text,
+            submitted_at timestamptz NOT NULL DEFAULT now(),
+            started_at timestamptz,
+            finished_at timestamptz
+        )
+        """,
+        """
+        CREATE TABLE record_import_problems (
+            job_id text NOT NULL REFERENCES record_imports (id),
+            line bigint NOT NULL,
+            field text NOT NULL,
+            message text NOT NULL,
+            PRIMARY KEY (job_id, line, field)
+        )
+        """,
     ]
 
     private static let registry = [

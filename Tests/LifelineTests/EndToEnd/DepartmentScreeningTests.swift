@@ -3,6 +3,7 @@ import Foundation
 import LifelineAuth
 import LifelineEventBus
 import LifelineEvents
+import LifelineFiles
 import LifelineKafka
 import Logging
 import Review
@@ -149,6 +150,87 @@ extension EndToEndTests {
 
             let feedback = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [cost.recordId], count: 2, seconds: 60)
             #expect(feedback.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String } == ["warningRaised", "confirmed"])
+        }
+    }
+}
+
+extension EndToEndTests {
+    func uploadRecords(_ screening: String, _ data: Data, token: String, name: String) async throws -> [String: Any] {
+        let upload = try await HTTP.request(
+            "POST", "\(screening)/v1/imports/records?fileName=\(name)", body: data, headers: ["Authorization": "Bearer \(token)", "Content-Type": "text/csv"])
+        #expect(upload.status == 202, "\(upload.text)")
+        let id = try #require(upload.json["id"] as? String)
+        return try await eventually("import \(id) finished") { () -> [String: Any]? in
+            let job = try await HTTP.get("\(screening)/v1/imports/\(id)", token: token).json
+            return ["completed", "failed"].contains(job["status"] as? String ?? "") ? job : nil
+        }
+    }
+
+    /// The monthly file (GB18030 CSV or XLSX) means the same as pushed records: bad rows are reported by
+    /// line while the rest goes in, and the same file twice raises nothing new.
+    @Test func aMonthlyFileGoesInRowByRowAndTwiceRaisesNothingNew() async throws {
+        try await withServices([DepartmentScreeningService.definition]) { services in
+            let screening = services["department-screening"]!.baseURL
+            let village = TestData.villageCode()
+            let household = HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 2)
+            try await OutsideSystem.publish([household], source: "/lifeline/intake")
+            _ = try await eventually("registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", "SELECT count(*) FROM registry_households WHERE household_id = \(household.householdId)") == 1 ? true : nil
+            }
+            let (a, b) = (household.members[0].idNumber, household.members[1].idNumber)
+            let tag = TestData.unique("F")
+            let rows = [
+                ["部门", "记录编号", "数据月份", "公民身份号码", "姓名", "事实类型", "发生日期", "金额（分）", "详情"],
+                ["民政", "\(tag)-1", "2026-11", a, "王建国", "新纳入低保", "2026-11-02", "", ""],
+                ["住建", "\(tag)-2", "2026/11", b, "刘桂兰", "dangerousHouse", "2026/11/5", "", "grade=D"],
+                ["民政", "\(tag)-3", "2026-11", String(a.dropLast()) + (a.last == "0" ? "1" : "0"), "王建国", "临时救助", "2026-11-06", "", ""],
+                ["医保", "\(tag)-4", "2026-11", a, "王建国", "个人自付医疗费用", "2026-11-07", "abc", ""],
+                ["教体", "\(tag)-5", "2026-11", TestData.idNumber(), "赵小虎", "辍学风险", "2026-11-08", "", ""],
+            ]
+            let csv = rows.map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
+            let utf8 = FileManager.default.temporaryDirectory.appendingPathComponent("\(tag).csv")
+            try Data(csv.utf8).write(to: utf8)
+            let iconv = Process()
+            iconv.executableURL = URL(fileURLWithPath: "/usr/bin/iconv")
+            iconv.arguments = ["-f", "UTF-8", "-t", "GB18030", utf8.path]
+            let pipe = Pipe()
+            iconv.standardOutput = pipe
+            try iconv.run()
+            let gb18030 = pipe.fileHandleForReading.readDataToEndOfFile()
+            #expect(gb18030 != Data(csv.utf8))
+
+            let token = try await TestEnvironment.token(role: .district)
+            let job = try await uploadRecords(screening, gb18030, token: token, name: "2026-11.csv")
+            #expect(job["status"] as? String == "completed" && job["format"] as? String == "GB18030", "\(job)")
+            let counts = try #require(job["counts"] as? [String: Any])
+            #expect(counts["rowsRead"] as? Int == 5 && counts["warned"] as? Int == 2 && counts["warningsRaised"] as? Int == 1)
+            #expect(counts["rejected"] as? Int == 2 && counts["unmatched"] as? Int == 1)
+            let errors = try await HTTP.get("\(screening)/v1/imports/\(job["id"] as! String)/errors", token: token).json["errors"] as? [[String: Any]] ?? []
+            #expect(errors.map { "\($0["line"] as? Int ?? 0):\($0["field"] as? String ?? "")" } == ["4:idNumber", "5:金额（分）"])
+            #expect(!String(describing: errors).contains(a))
+
+            let again = try await uploadRecords(screening, gb18030, token: token, name: "2026-11.csv")
+            let repeated = try #require(again["counts"] as? [String: Any])
+            #expect(repeated["alreadyReceived"] as? Int == 4 && repeated["warned"] as? Int == 0 && repeated["warningsRaised"] as? Int == 0)
+
+            // The same meaning from a workbook: a later fact of the month joins the household's warning.
+            let workbook = FileManager.default.temporaryDirectory.appendingPathComponent("\(tag).xlsx")
+            try XLSXWriter.write(rows: [
+                rows[0].map(XLSXWriter.Cell.text),
+                [.text("人社"), .text("\(tag)-6"), .text("2026-11"), .text(b), .text("刘桂兰"), .text("unemploymentRegistered"), .date(serial: 46_336), .text(""), .text("")],
+            ], to: workbook)
+            let fromWorkbook = try await uploadRecords(screening, try Data(contentsOf: workbook), token: token, name: "2026-11.xlsx")
+            #expect(fromWorkbook["format"] as? String == "XLSX")
+            let workbookCounts = try #require(fromWorkbook["counts"] as? [String: Any])
+            #expect(workbookCounts["warned"] as? Int == 1 && workbookCounts["warningsRaised"] as? Int == 0, "\(fromWorkbook)")
+            let townToken = try await TestEnvironment.token(role: .town, region: String(village.prefix(9)))
+            let warnings = try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: townToken).json["warnings"] as? [[String: Any]] ?? []
+            #expect(warnings.count == 1 && (warnings.first?["evidence"] as? [String])?.count == 3)
+
+            let clerk = try await TestEnvironment.token(role: .department, user: "clerk-\(tag)")
+            #expect(try await HTTP.get("\(screening)/v1/imports/\(job["id"] as! String)", token: clerk).status == 404)
+            #expect(try await HTTP.request("POST", "\(screening)/v1/imports/records", body: gb18030,
+                                           headers: ["Authorization": "Bearer \(try await TestEnvironment.token(role: .hotlineOperator))"]).status == 403)
         }
     }
 }

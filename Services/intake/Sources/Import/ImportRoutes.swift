@@ -87,22 +87,7 @@ struct ImportRoutes: Sendable {
 
     /// Streams the body to `file`, refusing more than `maximumBytes`.
     private func receive(_ body: RequestBody, into file: URL) async throws {
-        guard FileManager.default.createFile(atPath: file.path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
-            throw APIError(status: .internalServerError, code: "internal_error", message: "服务暂时不可用，请稍后再试")
-        }
-        let handle = try FileHandle(forWritingTo: file)
-        defer { try? handle.close() }
-        var received = 0
-        for try await buffer in body {
-            received += buffer.readableBytes
-            guard received <= maximumBytes else {
-                throw APIError(status: .contentTooLarge, code: "body_too_large", message: "文件超过 \(maximumBytes >> 20) MB，请分批导入")
-            }
-            try handle.write(contentsOf: Data(buffer.readableBytesView))
-        }
-        guard received > 0 else {
-            throw APIError(status: .badRequest, code: "validation_failed", message: "上传的文件为空", field: "file")
-        }
+        try await UploadedFile.receive(body, into: file, maximumBytes: maximumBytes)
     }
 
     /// Runs one import job to its end, recording progress and problems as it goes.
