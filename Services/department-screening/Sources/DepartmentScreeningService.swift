@@ -24,7 +24,8 @@ public enum DepartmentScreeningService {
         producedTopics: [.screeningLeads, .screeningFeedback, .screeningComparisons],
         consumers: [
             ConsumerDefinition(name: "registry-replica", topics: [.intakeHouseholds]) { dependencies in
-                let replica = RegistryReplica(logger: dependencies.logger)
+                let replica = RegistryReplica(
+                    screening: RecordScreening(publisher: dependencies.publisher, logger: dependencies.logger), logger: dependencies.logger)
                 var handlers = EventHandlers(unknownTypes: .ignore)
                 handlers.on(HouseholdRegistered.self) { household, context in try await replica.apply(household, on: context.connection) }
                 return handlers

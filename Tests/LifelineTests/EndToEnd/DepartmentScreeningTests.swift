@@ -96,6 +96,14 @@ extension EndToEndTests {
             let record = try await HTTP.get("\(screening)/v1/records/民政/\(badId.recordId)".addingPercentEncoding(withAllowedCharacters: .urlQueryAllowed)!, token: token)
             #expect(record.json["status"] as? String == "rejected" && !record.text.contains(badId.idNumber))
 
+            // The stranger's household reaches the registry later: the record is screened again.
+            let latecomer = HouseholdRegistered(
+                householdId: TestData.unique("H").replacingOccurrences(of: "-", with: ""), villageCode: village, householdGroupId: nil, provisional: false,
+                members: [.init(name: "陈立新", idNumber: stranger.idNumber, relation: "户主")], updatedAt: Date())
+            try await OutsideSystem.publish([latecomer], source: "/lifeline/intake")
+            let rescreened = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [stranger.recordId], count: 2, seconds: 60)
+            #expect(rescreened.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String } == ["unmatched", "warningRaised"])
+
             // Rules are data per year: the district's first edit of a year starts from the year before.
             let edit: [String: Any] = [
                 "name": "失业登记", "kinds": ["unemploymentRegistered"], "risks": ["lossOfWork"], "severity": "high", "enabled": true,

@@ -40,6 +40,9 @@ struct RecordScreening: Sendable {
             try await feedback(record, .unmatched, reason: "户籍信息中无此人", cause: cause, on: connection)
             return .unmatched
         }
+        // Records of one household arrive on several partitions (keyed by record id): screen them one at
+        // a time, so that two expenses arriving together both count towards the household's total.
+        try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\("screening:" + match.householdId)))", logger: logger)
         try await connection.query("""
             UPDATE department_records SET household_id = \(match.householdId) WHERE department = \(record.department) AND record_id = \(record.recordId)
             """, logger: logger)

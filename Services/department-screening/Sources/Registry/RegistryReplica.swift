@@ -5,6 +5,7 @@ import Logging
 /// Applies registry events to the local copy; an older version of an entry never overwrites a newer
 /// one. Keeps what screening needs: members' ID numbers, formerly poor, the household group, merges.
 struct RegistryReplica: Sendable {
+    let screening: RecordScreening
     let logger: Logger
 
     func apply(_ household: HouseholdRegistered, on connection: PostgresConnection) async throws {
@@ -35,6 +36,7 @@ struct RegistryReplica: Sendable {
                 ON CONFLICT (id_number) DO UPDATE SET household_id = EXCLUDED.household_id, name = EXCLUDED.name, relation = EXCLUDED.relation
                 """, logger: logger)
         }
+        try await screening.rematch(idNumbers: household.members.map(\.idNumber), on: connection)
     }
 }
 
