@@ -6,12 +6,15 @@ public struct AuthenticatedUser: Sendable, Hashable {
     public var role: Role
     /// Division code of the jurisdiction.
     public var region: String
+    /// A department clerk's department (from the token), `nil` for every other role.
+    public var department: String?
 
     /// Creates a user.
-    public init(id: String, role: Role, region: String) {
+    public init(id: String, role: Role, region: String, department: String? = nil) {
         self.id = id
         self.role = role
         self.region = region
+        self.department = department
     }
 
     /// Whether the user's jurisdiction includes the division `code` (admins see everything).

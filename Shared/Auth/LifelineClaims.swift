@@ -29,12 +29,16 @@ public struct LifelineClaims: JWTPayload, Equatable {
     public var region: String
     /// Display name.
     public var name: String?
+    /// For a department clerk (role `department`): the department the clerk works for (卫健, 医保, …),
+    /// which limits the records the clerk may send and read. Absent for every other role.
+    public var department: String?
 
     /// Creates claims valid for `lifetime` from now, for `audience` (by default every service).
     public init(
-        user: String, role: Role, region: String, name: String? = nil, audience: [String] = LifelineClaims.allAudiences,
-        lifetime: TimeInterval = 8 * 3600, now: Date = Date()
+        user: String, role: Role, region: String, name: String? = nil, department: String? = nil,
+        audience: [String] = LifelineClaims.allAudiences, lifetime: TimeInterval = 8 * 3600, now: Date = Date()
     ) {
+        self.department = department
         self.sub = SubjectClaim(value: user)
         self.iss = IssuerClaim(value: Self.issuer)
         self.aud = AudienceClaim(value: audience)
@@ -60,6 +64,9 @@ public struct LifelineClaims: JWTPayload, Equatable {
         }
         guard DivisionCode.isValid(region) else {
             throw AuthError(code: .invalidToken, message: "token region is not a division code")
+        }
+        guard department == nil || role == .department else {
+            throw AuthError(code: .invalidToken, message: "only a department clerk's token names a department")
         }
         guard role.acceptsRegion(region) else {
             throw AuthError(code: .invalidToken, message: "token region is not of the \(role.rawValue) role's level (\(role.regionLevel))")

@@ -61,7 +61,7 @@ public struct TokenKeys: Sendable {
             if let audience, !claims.aud.value.contains(audience) {
                 throw AuthError(code: .invalidToken, message: "token is not for \(audience) (aud)")
             }
-            return AuthenticatedUser(id: claims.sub.value, role: claims.role, region: claims.region)
+            return AuthenticatedUser(id: claims.sub.value, role: claims.role, region: claims.region, department: claims.department)
         } catch let error as AuthError {
             throw error
         } catch let error as JWTError where error.errorType == .claimVerificationFailure {

@@ -2,7 +2,7 @@
 //
 //   lifeline-token keygen <directory>          writes private.pem (mode 0600) and public.pem (ES256, P-256)
 //   lifeline-token issue --key <private.pem> --user <id> --role <role> --region <division code>
-//                        [--hours N (at most 12)] [--audience intake,review,…]
+//                        [--hours N (at most 12)] [--audience intake,review,…] [--department 医保]
 //
 // Roles: village, grid-member, town, district, department, insurer, hotline-operator, admin; the region
 // must be of the role's level (village 12 digits, town 9, district roles 6). The audience defaults to
@@ -52,7 +52,9 @@ case "issue":
     let audience = option("--audience", in: arguments).map { $0.split(separator: ",").map(String.init) } ?? LifelineClaims.allAudiences
     guard let pem = try? String(contentsOfFile: keyPath, encoding: .utf8) else { fail("cannot read \(keyPath)") }
     let keys = try await TokenKeys.signing(privateKeyPEM: pem)
-    print(try await keys.issue(LifelineClaims(user: user, role: role, region: region, audience: audience, lifetime: hours * 3600)))
+    let department = option("--department", in: arguments)
+    guard department == nil || role == .department else { fail("--department is for the department role only") }
+    print(try await keys.issue(LifelineClaims(user: user, role: role, region: region, department: department, audience: audience, lifetime: hours * 3600)))
 default:
     fail("usage: lifeline-token keygen <directory> | issue --key <private.pem> --user <id> --role <role> --region <code>")
 }

@@ -235,8 +235,19 @@ extension EndToEndTests {
             let warnings = try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: townToken).json["warnings"] as? [[String: Any]] ?? []
             #expect(warnings.count == 1 && (warnings.first?["evidence"] as? [String])?.count == 3)
 
-            let clerk = try await TestEnvironment.token(role: .department, user: "clerk-\(tag)")
+            // A clerk's token names the department: only its records go in, and only its records are read.
+            let clerk = try await TestEnvironment.token(role: .department, user: "clerk-\(tag)", department: "医保")
             #expect(try await HTTP.get("\(screening)/v1/imports/\(job["id"] as! String)", token: clerk).status == 404)
+            let clerkRows = [rows[0], ["医保", "\(tag)-7", "2026-11", b, "刘桂兰", "medicalExpense", "2026-11-09", "120000", ""],
+                             ["民政", "\(tag)-8", "2026-11", b, "刘桂兰", "temporaryRelief", "2026-11-09", "", ""]]
+            let clerkFile = Data((clerkRows.map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n").utf8)
+            let clerkJob = try await uploadRecords(screening, clerkFile, token: clerk, name: "yb.csv")
+            let clerkErrors = try await HTTP.get("\(screening)/v1/imports/\(clerkJob["id"] as! String)/errors", token: clerk).json["errors"] as? [[String: Any]] ?? []
+            #expect(clerkErrors.map { "\($0["line"] as? Int ?? 0):\($0["field"] as? String ?? "")" } == ["3:department"])
+            #expect(try await HTTP.get("\(screening)/v1/records/%E5%8C%BB%E4%BF%9D/\(tag)-7", token: clerk).status == 200)
+            #expect(try await HTTP.get("\(screening)/v1/records/%E6%B0%91%E6%94%BF/\(tag)-1", token: clerk).status == 404)
+            let unnamed = try await TestEnvironment.token(role: .department, user: "clerk-\(tag)")
+            #expect(try await HTTP.request("POST", "\(screening)/v1/imports/records", body: clerkFile, headers: ["Authorization": "Bearer \(unnamed)"]).status == 403)
             #expect(try await HTTP.request("POST", "\(screening)/v1/imports/records", body: gb18030,
                                            headers: ["Authorization": "Bearer \(try await TestEnvironment.token(role: .hotlineOperator))"]).status == 403)
         }

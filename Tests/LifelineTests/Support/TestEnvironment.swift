@@ -51,9 +51,9 @@ enum TestEnvironment {
     }
 
     /// Signs tokens with the private key `make test` generated.
-    static func token(role: Role, region: String = "370115", user: String = "tester") async throws -> String {
+    static func token(role: Role, region: String = "370115", user: String = "tester", department: String? = nil) async throws -> String {
         let pem = try String(contentsOfFile: try require("AUTH_PRIVATE_KEY_FILE"), encoding: .utf8)
-        return try await TokenKeys.signing(privateKeyPEM: pem).issue(LifelineClaims(user: user, role: role, region: region))
+        return try await TokenKeys.signing(privateKeyPEM: pem).issue(LifelineClaims(user: user, role: role, region: region, department: department))
     }
 
     /// Where the service executables are (the same folder as the test bundle, or LIFELINE_BIN_DIR).

@@ -50,6 +50,11 @@ import Testing
         #expect(try await refusal(insurerOnly, audience: "insurance") == nil)
     }
 
+    @Test func onlyAClerksTokenNamesADepartment() async throws {
+        #expect(try await refusal(LifelineClaims(user: "c", role: .department, region: "370115", department: "医保")) == nil)
+        #expect(try await refusal(LifelineClaims(user: "d", role: .district, region: "370115", department: "医保"))?.contains("department") == true)
+    }
+
     @Test func aTokenLivingLongerThanAShiftIsRefused() async throws {
         #expect(try await refusal(LifelineClaims(user: "d", role: .district, region: "370115", lifetime: 30 * 24 * 3600))?.contains("lifetime") == true)
         #expect(try await refusal(LifelineClaims(user: "d", role: .district, region: "370115", lifetime: 12 * 3600)) == nil)

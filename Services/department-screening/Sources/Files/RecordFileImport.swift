@@ -15,7 +15,8 @@ struct RecordFileImport: Sendable {
     let jobs: RecordImportJobs
     var batchSize = 500
 
-    func run(job: String, file: URL) async {
+    /// `onlyDepartment`: a clerk's upload may carry only that department's records (others are row problems).
+    func run(job: String, file: URL, onlyDepartment: String? = nil) async {
         do {
             let source = try TabularFile.open(file)
             try await jobs.started(job, format: source.encodingName)
@@ -33,6 +34,9 @@ struct RecordFileImport: Sendable {
                     if row.isBlank { continue }
                     counts.rowsRead += 1
                     switch columns.record(row) {
+                    case .success(let record) where onlyDepartment != nil && record.department != onlyDepartment:
+                        problems.append(RowIssue(line: row.line, field: "department", message: "只能报送本部门（\(onlyDepartment!)）的记录"))
+                        counts.rejected += 1
                     case .success(let record): batch.append((row.line, record))
                     case .failure(let rejected):
                         problems += rejected.issues

@@ -20,6 +20,7 @@ struct RecordImportRoutes: Sendable {
         group.post("imports/records") { request, context -> Response in
             let user = try context.requireUser()
             try user.require(Self.uploaders)
+            let department = try Self.clerksDepartment(user)
             let fileName = String((request.uri.queryParameters.get("fileName") ?? "upload").prefix(200))
             let file = FileManager.default.temporaryDirectory.appendingPathComponent("lifeline-records-\(UUID().uuidString)")
             let id = "BM" + String(Int(Date().timeIntervalSince1970)) + String(UUID().uuidString.prefix(6))
@@ -35,7 +36,7 @@ struct RecordImportRoutes: Sendable {
                 try? FileManager.default.removeItem(at: file)
                 throw error
             }
-            await queue.enqueue(id) { await importer.run(job: id, file: file) }
+            await queue.enqueue(id) { await importer.run(job: id, file: file, onlyDepartment: department) }
             struct Accepted: Encodable { var id: String; var status: String; var progressURL: String }
             return try JSONResponse.make(Accepted(id: id, status: "queued", progressURL: "/v1/imports/\(id)"), status: .accepted)
         }
@@ -49,6 +50,16 @@ struct RecordImportRoutes: Sendable {
             struct Page: Encodable { var total: Int; var offset: Int; var errors: [RowIssue] }
             return try JSONResponse.make(Page(total: job.problems, offset: offset, errors: try await jobs.problems(job.id, offset: offset, limit: limit)))
         }
+    }
+
+    /// A clerk sends and reads the records of the department the token names (a department token
+    /// without one is refused); the big-data centre (district) handles every department's (`nil`).
+    static func clerksDepartment(_ user: AuthenticatedUser) throws -> String? {
+        guard user.role == .department else { return nil }
+        guard let department = user.department, RecordChecks.departments.contains(department) else {
+            throw APIError(status: .forbidden, code: "forbidden", message: "a department clerk's token must name the department")
+        }
+        return department
     }
 
     /// The job, if the caller submitted it (the district sees every upload).

@@ -76,10 +76,13 @@ struct ScreeningRoutes: Sendable {
             return try JSONResponse.make(["warnings": list])
         }
         group.get("records/:department/:recordId") { _, context -> Response in
-            try context.requireUser().require([.department, .district])
+            let user = try context.requireUser()
+            try user.require([.department, .district])
+            let clerks = try RecordImportRoutes.clerksDepartment(user)
             // Path segments arrive percent-encoded (department names are Chinese).
             let department = try context.parameters.require("department").removingPercentEncoding ?? ""
             let recordId = try context.parameters.require("recordId").removingPercentEncoding ?? ""
+            guard clerks == nil || clerks == department else { throw APIError.notFound("record") }
             let rows = try await database.query("""
                 SELECT department, record_id, period, kind, status, reason, warning_id, received_at FROM department_records
                 WHERE department = \(department) AND record_id = \(recordId)
