@@ -58,6 +58,7 @@ public enum DepartmentScreeningService {
         routes: { router, dependencies in
             let group = router.group("v1").add(middleware: BearerAuthMiddleware(keys: dependencies.tokenKeys))
             ScreeningRoutes(database: dependencies.database).add(to: group)
+            FeedbackReport(database: dependencies.database).add(to: group)
             let jobs = RecordImportJobs(database: dependencies.database)
             let importer = RecordFileImport(
                 database: dependencies.database, screening: RecordScreening(publisher: dependencies.publisher, logger: dependencies.logger), jobs: jobs)

@@ -158,6 +158,18 @@ extension EndToEndTests {
 
             let feedback = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [cost.recordId], count: 2, seconds: 60)
             #expect(feedback.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String } == ["warningRaised", "confirmed"])
+
+            // The month's report for 医保 says the same, for its clerk only.
+            let screening = services["department-screening"]!.baseURL
+            let clerk = try await TestEnvironment.token(role: .department, department: "医保")
+            let report = try await HTTP.get("\(screening)/v1/feedback-report?period=2026-11", token: clerk)
+            let line = report.text.split(separator: "\r\n").first { $0.contains(cost.recordId) }.map(String.init) ?? ""
+            #expect(report.text.hasPrefix("\u{FEFF}部门,记录编号") && line.contains("已预警，推送镇街核实") && line.contains("镇街核实属实"), "\(report.text.prefix(500))")
+            #expect(!report.text.contains(household.members[1].idNumber))
+            let other = try await TestEnvironment.token(role: .department, department: "民政")
+            #expect(try await HTTP.get("\(screening)/v1/feedback-report?department=%E5%8C%BB%E4%BF%9D&period=2026-11", token: other).status == 403)
+            let workbook = try await HTTP.get("\(screening)/v1/feedback-report?department=%E5%8C%BB%E4%BF%9D&period=2026-11&format=xlsx", token: try await TestEnvironment.token(role: .district))
+            #expect(workbook.status == 200 && workbook.body.starts(with: [0x50, 0x4B]))
         }
     }
 }
