@@ -13,24 +13,28 @@ source .run/bench/env
 bash scripts/build.sh .run/bench/build.log -c release --product lifeline-bench
 bash scripts/build.sh .run/bench/build-intake.log -c release --product lifeline-intake
 bash scripts/build.sh .run/bench/build-hotline.log -c release --product lifeline-hotline
+bash scripts/build.sh .run/bench/build-screening.log -c release --product lifeline-department-screening
 bin="$(swift build -c release --show-bin-path)"
 command="make bench (BENCH_RUNS=${BENCH_RUNS:-5}, BENCH_LATENCY_RUNS=${BENCH_LATENCY_RUNS:-${BENCH_RUNS:-5}})"
-# BENCH_ONLY=intake measures intake's figures again and keeps the event bus's of the previous run.
-if [ "${BENCH_ONLY:-all}" = intake ]; then
-  intake_output="$(bash scripts/bench/intake.sh "$bin")"
+# BENCH_ONLY=intake (or screening) measures that service's figures again and keeps the others of the
+# previous run.
+if [ "${BENCH_ONLY:-all}" = intake ] || [ "${BENCH_ONLY:-all}" = screening ]; then
+  only="${BENCH_ONLY}"
+  intake_output="$(bash "scripts/bench/$only.sh" "$bin")"
   echo "$intake_output"
-  python3 - "$root/docs/performance.md" "$intake_output" "$(date -u '+%Y-%m-%d %H:%M UTC')" <<'PY'
+  python3 - "$root/docs/performance.md" "$intake_output" "$(date -u '+%Y-%m-%d %H:%M UTC')" "$only" <<'PY'
 import sys, re
 doc_path, output, when = sys.argv[1], sys.argv[2], sys.argv[3]
 doc = open(doc_path).read()
-block = f"<!-- measured-intake -->\nintake figures measured again {when} with `BENCH_ONLY=intake make bench`:\n" + output + "\n<!-- /measured-intake -->"
-if "<!-- measured-intake -->" in doc:
-    doc = re.sub(r"<!-- measured-intake -->.*?<!-- /measured-intake -->", lambda _: block, doc, flags=re.S)
+only = sys.argv[4]
+block = f"<!-- measured-{only} -->\n{only} figures measured again {when} with `BENCH_ONLY={only} make bench`:\n" + output + f"\n<!-- /measured-{only} -->"
+if f"<!-- measured-{only} -->" in doc:
+    doc = re.sub(rf"<!-- measured-{only} -->.*?<!-- /measured-{only} -->", lambda _: block, doc, flags=re.S)
 else:
     doc = doc.replace("```\n<!-- /measured -->", block + "\n```\n<!-- /measured -->")
 open(doc_path, "w").write(doc)
 PY
-  echo "bench: intake results written to docs/performance.md"
+  echo "bench: $only results written to docs/performance.md"
   exit 0
 fi
 output="$(bash scripts/bench/eventbus.sh "$bin")"
@@ -39,7 +43,10 @@ $(bash scripts/bench/scaleout.sh "$bin")"
 output="$output
 <!-- measured-intake -->
 $(bash scripts/bench/intake.sh "$bin")
-<!-- /measured-intake -->"
+<!-- /measured-intake -->
+<!-- measured-screening -->
+$(bash scripts/bench/screening.sh "$bin")
+<!-- /measured-screening -->"
 echo "$output"
 {
   echo "## Measured $(date -u +%Y-%m-%d) with \`make bench\` (\`$command\`)"

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Department screening's part of make bench (called by scripts/bench.sh with the bench profile's
+# environment), each figure the median of BENCH_RUNS (5) runs with its ceiling beside it in the same run:
+# a monthly file of BENCH_SCREENING_RECORDS records (default 100,000, to keep make bench short; the target size is
+# 1,000,000) against a registry of BENCH_SCREENING_HOUSEHOLDS households (default 200,000, 600,000
+# people), from file to committed warnings and feedback (`lifeline-department-screening
+# import-records`), beside psql's \copy of the same file into a table of text columns. Then one run
+# with a file 5× larger, for the peak memory.
+set -euo pipefail
+bin="$1"
+state=".run/bench"
+runs="${BENCH_RUNS:-5}"
+records="${BENCH_SCREENING_RECORDS:-100000}"
+households="${BENCH_SCREENING_HOUSEHOLDS:-200000}"
+export PGPASSWORD=lifeline
+psql_s() { psql -h 127.0.0.1 -p "$DATABASE_PORT" -U svc_department_screening -d lifeline -qAt -c "$1"; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+range() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
+now() { date +%s.%N; }
+empty() {
+  psql_s "TRUNCATE department_screening.department_records, department_screening.warnings, department_screening.warned_facts,
+    department_screening.outbox, department_screening.record_import_problems, department_screening.record_imports"
+}
+
+# Schema (an empty import migrates it), then the registry copy loaded directly: its replication from
+# intake.households is not what this measures.
+mkdir -p "$state/screening"
+python3 scripts/bench/screening-data.py "$households" "$records" "$state/screening"
+printf '部门,记录编号,数据月份,公民身份号码,姓名,事实类型,发生日期,金额（分）,详情\r\n' > "$state/screening/empty.csv"
+LOG_LEVEL=warning "$bin/lifeline-department-screening" import-records "$state/screening/empty.csv" >/dev/null
+psql_s "TRUNCATE department_screening.registry_members, department_screening.registry_households CASCADE"
+psql_s "\\copy department_screening.registry_households (household_id, village_code, provisional, updated_at, formerly_poor, household_group, superseded_by) FROM '$state/screening/registry_households.csv' WITH (FORMAT csv, NULL '')"
+psql_s "\\copy department_screening.registry_members (id_number, household_id, name, relation) FROM '$state/screening/registry_members.csv' WITH (FORMAT csv)"
+psql_s "ANALYZE department_screening.registry_members; ANALYZE department_screening.registry_households"
+psql_s "DROP TABLE IF EXISTS department_screening.bench_copy_ceiling"
+psql_s "CREATE TABLE department_screening.bench_copy_ceiling (c1 text, c2 text, c3 text, c4 text, c5 text, c6 text, c7 text, c8 text, c9 text)"
+: > "$state/screening.runs"
+for run in $(seq 1 "$runs"); do
+  empty
+  /usr/bin/time -f "%e %M" -o "$state/screening.time" "$bin/lifeline-department-screening" import-records "$state/screening/records.csv" > "$state/screening.out"
+  read -r seconds rss_kb < "$state/screening.time"
+  psql_s "TRUNCATE department_screening.bench_copy_ceiling"
+  started=$(now)
+  psql_s "\\copy department_screening.bench_copy_ceiling FROM '$state/screening/records.csv' WITH (FORMAT csv, HEADER true)"
+  copy_seconds=$(awk -v a="$started" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
+  awk -v r="$records" -v s="$seconds" -v c="$copy_seconds" -v m="$rss_kb" 'BEGIN { printf "%.0f %.0f %.0f\n", r / s, r / c, m / 1024 }' >> "$state/screening.runs"
+done
+rate=$(cut -d' ' -f1 "$state/screening.runs" | median)
+copy_rate=$(cut -d' ' -f2 "$state/screening.runs" | median)
+echo "department screening: $records records ($(du -m "$state/screening/records.csv" | cut -f1) MB CSV) against $households households, $runs runs:"
+echo "  file to committed warnings and feedback: $rate ($(cut -d' ' -f1 "$state/screening.runs" | range)) records/s | \\copy of the same file $copy_rate ($(cut -d' ' -f2 "$state/screening.runs" | range)) rows/s | ratio $(awk -v a="$rate" -v b="$copy_rate" 'BEGIN { printf "%.1f%%", 100 * a / b }') (target ≥ 33%, at 1,000,000 records)"
+echo "  outcome of the last run: $(tail -n 1 "$state/screening.out")"
+echo "  peak memory $(cut -d' ' -f3 "$state/screening.runs" | median) MB (median)"
+# The same file five times over (record ids made unique), once, for memory.
+python3 - "$state/screening/records.csv" "$state/screening/records5.csv" <<'PY'
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\r\n")
+with open(sys.argv[2], "w", encoding="utf-8") as out:
+    out.write(lines[0] + "\r\n")
+    for copy in range(5):
+        for line in lines[1:]:
+            if line:
+                fields = line.split(",")
+                fields[1] = f"{fields[1]}-{copy}"
+                out.write(",".join(fields) + "\r\n")
+PY
+empty
+/usr/bin/time -f "%e %M" -o "$state/screening5.time" "$bin/lifeline-department-screening" import-records "$state/screening/records5.csv" > /dev/null
+read -r seconds5 rss5 < "$state/screening5.time"
+echo "  5× the file ($((records * 5)) records, once): $(awk -v r="$((records * 5))" -v s="$seconds5" 'BEGIN { printf "%.0f", r / s }') records/s, peak memory $((rss5 / 1024)) MB"
+psql_s "DROP TABLE department_screening.bench_copy_ceiling"
