@@ -6,6 +6,7 @@ records in the documented layout (docs/department-screening.md): about 70 % abou
 
 usage: screening-data.py HOUSEHOLDS RECORDS OUT_DIR
 """
+import datetime
 import random
 import sys
 
@@ -16,7 +17,9 @@ CHECK = "10X98765432"
 
 
 def id_number(n):
-    body = "370125%04d%02d%02d%03d" % (1940 + n % 65, 1 + n % 12, 1 + n % 28, n % 1000)
+    """A distinct valid number for each n: a birth date from n // 1000, a sequence from n % 1000."""
+    born = datetime.date(1940, 1, 1) + datetime.timedelta(days=n // 1000)
+    body = "370125%s%03d" % (born.strftime("%Y%m%d"), n % 1000)
     return body + CHECK[sum(int(d) * w for d, w in zip(body, WEIGHTS)) % 11]
 
 
