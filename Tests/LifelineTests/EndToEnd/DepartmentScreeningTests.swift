@@ -156,15 +156,42 @@ extension EndToEndTests {
             #expect(findings.contains { $0["kind"] as? String == "medicalExpense" && $0["arguesAgainstMonitoring"] as? Bool == false })
             #expect(!String(describing: findings).contains(household.members[0].idNumber))
 
-            let feedback = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [cost.recordId], count: 2, seconds: 60)
-            #expect(feedback.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String } == ["warningRaised", "confirmed"])
+            // The town goes on despite the car (bought on credit for the son's transport, say); the district enters it.
+            #expect(try await driver.post("/v1/cases/\(caseId)/comparison-decision", ["approved": true, "opinion": "车辆为二手低值车辆"], as: .town).status == 200)
+            #expect(try await driver.post("/v1/cases/\(caseId)/town-review", ["approved": true], as: .town).status == 200)
+            let entered = try await driver.post("/v1/cases/\(caseId)/entry", ["approved": true, "cadre": ["name": "张帮扶", "phone": "13800001111"]], as: .district)
+            #expect((entered.json["case"] as? [String: Any])?["outcome"] as? String == "monitored", "\(entered.text)")
+
+            // A neighbour's warning is a false alarm.
+            let neighbour = HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 2)
+            try await OutsideSystem.publish([neighbour], source: "/lifeline/intake")
+            _ = try await eventually("neighbour in the registry copies") { () -> Bool? in
+                let inReview = try await TestDatabase.count(schema: "review", "SELECT count(*) FROM households WHERE id = \(neighbour.householdId)")
+                let inScreening = try await TestDatabase.count(
+                    schema: "department_screening", "SELECT count(*) FROM registry_households WHERE household_id = \(neighbour.householdId)")
+                return inReview == 1 && inScreening == 1 ? true : nil
+            }
+            let relief = Self.record("民政", .temporaryRelief, idNumber: neighbour.members[0].idNumber)
+            try await OutsideSystem.publish([relief], source: "/gov/jinan/bigdata")
+            let neighbourLead = try await eventually("neighbour's warning awaiting verification") { () -> String? in
+                let leads = try await driver.get("/v1/leads/verification", as: .town).json["leads"] as? [[String: Any]] ?? []
+                return leads.first { $0["householdId"] as? String == neighbour.householdId }?["leadId"] as? String
+            }
+            #expect(try await driver.post("/v1/leads/\(neighbourLead)/verification", ["outcome": "falseAlarm", "note": "一次性救助，生活无困难"], as: .town).status == 200)
+
+            let feedback = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [cost.recordId, relief.recordId], count: 5, seconds: 60)
+            let told = { (record: String) in
+                feedback.filter { $0["key"] as? String == record }.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String }
+            }
+            #expect(told(cost.recordId) == ["warningRaised", "confirmed", "monitored"])
+            #expect(told(relief.recordId) == ["warningRaised", "falseAlarm"])
 
             // The month's report for 医保 says the same, for its clerk only.
             let screening = services["department-screening"]!.baseURL
             let clerk = try await TestEnvironment.token(role: .department, department: "医保")
             let report = try await HTTP.get("\(screening)/v1/feedback-report?period=2026-11", token: clerk)
             let line = report.text.split(separator: "\r\n").first { $0.contains(cost.recordId) }.map(String.init) ?? ""
-            #expect(report.text.hasPrefix("\u{FEFF}部门,记录编号") && line.contains("已预警，推送镇街核实") && line.contains("镇街核实属实"), "\(report.text.prefix(500))")
+            #expect(report.text.hasPrefix("\u{FEFF}部门,记录编号") && line.contains("已预警，推送镇街核实") && line.contains("已纳入监测"), "\(report.text.prefix(500))")
             #expect(!report.text.contains(household.members[1].idNumber))
             let other = try await TestEnvironment.token(role: .department, department: "民政")
             #expect(try await HTTP.get("\(screening)/v1/feedback-report?department=%E5%8C%BB%E4%BF%9D&period=2026-11", token: other).status == 403)
@@ -262,6 +289,64 @@ extension EndToEndTests {
             #expect(try await HTTP.request("POST", "\(screening)/v1/imports/records", body: clerkFile, headers: ["Authorization": "Bearer \(unnamed)"]).status == 403)
             #expect(try await HTTP.request("POST", "\(screening)/v1/imports/records", body: gb18030,
                                            headers: ["Authorization": "Bearer \(try await TestEnvironment.token(role: .hotlineOperator))"]).status == 403)
+        }
+    }
+}
+
+extension EndToEndTests {
+    /// Every seeded rule of the year fires on its fact and not on a fact short of its condition.
+    @Test func eachWarningRuleFiresOnItsFactOnly() async throws {
+        try await withServices([DepartmentScreeningService.definition]) { services in
+            let screening = services["department-screening"]!.baseURL
+            let village = TestData.villageCode()
+            let cases: [(rule: String, fires: DepartmentRecordPushed?, short: DepartmentRecordPushed?)] = [
+                ("new-minimum-living-allowance", Self.record("民政", .minimumLivingAllowance, idNumber: ""), nil),
+                ("extreme-poverty-support", Self.record("民政", .extremePovertySupport, idNumber: ""), nil),
+                ("temporary-relief", Self.record("民政", .temporaryRelief, idNumber: ""), nil),
+                ("dangerous-house", Self.record("住建", .dangerousHouse, idNumber: "", details: ["grade": "D"]),
+                 Self.record("住建", .dangerousHouse, idNumber: "", details: ["grade": "A"])),
+                ("large-medical-expense", Self.record("卫健", .medicalExpense, idNumber: "", amountYuan: 50_000),
+                 Self.record("卫健", .medicalExpense, idNumber: "", amountYuan: 49_999)),
+                ("severe-disability", Self.record("残联", .disabilityCertified, idNumber: "", details: ["grade": "1"]),
+                 Self.record("残联", .disabilityCertified, idNumber: "", details: ["grade": "3"])),
+                ("water-interruption", Self.record("水务", .waterInterruption, idNumber: "", details: ["days": "40"]), nil),
+                ("school-aid-or-drop-out", Self.record("教体", .dropOutRisk, idNumber: ""), nil),
+                ("school-aid-or-drop-out", Self.record("教体", .schoolAid, idNumber: ""), nil),
+                ("loss-of-work", Self.record("人社", .unemploymentRegistered, idNumber: ""), nil),
+            ]
+            // One household per case, so that each warning carries exactly the rules of its facts.
+            var households: [HouseholdRegistered] = []
+            var records: [DepartmentRecordPushed] = []
+            var expected: [String: String] = [:]  // record id → outcome
+            for (index, item) in cases.enumerated() {
+                let household = HouseholdRegistered.sample(id: "RULE\(index)" + TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 1)
+                households.append(household)
+                for (record, outcome) in [(item.fires, "warningRaised"), (item.short, "matchedWithoutWarning")] {
+                    guard var record else { continue }
+                    record.idNumber = household.members[0].idNumber
+                    // The short fact goes to a household of its own, so that the first does not cover it.
+                    if outcome == "matchedWithoutWarning" {
+                        let other = HouseholdRegistered.sample(id: "RULS\(index)" + TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 1)
+                        households.append(other)
+                        record.idNumber = other.members[0].idNumber
+                    }
+                    records.append(record)
+                    expected[record.recordId] = outcome
+                }
+            }
+            try await OutsideSystem.publish(households, source: "/lifeline/intake")
+            _ = try await eventually("registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", "SELECT count(*) FROM registry_households WHERE household_id = ANY(\(households.map(\.householdId)))")
+                    == households.count ? true : nil
+            }
+            try await OutsideSystem.publish(records, source: "/gov/jinan/bigdata")
+            let feedback = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: records.map(\.recordId), count: records.count, seconds: 60)
+            var outcomes: [String: String] = [:]
+            for message in feedback { outcomes[message["key"] as? String ?? ""] = (message["value"] as? [String: Any])?["outcome"] as? String }
+            #expect(outcomes == expected)
+            let townToken = try await TestEnvironment.token(role: .town, region: String(village.prefix(9)))
+            let warnings = try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: townToken).json["warnings"] as? [[String: Any]] ?? []
+            #expect(Set(warnings.flatMap { $0["rules"] as? [String] ?? [] }) == Set(cases.map(\.rule)))
         }
     }
 }
