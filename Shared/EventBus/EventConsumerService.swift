@@ -197,8 +197,10 @@ public final class EventConsumerService: Service, Sendable {
                     var ignored: [String] = []
                     var crash = false
                     // A key repeated within the batch is handled once, at its first occurrence.
-                    for (index, entry) in events.enumerated() where fresh.remove(keys[index]) != nil {
-                        switch try await self.handlers.handle(ReceivedEvent(event: entry.event, message: entry.message), on: connection) {
+                    let chosen = events.indices.filter { fresh.remove(keys[$0]) != nil }.map { events[$0] }
+                    let outcomes = try await self.handlers.handleAll(chosen.map { ReceivedEvent(event: $0.event, message: $0.message) }, on: connection)
+                    for (entry, outcome) in zip(chosen, outcomes) {
+                        switch outcome {
                         case .handled:
                             handled += 1
                             crash = crash || self.faults.crashes(after: entry.event)

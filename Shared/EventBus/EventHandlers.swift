@@ -35,6 +35,7 @@ public enum HandlingOutcome: Sendable, Equatable {
 /// error and is dead-lettered) and applies the policy for types nobody registered.
 public struct EventHandlers: Sendable {
     private var handlers: [String: @Sendable (ReceivedEvent, PostgresConnection) async throws -> Void] = [:]
+    private var batchHandlers: [String: @Sendable ([ReceivedEvent], PostgresConnection) async throws -> Void] = [:]
     private var fallback: (@Sendable (ReceivedEvent, PostgresConnection) async throws -> Void)?
     /// The policy for types no handler registered.
     public let unknownTypes: UnknownEventPolicy
@@ -53,6 +54,23 @@ public struct EventHandlers: Sendable {
         }
     }
 
+    /// Handles events of `Event`'s type a run at a time: consecutive events of the type within a batch
+    /// the bus took from Kafka come together, in order, each with the event it came in (for
+    /// handlers whose statements cost the same for one event or many). When the run fails for a
+    /// reason other than an outage, the bus handles the batch again event by event, so a payload that
+    /// does not decode is still dead-lettered alone.
+    public mutating func onBatch<Event: DomainEvent>(
+        _ type: Event.Type, _ handle: @escaping @Sendable ([(payload: Event, received: ReceivedEvent)], PostgresConnection) async throws -> Void
+    ) {
+        precondition(handlers[Event.eventType] == nil, "one handler per event type: \(Event.eventType)")
+        batchHandlers[Event.eventType] = { events, connection in
+            try await handle(try events.map { (try $0.payload(Event.self), $0) }, connection)
+        }
+        handlers[Event.eventType] = { received, connection in
+            try await handle([(try received.payload(Event.self), received)], connection)
+        }
+    }
+
     /// Handles every event whose type has no typed handler with `handle`, undecoded (tools, tests,
     /// and consumers that only record or forward events).
     public mutating func onAnyOtherType(_ handle: @escaping @Sendable (ReceivedEvent, PostgresConnection) async throws -> Void) {
@@ -68,6 +86,28 @@ public struct EventHandlers: Sendable {
 
     /// The event types with a typed handler, sorted.
     public var eventTypes: [String] { handlers.keys.sorted() }
+
+    /// Runs the handlers of `events` in order inside the caller's transaction, consecutive events of a
+    /// type registered with `onBatch` together; one outcome per event.
+    public func handleAll(_ events: [ReceivedEvent], on connection: PostgresConnection) async throws -> [HandlingOutcome] {
+        var outcomes: [HandlingOutcome] = []
+        outcomes.reserveCapacity(events.count)
+        var index = events.startIndex
+        while index < events.endIndex {
+            let type = events[index].type
+            guard let batch = batchHandlers[type] else {
+                outcomes.append(try await handle(events[index], on: connection))
+                index += 1
+                continue
+            }
+            var end = index + 1
+            while end < events.endIndex && events[end].type == type { end += 1 }
+            try await batch(Array(events[index..<end]), connection)
+            outcomes += Array(repeating: HandlingOutcome.handled, count: end - index)
+            index = end
+        }
+        return outcomes
+    }
 
     /// Runs the handler of the event's type inside the caller's transaction.
     public func handle(_ received: ReceivedEvent, on connection: PostgresConnection) async throws -> HandlingOutcome {

@@ -39,13 +39,22 @@ public struct EventPublisher: Sendable {
     }
 
     /// Writes many events to the outbox inside the caller's transaction, in order, with a few
-    /// statements whatever their number (bulk imports). Each event gets its own correlation id.
-    public func publishAll<Event: DomainEvent>(_ payloads: [Event], on connection: PostgresConnection) async throws {
+    /// statements whatever their number (bulk imports). Each event gets its own correlation id, or
+    /// the cause's when the events were caused by one (and then a child span of its trace).
+    public func publishAll<Event: DomainEvent>(_ payloads: [Event], on connection: PostgresConnection, causedBy cause: CloudEvent? = nil) async throws {
+        try await publishAll(payloads.map { ($0, cause) }, on: connection)
+    }
+
+    /// Writes many events to the outbox inside the caller's transaction, in order, with a few
+    /// statements whatever their number, each caused by its own event (a batch of consumed events).
+    public func publishAll<Event: DomainEvent>(_ caused: [(payload: Event, cause: CloudEvent?)], on connection: PostgresConnection) async throws {
+        guard !caused.isEmpty else { return }
         var entries: [OutboxEntry] = []
-        entries.reserveCapacity(payloads.count)
-        for payload in payloads {
+        entries.reserveCapacity(caused.count)
+        for (payload, cause) in caused {
             let event = try payload.cloudEvent(
-                source: source, correlationId: UUID().uuidString.lowercased(), traceparent: TraceContext.child(of: nil))
+                source: source, correlationId: cause?.correlationId ?? cause?.id ?? UUID().uuidString.lowercased(),
+                traceparent: TraceContext.child(of: cause?.traceparent))
             var headers: [String: String] = [:]
             for header in CloudEventKafkaBinding.binaryHeaders(for: event) { headers[header.name] = header.value }
             entries.append(OutboxEntry(

@@ -135,6 +135,36 @@ import Testing
         }
     }
 
+    /// Consecutive events of a batch handler's type come together, in order; a payload that does not
+    /// decode makes the bus redo the batch event by event, so that only it is dead-lettered.
+    @Test func aBatchHandlerGetsConsecutiveEventsTogetherAndAPoisonOneAlone() async throws {
+        final class Calls: Sendable { let list = Mutex<[[Int]]>([]) }
+        let calls = Calls()
+        var handlers = EventHandlers(unknownTypes: .deadLetter)
+        handlers.onBatch(TestEvent.self) { events, connection in
+            calls.list.withLock { $0.append(events.map(\.payload.sequence)) }
+            for (event, received) in events {
+                try await connection.query(
+                    "INSERT INTO seen (event_id, note) VALUES (\(received.event.id), \(String(event.sequence)))", logger: Logger(label: "h"))
+            }
+        }
+        try await withConsumer(handlers: handlers) { topic, producer, database, deadLetters in
+            let good = try (0..<40).map { try record(topic, id: String(format: "a%02d", $0), sequence: $0) }
+            for result in await producer.sendAll(good) { _ = try result.get() }
+            _ = try await eventually("the first events processed") { try await seenInOrder(database).count == 40 ? true : nil }
+            var records = try (0..<6).map { try record(topic, id: "b\($0)", sequence: 100 + $0) }
+            records[4].value = Array(#"{"household":"h"}"#.utf8)  // no sequence: does not decode
+            for result in await producer.sendAll(records) { _ = try result.get() }
+            _ = try await eventually("the good events processed") { try await seenInOrder(database).count == 45 ? true : nil }
+            #expect(try await seenInOrder(database) == good.indices.map { String(format: "a%02d", $0) } + ["b0", "b1", "b2", "b3", "b5"])
+            let dead = try await KafkaProbe.collect(topic: deadLetters) { !$0.isEmpty }
+            #expect(dead.map { $0.headers.text(for: "ce_id") } == ["b4"])
+            // Forty events sent at once are not polled one at a time: some call got several, each in order.
+            let seenCalls = calls.list.withLock { $0 }
+            #expect(seenCalls.contains { $0.count > 1 } && seenCalls.allSatisfy { $0 == $0.sorted() }, "\(seenCalls)")
+        }
+    }
+
     @Test func typedHandlersDecodeTheirEventsAndFollowThePolicyForUnknownTypes() async throws {
         var handlers = EventHandlers(unknownTypes: .deadLetter)
         handlers.on(TestEvent.self) { event, context in
