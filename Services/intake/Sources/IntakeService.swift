@@ -34,7 +34,7 @@ public enum IntakeService {
             _ = try settings.int("INTAKE_POSTER_RENDERINGS", default: 2, range: 1...64)
         },
         backgroundServices: { dependencies in
-            [ImportKeeper(jobs: ImportJobStore(database: dependencies.database, logger: dependencies.logger), queue: importQueue, logger: dependencies.logger)]
+            [JobKeeper(jobs: ImportJobStore(database: dependencies.database, logger: dependencies.logger), queue: importQueue, logger: dependencies.logger)]
         },
         routes: { router, dependencies in
             let grid = GridStore(database: dependencies.database, logger: dependencies.logger)

@@ -1,5 +1,6 @@
 import Foundation
 import LifelinePersistence
+import LifelineRuntime
 import Logging
 
 /// An import as its submitter sees it.
@@ -23,7 +24,7 @@ struct ImportJobView: Codable, Sendable {
 }
 
 /// Intake's SQL for import jobs and their row problems.
-struct ImportJobStore: Sendable {
+struct ImportJobStore: KeptJobStore {
     let database: Database
     let logger: Logger
 
