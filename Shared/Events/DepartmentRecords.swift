@@ -39,11 +39,15 @@ public struct FactKind: OpenEnumeration {
     public static let realEstate = FactKind(uncheckedRawValue: "realEstate")
     /// 财政供养人员 (财政, 人社), for comparison
     public static let publicPayroll = FactKind(uncheckedRawValue: "publicPayroll")
+    /// 家庭收入核对 (民政's household economic check), the household's yearly income in fen: the base of
+    /// the share-of-income condition of the large-medical-expense rule
+    public static let householdIncome = FactKind(uncheckedRawValue: "householdIncome")
 
     /// The values this version knows.
     public static let knownValues: [FactKind] = [
         .minimumLivingAllowance, .extremePovertySupport, .temporaryRelief, .dangerousHouse, .medicalExpense, .disabilityCertified,
         .waterInterruption, .schoolAid, .dropOutRisk, .unemploymentRegistered, .vehicle, .businessRegistration, .realEstate, .publicPayroll,
+        .householdIncome,
     ]
 
     /// Kinds kept for information comparison rather than warnings.
@@ -52,7 +56,7 @@ public struct FactKind: OpenEnumeration {
     /// The departments that may report this kind (Chinese names).
     public var departments: Set<String> {
         switch self {
-        case .minimumLivingAllowance, .extremePovertySupport, .temporaryRelief: ["民政"]
+        case .minimumLivingAllowance, .extremePovertySupport, .temporaryRelief, .householdIncome: ["民政"]
         case .dangerousHouse: ["住建"]
         case .medicalExpense: ["医保", "卫健"]
         case .disabilityCertified: ["残联"]
@@ -84,6 +88,7 @@ public struct FactKind: OpenEnumeration {
         case .businessRegistration: "市场主体登记"
         case .realEstate: "商品房购置"
         case .publicPayroll: "财政供养人员"
+        case .householdIncome: "家庭收入核对"
         default: "未知（\(rawValue)）"
         }
     }

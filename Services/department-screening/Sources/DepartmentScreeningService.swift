@@ -34,8 +34,9 @@ public enum DepartmentScreeningService {
                 let screening = RecordScreening(publisher: dependencies.publisher, logger: dependencies.logger)
                 // Anything that is not a department record can never be processed here: dead-lettered with its reason.
                 var handlers = EventHandlers(unknownTypes: .deadLetter)
-                handlers.on(DepartmentRecordPushed.self) { record, context in
-                    try await screening.screen(record, source: "push", cause: context.event, on: context.connection)
+                // Records that came together are screened together (the same statements for one or 500).
+                handlers.onBatch(DepartmentRecordPushed.self) { records, connection in
+                    try await screening.screenAll(records.map { .init(record: $0.payload, source: "push", cause: $0.received.event) }, on: connection)
                 }
                 return handlers
             },
@@ -55,9 +56,13 @@ public enum DepartmentScreeningService {
         checkSettings: { settings in
             _ = try settings.int("IMPORT_MAX_BYTES", default: 512 << 20, range: 1024...(8 << 30))
         },
+        backgroundServices: { dependencies in
+            [JobKeeper(jobs: RecordImportJobs(database: dependencies.database), queue: importQueue, logger: dependencies.logger)]
+        },
         routes: { router, dependencies in
             let group = router.group("v1").add(middleware: BearerAuthMiddleware(keys: dependencies.tokenKeys))
             ScreeningRoutes(database: dependencies.database).add(to: group)
+            ComparisonKindRoutes(database: dependencies.database).add(to: group)
             FeedbackReport(database: dependencies.database).add(to: group)
             let jobs = RecordImportJobs(database: dependencies.database)
             let importer = RecordFileImport(

@@ -27,6 +27,21 @@ enum ScreeningMigrations {
         ]),
         Migration(version: 101, name: "screening", statements: registry + records + rules + warnings),
         Migration(version: 102, name: "record imports", statements: imports),
+        Migration(version: 103, name: "income share of the medical rule", statements: incomeShare),
+        // Imports of an instance that went away are failed by the job keeper (no "running" for ever).
+        Migration(version: 104, name: "import heartbeat", statements: [
+            "ALTER TABLE record_imports ADD COLUMN heartbeat_at timestamptz NOT NULL DEFAULT now()",
+        ]),
+    ]
+
+    /// The large-medical-expense rule fires also when the household's costs reach a share of its
+    /// reported yearly income (家庭收入核对); the seeded rules' names say "不低于", as they fire at the amount.
+    private static let incomeShare = [
+        "ALTER TABLE warning_rules ADD COLUMN min_income_share_percent integer CHECK (min_income_share_percent BETWEEN 1 AND 1000)",
+        """
+        UPDATE warning_rules SET min_income_share_percent = 50, name = '大额医疗支出（近12个月个人自付不低于5万元或家庭年收入的50%）'
+        WHERE id = 'large-medical-expense' AND updated_by = 'initial'
+        """,
     ]
 
     private static let imports = [

@@ -1,10 +1,12 @@
-import DepartmentScreening
+@testable import DepartmentScreening
 import Foundation
 import LifelineAuth
 import LifelineEventBus
 import LifelineEvents
 import LifelineFiles
 import LifelineKafka
+import LifelinePersistence
+import LifelineRuntime
 import Logging
 import Review
 import Testing
@@ -347,6 +349,92 @@ extension EndToEndTests {
             let townToken = try await TestEnvironment.token(role: .town, region: String(village.prefix(9)))
             let warnings = try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: townToken).json["warnings"] as? [[String: Any]] ?? []
             #expect(Set(warnings.flatMap { $0["rules"] as? [String] ?? [] }) == Set(cases.map(\.rule)))
+        }
+    }
+}
+
+extension EndToEndTests {
+    /// Large medical costs weighed against the household's reported income (家庭收入核对), costs of one
+    /// household in one file adding up, and the comparison kinds edited as configuration.
+    @Test func medicalCostsCountAgainstIncomeAndAddUpWithinAFile() async throws {
+        try await withServices([DepartmentScreeningService.definition]) { services in
+            let screening = services["department-screening"]!.baseURL
+            let village = TestData.villageCode()
+            let (earner, family, alone) = (
+                HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 1),
+                HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 2),
+                HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 1))
+            try await OutsideSystem.publish([earner, family, alone], source: "/lifeline/intake")
+            _ = try await eventually("registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", """
+                    SELECT count(*) FROM registry_households WHERE household_id = ANY(\([earner, family, alone].map(\.householdId)))
+                    """) == 3 ? true : nil
+            }
+            let tag = TestData.unique("M")
+            let rows = [
+                ["部门", "记录编号", "数据月份", "公民身份号码", "姓名", "事实类型", "发生日期", "金额（分）", "详情"],
+                ["民政", "\(tag)-1", "2026-11", earner.members[0].idNumber, "王建国", "家庭收入核对", "2026-10-31", "6000000", ""],
+                ["医保", "\(tag)-2", "2026-11", earner.members[0].idNumber, "王建国", "个人自付医疗费用", "2026-11-02", "3000000", ""],
+                ["医保", "\(tag)-3", "2026-11", family.members[0].idNumber, "王建国", "个人自付医疗费用", "2026-09-02", "2000000", ""],
+                ["卫健", "\(tag)-4", "2026-11", family.members[1].idNumber, "刘桂兰", "个人自付医疗费用", "2026-11-05", "3000000", ""],
+                ["医保", "\(tag)-5", "2026-11", alone.members[0].idNumber, "王建国", "个人自付医疗费用", "2026-11-06", "3000000", ""],
+            ]
+            let file = Data((rows.map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n").utf8)
+            let token = try await TestEnvironment.token(role: .district)
+            let job = try await uploadRecords(screening, file, token: token, name: "medical.csv")
+            let counts = try #require(job["counts"] as? [String: Any])
+            #expect(counts["warned"] as? Int == 2 && counts["warningsRaised"] as? Int == 2 && counts["matchedWithoutWarning"] as? Int == 3, "\(job)")
+
+            func record(_ department: String, _ number: Int) async throws -> [String: Any] {
+                let path = "/v1/records/\(department)/\(tag)-\(number)".addingPercentEncoding(withAllowedCharacters: .urlPathAllowed)!
+                return try await HTTP.get(screening + path, token: token).json
+            }
+            #expect(try await record("民政", 1)["reason"] as? String == "家庭收入信息，用于判断医疗支出占收入的比例")
+            #expect(try await record("医保", 2)["status"] as? String == "warned")  // 30,000 yuan is half of 60,000
+            #expect(try await record("医保", 3)["status"] as? String == "matched")
+            #expect(try await record("卫健", 4)["status"] as? String == "warned")  // 20,000 + 30,000 yuan in 12 months
+            let alone5 = try await record("医保", 5)
+            #expect(alone5["status"] as? String == "matched" && (alone5["reason"] as? String ?? "").contains("不低于50000元或家庭年收入的50%"), "\(alone5)")
+
+            // Comparison kinds are configuration: the district adds one, with its direction, and takes it out again.
+            let kindsURL = "\(screening)/v1/comparison-kinds"
+            let auth = ["Authorization": "Bearer \(token)"]
+            let added = try await HTTP.request("PUT", "\(kindsURL)/householdIncome", json: ["arguesAgainstMonitoring": true], headers: auth)
+            let kinds = try #require(added.json["kinds"] as? [[String: Any]], "\(added.text)")
+            let income = kinds.first { $0["kind"] as? String == "householdIncome" }
+            #expect(income?["kindName"] as? String == "家庭收入核对" && income?["arguesAgainstMonitoring"] as? Bool == true)
+            let removed = try await HTTP.request("PUT", "\(kindsURL)/householdIncome", json: ["included": false], headers: auth)
+            #expect(!(removed.json["kinds"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "householdIncome" })
+            #expect((removed.json["kinds"] as? [[String: Any]] ?? []).contains { $0["kind"] as? String == "vehicle" })
+            let unknown = try await HTTP.request("PUT", "\(kindsURL)/weather", json: ["arguesAgainstMonitoring": true], headers: auth)
+            #expect(unknown.status == 400 && unknown.text.contains("\"kind\""))
+            let town = try await TestEnvironment.token(role: .town, region: String(village.prefix(9)))
+            #expect(try await HTTP.request("PUT", "\(kindsURL)/vehicle", json: ["arguesAgainstMonitoring": false], headers: ["Authorization": "Bearer \(town)"]).status == 403)
+        }
+    }
+}
+
+extension EndToEndTests {
+    /// A monthly file's import whose instance went away is failed by the job keeper; one this instance
+    /// holds is kept alive.
+    @Test func recordImportsOfAVanishedInstanceAreFailedButHeldOnesAreNot() async throws {
+        let (held, abandoned) = (TestData.unique("RIheld"), TestData.unique("RIgone"))
+        try await TestDatabase.with(try TestEnvironment.database(schema: "department_screening")) { database in
+            try await Migrator(database: database, logger: Logger(label: "test")).migrate(SharedMigrations.all + ScreeningMigrations.all)
+            let jobs = RecordImportJobs(database: database)
+            // 100 s without a heartbeat is short of the 120 s after which a running service's own keeper fails it.
+            for (id, age) in [(held, 100), (abandoned, 600)] {
+                try await jobs.create(id: id, fileName: "x.csv", submittedBy: "t")
+                try await database.query("UPDATE record_imports SET heartbeat_at = now() - make_interval(secs => \(Double(age))) WHERE id = \(id)")
+            }
+            let queue = SerialJobQueue()
+            await queue.enqueue(held) { try? await Task.sleep(for: .seconds(2)) }
+            try await jobs.heartbeat(await queue.heldJobs)
+            #expect(try await jobs.failAbandoned(olderThan: .seconds(60)) >= 1)
+            #expect(try await jobs.view(held)?.view.status == "queued")
+            let gone = try await jobs.view(abandoned)?.view
+            #expect(gone?.status == "failed" && gone?.failure?.contains("重新上传") == true)
+            await queue.drain()
         }
     }
 }

@@ -55,4 +55,36 @@ import Testing
         #expect(!Self.medical.fires(kind: "medicalExpense", amountFen: 2_500_000, details: [:], householdTotalFen: 4_999_999))
         #expect(Self.medical.condition == "大额医疗支出，近12个月合计不低于50000元")
     }
+
+    /// With a share of income, the costs fire the rule when they reach the amount or that share of the
+    /// household's reported income, whichever comes first; no income known, only the amount counts.
+    @Test func costsAreWeighedAgainstTheHouseholdsIncome() {
+        var rule = Self.medical
+        rule.minIncomeSharePercent = 50
+        #expect(rule.fires(kind: "medicalExpense", amountFen: 3_000_000, details: [:], householdTotalFen: 3_000_000, householdIncomeFen: 6_000_000))
+        #expect(!rule.fires(kind: "medicalExpense", amountFen: 2_999_999, details: [:], householdTotalFen: 2_999_999, householdIncomeFen: 6_000_000))
+        #expect(!rule.fires(kind: "medicalExpense", amountFen: 3_000_000, details: [:], householdTotalFen: 3_000_000, householdIncomeFen: nil))
+        #expect(!rule.fires(kind: "medicalExpense", amountFen: 3_000_000, details: [:], householdTotalFen: 3_000_000, householdIncomeFen: 0))
+        #expect(rule.fires(kind: "medicalExpense", amountFen: 5_000_000, details: [:], householdTotalFen: 5_000_000, householdIncomeFen: 90_000_000))
+        #expect(rule.condition == "大额医疗支出，近12个月合计不低于50000元或家庭年收入的50%")
+        rule.minAmountFen = nil
+        #expect(!rule.fires(kind: "medicalExpense", amountFen: 9_000_000, details: [:], householdTotalFen: 9_000_000, householdIncomeFen: 90_000_000))
+        #expect(rule.condition == "大额医疗支出，近12个月合计不低于家庭年收入的50%")
+    }
+
+    /// The aggregate window's first day, as PostgreSQL's `date - interval 'n months'` computes it.
+    @Test func aWindowStartsWholeMonthsEarlier() {
+        #expect(HouseholdState.day("2026-11-03", monthsBefore: 12) == "2025-11-03")
+        #expect(HouseholdState.day("2026-03-31", monthsBefore: 1) == "2026-02-28")
+        #expect(HouseholdState.day("2024-03-31", monthsBefore: 1) == "2024-02-29")
+        #expect(HouseholdState.day("2026-01-15", monthsBefore: 13) == "2024-12-15")
+    }
+
+    /// 金额（元） is read strictly: up to two decimals, digits only.
+    @Test func yuanAmountsAreReadStrictly() {
+        #expect(RecordColumnMap.fen(fromYuan: "1234") == 123_400)
+        #expect(RecordColumnMap.fen(fromYuan: "1234.5") == 123_450)
+        #expect(RecordColumnMap.fen(fromYuan: "0.07") == 7)
+        for bad in ["12abc", "-5", "1,234", "1.234", "1.", ".5", "", "１２"] { #expect(RecordColumnMap.fen(fromYuan: bad) == nil, "\(bad)") }
+    }
 }

@@ -66,10 +66,10 @@ struct RecordColumnMap: Sendable {
         if !fen.isEmpty {
             if let value = Int64(fen) { amount = value } else { issues.append(.init(line: row.line, field: "金额（分）", message: "应为整数（分）")) }
         } else if !yuan.isEmpty {
-            if let value = Decimal(string: yuan), value >= 0 {
-                amount = NSDecimalNumber(decimal: value * 100).int64Value
+            if let value = Self.fen(fromYuan: yuan) {
+                amount = value
             } else {
-                issues.append(.init(line: row.line, field: "金额（元）", message: "应为金额（元）"))
+                issues.append(.init(line: row.line, field: "金额（元）", message: "应为金额（元），最多两位小数"))
             }
         }
         var details: [String: String] = [:]
@@ -84,6 +84,16 @@ struct RecordColumnMap: Sendable {
             department: text(row, .department), recordId: text(row, .recordId), period: Self.period(text(row, .period)),
             idNumber: text(row, .idNumber), name: text(row, .name), kind: kind, date: Self.day(text(row, .date)), amountFen: amount,
             details: details.isEmpty ? nil : details))
+    }
+
+    /// `1234`, `1234.5`, `1234.56` yuan → fen; anything else (signs, letters, a third decimal, a
+    /// thousands separator) is nil rather than read loosely.
+    static func fen(fromYuan text: String) -> Int64? {
+        let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let whole = parts.first, !whole.isEmpty, whole.count <= 12, whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        let cents = parts.count == 2 ? parts[1] : ""
+        guard cents.count <= 2, cents.allSatisfy({ $0.isASCII && $0.isNumber }), parts.count == 1 || !cents.isEmpty else { return nil }
+        return Int64(whole)! * 100 + (Int64(cents.padding(toLength: 2, withPad: "0", startingAt: 0)) ?? 0)
     }
 
     /// `2026-11`, `2026/11`, `202611` → `2026-11`.

@@ -45,21 +45,26 @@ struct RecordFileImport: Sendable {
                 }
                 if batch.isEmpty && problems.isEmpty { break }
                 let before = counts
-                let (after, checked) = try await database.transaction { connection -> (RecordImportView.Counts, [RowIssue]) in
-                    var counts = before, problems: [RowIssue] = []
-                    for (line, record) in batch {
-                        problems += RecordChecks.problems(record).map { RowIssue(line: line, field: $0.field, message: $0.message) }
-                        switch try await screening.screen(record, source: "file:\(job)", cause: nil, on: connection) {
-                        case .duplicate: counts.alreadyReceived += 1
-                        case .rejected: counts.rejected += 1
-                        case .unmatched: counts.unmatched += 1
-                        case .matchedWithoutWarning: counts.matchedWithoutWarning += 1
-                        case .warningRaised(let isNew):
-                            counts.warned += 1
-                            if isNew { counts.warningsRaised += 1 }
+                let (after, checked) = try await Self.retryingPassingFailures {
+                    try await database.transaction { connection -> (RecordImportView.Counts, [RowIssue]) in
+                        var counts = before, problems: [RowIssue] = []
+                        for (line, record) in batch {
+                            problems += RecordChecks.problems(record).map { RowIssue(line: line, field: $0.field, message: $0.message) }
                         }
+                        let incoming = batch.map { RecordScreening.Incoming(record: $0.record, source: "file:\(job)") }
+                        for outcome in try await screening.screenAll(incoming, on: connection) {
+                            switch outcome {
+                            case .duplicate: counts.alreadyReceived += 1
+                            case .rejected: counts.rejected += 1
+                            case .unmatched: counts.unmatched += 1
+                            case .matchedWithoutWarning: counts.matchedWithoutWarning += 1
+                            case .warningRaised(let isNew):
+                                counts.warned += 1
+                                if isNew { counts.warningsRaised += 1 }
+                            }
+                        }
+                        return (counts, problems)
                     }
-                    return (counts, problems)
                 }
                 counts = after
                 try await jobs.progress(job, counts, problems: problems + checked)
@@ -73,6 +78,23 @@ struct RecordFileImport: Sendable {
             try? await jobs.finish(job, failure: "导入中断，请重新上传（重复导入不会产生重复数据）")
         }
         try? FileManager.default.removeItem(at: file)  // the file holds ID numbers: never kept
+    }
+
+    /// Runs a batch's transaction again after a passing failure (a deadlock with a consumer screening
+    /// the same household, a serialization failure) or while the database is unreachable, backing
+    /// off up to 5 s between tries, for at most `patience`; then the import fails and may be sent again.
+    static func retryingPassingFailures<T>(patience: Duration = .seconds(600), _ work: () async throws -> T) async throws -> T {
+        let clock = ContinuousClock()
+        let deadline = clock.now + patience
+        var pause = Duration.milliseconds(100)
+        while true {
+            do {
+                return try await work()
+            } catch where DatabaseFailure.isRetriable(error) && clock.now + pause < deadline {
+                try await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(5))
+            }
+        }
     }
 
     struct ImportError: Error {

@@ -1,5 +1,6 @@
 import Foundation
 import LifelinePersistence
+import LifelineRuntime
 import Logging
 
 /// An upload of a monthly file as its submitter sees it: progress, what became of the rows, problems.
@@ -26,7 +27,7 @@ struct RecordImportView: Codable, Sendable {
 }
 
 /// SQL for record imports and their row problems.
-struct RecordImportJobs: Sendable {
+struct RecordImportJobs: KeptJobStore {
     let database: Database
 
     func create(id: String, fileName: String, submittedBy: String) async throws {
@@ -36,12 +37,30 @@ struct RecordImportJobs: Sendable {
     }
 
     func started(_ id: String, format: String) async throws {
-        try await database.query("UPDATE record_imports SET status = 'running', format = \(format), started_at = now() WHERE id = \(id)")
+        try await database.query("UPDATE record_imports SET status = 'running', format = \(format), started_at = now(), heartbeat_at = now() WHERE id = \(id)")
+    }
+
+    /// Keeps the imports this instance holds (queued or running) marked alive.
+    func heartbeat(_ ids: [String]) async throws {
+        guard !ids.isEmpty else { return }
+        try await database.query("UPDATE record_imports SET heartbeat_at = now() WHERE id = ANY(\(ids)) AND status IN ('queued', 'running')")
+    }
+
+    /// Imports whose instance stopped (no heartbeat for `age`) are failed: their file went with the
+    /// instance. Sending it again is safe (records received before are not screened twice).
+    func failAbandoned(olderThan age: Duration) async throws -> Int {
+        try await database.count("""
+            WITH failed AS (
+                UPDATE record_imports SET status = 'failed', finished_at = now(), failure = \("导入因服务重启而中断，请重新上传文件（重复导入不会产生重复数据）")
+                WHERE status IN ('queued', 'running') AND heartbeat_at < now() - make_interval(secs => \(Double(age.components.seconds)))
+                RETURNING 1)
+            SELECT count(*) FROM failed
+            """)
     }
 
     func progress(_ id: String, _ counts: RecordImportView.Counts, problems: [RowIssue]) async throws {
         let json = String(decoding: try JSONEncoder().encode(counts), as: UTF8.self)
-        try await database.query("UPDATE record_imports SET counts = \(json)::jsonb WHERE id = \(id)")
+        try await database.query("UPDATE record_imports SET counts = \(json)::jsonb, heartbeat_at = now() WHERE id = \(id)")
         guard !problems.isEmpty else { return }
         try await database.query("""
             INSERT INTO record_import_problems (job_id, line, field, message)

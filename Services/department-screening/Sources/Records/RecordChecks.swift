@@ -31,6 +31,7 @@ enum RecordChecks {
         if !isDate(record.date) { found.append(.init(field: "date", message: "应为日期（YYYY-MM-DD）")) }
         if let amount = record.amountFen, !(0...10_000_000_000).contains(amount) { found.append(.init(field: "amountFen", message: "应为0至1亿元之间的金额（分）")) }
         if record.kind == .medicalExpense, record.amountFen == nil { found.append(.init(field: "amountFen", message: "医疗费用须填写金额（分）")) }
+        if record.kind == .householdIncome, record.amountFen == nil { found.append(.init(field: "amountFen", message: "家庭收入须填写全年金额（分）")) }
         if let details = record.details, details.count > 20 || details.contains(where: { $0.key.count > 40 || $0.value.count > 200 }) {
             found.append(.init(field: "details", message: "最多20项，每项不超过200字"))
         }

@@ -60,22 +60,6 @@ struct MonitoredHouseholds: Sendable {
 struct RegistryMatch: Sendable {
     var householdId: String
     var villageCode: String
-
-    /// The household of `idNumber`, following `supersededBy` to the household that absorbed it.
-    static func find(idNumber: String, on connection: PostgresConnection, logger: Logger) async throws -> RegistryMatch? {
-        let rows = try await connection.query("""
-            WITH RECURSIVE chain(household_id, village_code, superseded_by, depth) AS (
-                SELECT h.household_id, h.village_code, h.superseded_by, 0
-                FROM registry_members m JOIN registry_households h ON h.household_id = m.household_id WHERE m.id_number = \(idNumber)
-                UNION ALL
-                SELECT h.household_id, h.village_code, h.superseded_by, c.depth + 1
-                FROM chain c JOIN registry_households h ON h.household_id = c.superseded_by WHERE c.depth < 10
-            )
-            SELECT household_id, village_code FROM chain WHERE superseded_by IS NULL ORDER BY depth DESC LIMIT 1
-            """, logger: logger)
-        for try await (household, village) in rows.decode((String, String).self) { return RegistryMatch(householdId: household, villageCode: village) }
-        return nil
-    }
 }
 
 extension PostgresRowSequence {

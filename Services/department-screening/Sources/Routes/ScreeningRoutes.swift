@@ -114,6 +114,7 @@ struct ScreeningRoutes: Sendable {
                 var kinds: [String]
                 var minAmountFen: Int64?
                 var aggregateMonths: Int?
+                var minIncomeSharePercent: Int?
                 var detailKey: String?
                 var detailValues: [String]?
                 var risks: [String]
@@ -136,24 +137,32 @@ struct ScreeningRoutes: Sendable {
             if !WarningRule.severities.contains(body.severity) { problems.append(.init(field: "severity", message: "应为 high、medium 或 low")) }
             if let amount = body.minAmountFen, amount < 0 { problems.append(.init(field: "minAmountFen", message: "不能为负")) }
             if let months = body.aggregateMonths, !(1...36).contains(months) { problems.append(.init(field: "aggregateMonths", message: "应为1至36个月")) }
+            if let share = body.minIncomeSharePercent, !(1...1000).contains(share) {
+                problems.append(.init(field: "minIncomeSharePercent", message: "应为1至1000（百分比）"))
+            }
             if (body.detailKey == nil) != (body.detailValues == nil) { problems.append(.init(field: "detailValues", message: "detailKey 与 detailValues 须同时填写")) }
             if !problems.isEmpty { throw APIError.validation(problems) }
             try await database.transaction { connection in
                 // A year's first edit starts from the rules in force before it, so that one edit does
                 // not leave the year with a single rule.
                 try await connection.query("""
-                    INSERT INTO warning_rules (year, id, name, kinds, min_amount_fen, aggregate_months, detail_key, detail_values, risks, severity, enabled, updated_by)
-                    SELECT \(year), id, name, kinds, min_amount_fen, aggregate_months, detail_key, detail_values, risks, severity, enabled, \(user.id)
+                    INSERT INTO warning_rules (
+                        year, id, name, kinds, min_amount_fen, aggregate_months, min_income_share_percent, detail_key, detail_values, risks, severity, enabled,
+                        updated_by)
+                    SELECT \(year), id, name, kinds, min_amount_fen, aggregate_months, min_income_share_percent, detail_key, detail_values, risks, severity, enabled, \(user.id)
                     FROM warning_rules
                     WHERE year = (SELECT max(year) FROM warning_rules WHERE year < \(year))
                       AND NOT EXISTS (SELECT 1 FROM warning_rules WHERE year = \(year))
                     """, logger: Logger(label: "rules"))
                 try await connection.query("""
-                    INSERT INTO warning_rules (year, id, name, kinds, min_amount_fen, aggregate_months, detail_key, detail_values, risks, severity, enabled, updated_by)
-                    VALUES (\(year), \(id), \(body.name), \(body.kinds), \(body.minAmountFen), \(body.aggregateMonths), \(body.detailKey), \(body.detailValues),
+                    INSERT INTO warning_rules (
+                        year, id, name, kinds, min_amount_fen, aggregate_months, min_income_share_percent, detail_key, detail_values, risks, severity, enabled,
+                        updated_by)
+                    VALUES (\(year), \(id), \(body.name), \(body.kinds), \(body.minAmountFen), \(body.aggregateMonths), \(body.minIncomeSharePercent),
+                            \(body.detailKey), \(body.detailValues),
                             \(body.risks), \(body.severity), \(body.enabled), \(user.id))
                     ON CONFLICT (year, id) DO UPDATE SET name = EXCLUDED.name, kinds = EXCLUDED.kinds, min_amount_fen = EXCLUDED.min_amount_fen,
-                        aggregate_months = EXCLUDED.aggregate_months, detail_key = EXCLUDED.detail_key, detail_values = EXCLUDED.detail_values,
+                        aggregate_months = EXCLUDED.aggregate_months, min_income_share_percent = EXCLUDED.min_income_share_percent, detail_key = EXCLUDED.detail_key, detail_values = EXCLUDED.detail_values,
                         risks = EXCLUDED.risks, severity = EXCLUDED.severity, enabled = EXCLUDED.enabled, updated_by = EXCLUDED.updated_by,
                         updated_at = now()
                     """, logger: Logger(label: "rules"))

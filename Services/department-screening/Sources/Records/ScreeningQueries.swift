@@ -1,0 +1,183 @@
+import Foundation
+import LifelineEvents
+import LifelinePersistence
+import Logging
+
+/// The statements of screening a batch, each one round trip whatever the batch's size (arrays bound
+/// once and unnested by PostgreSQL).
+struct ScreeningQueries: Sendable {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    /// Stores the records not received before, rejected ones with their problems; returns which were new.
+    func store(_ rows: [(record: DepartmentRecordPushed, source: String, problems: [RecordChecks.Problem])]) async throws -> Set<RecordKey> {
+        guard !rows.isEmpty else { return [] }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        var details: [String] = []
+        for row in rows { details.append(String(decoding: try encoder.encode(row.record.details ?? [:]), as: UTF8.self)) }
+        let result = try await connection.query("""
+            INSERT INTO department_records (department, record_id, period, id_number, name, kind, fact_date, amount_fen, details, source, status, reason)
+            SELECT d, r, p, i, n, k, NULLIF(fd, '')::date, NULLIF(a, '')::bigint, det::jsonb, s, st, NULLIF(re, '')
+            FROM unnest(\(rows.map(\.record.department))::text[], \(rows.map(\.record.recordId))::text[], \(rows.map(\.record.period))::text[],
+                        \(rows.map(\.record.idNumber))::text[], \(rows.map(\.record.name))::text[], \(rows.map(\.record.kind.rawValue))::text[],
+                        \(rows.map { RecordChecks.isDate($0.record.date) ? $0.record.date : "" })::text[],
+                        \(rows.map { $0.record.amountFen.map(String.init) ?? "" })::text[], \(details)::text[], \(rows.map(\.source))::text[],
+                        \(rows.map { $0.problems.isEmpty ? "matched" : "rejected" })::text[],
+                        \(rows.map { $0.problems.map(\.text).joined(separator: "；") })::text[])
+                 AS u(d, r, p, i, n, k, fd, a, det, s, st, re)
+            ON CONFLICT (department, record_id) DO NOTHING
+            RETURNING department, record_id
+            """, logger: logger)
+        var stored = Set<RecordKey>()
+        for try await (department, recordId) in result.decode((String, String).self) { stored.insert(RecordKey(department: department, recordId: recordId)) }
+        return stored
+    }
+
+    /// The household of each ID number found, following `supersededBy` to the household that absorbed it.
+    func households(of idNumbers: [String]) async throws -> [String: RegistryMatch] {
+        guard !idNumbers.isEmpty else { return [:] }
+        let rows = try await connection.query("""
+            WITH RECURSIVE chain(id_number, household_id, village_code, superseded_by, depth) AS (
+                SELECT m.id_number, h.household_id, h.village_code, h.superseded_by, 0
+                FROM registry_members m JOIN registry_households h ON h.household_id = m.household_id WHERE m.id_number = ANY(\(idNumbers))
+                UNION ALL
+                SELECT c.id_number, h.household_id, h.village_code, h.superseded_by, c.depth + 1
+                FROM chain c JOIN registry_households h ON h.household_id = c.superseded_by WHERE c.depth < 10
+            )
+            SELECT DISTINCT ON (id_number) id_number, household_id, village_code FROM chain WHERE superseded_by IS NULL ORDER BY id_number, depth DESC
+            """, logger: logger)
+        var matches: [String: RegistryMatch] = [:]
+        for try await (idNumber, household, village) in rows.decode((String, String, String).self) {
+            matches[idNumber] = RegistryMatch(householdId: household, villageCode: village)
+        }
+        return matches
+    }
+
+    /// Screening of these households waits for any other transaction screening them, and holds them
+    /// until commit; the locks are taken in one order, so two batches never deadlock each other.
+    func lock(households: [String]) async throws {
+        guard !households.isEmpty else { return }
+        try await connection.query("""
+            SELECT pg_advisory_xact_lock(hashtext('screening:' || h))
+            FROM (SELECT DISTINCT h FROM unnest(\(households)::text[]) AS h ORDER BY h) AS ordered
+            """, logger: logger)
+    }
+
+    func monitored(_ households: [String]) async throws -> Set<String> {
+        guard !households.isEmpty else { return [] }
+        let rows = try await connection.query("SELECT household_id FROM monitored_households WHERE household_id = ANY(\(households))", logger: logger)
+        var found = Set<String>()
+        for try await household in rows.decode(String.self) { found.insert(household) }
+        return found
+    }
+
+    /// The households' earlier amounts that the rules may add up (within the widest window before the
+    /// batch's dates) and their reported incomes.
+    func amountFacts(households: [String], rules: [WarningRule], around dates: [String]) async throws -> [String: [HouseholdState.AmountFact]] {
+        guard !households.isEmpty else { return [:] }
+        let aggregate = rules.filter { $0.aggregateMonths != nil }
+        let validDates = dates.filter(RecordChecks.isDate)
+        let kinds = Array(Set(aggregate.flatMap(\.kinds)))
+        let months = aggregate.compactMap(\.aggregateMonths).max() ?? 0
+        let from = validDates.min().map { HouseholdState.day($0, monthsBefore: months) } ?? "2000-01-01"
+        let to = validDates.max() ?? "2000-01-01"
+        let rows = try await connection.query("""
+            SELECT household_id, kind, to_char(fact_date, 'YYYY-MM-DD'), amount_fen FROM department_records
+            WHERE household_id = ANY(\(households)) AND status <> 'rejected' AND amount_fen IS NOT NULL AND fact_date IS NOT NULL
+              AND ((kind = ANY(\(kinds)) AND fact_date > \(from)::date AND fact_date <= \(to)::date) OR kind = \(FactKind.householdIncome.rawValue))
+            ORDER BY fact_date, received_at
+            """, logger: logger)
+        var facts: [String: [HouseholdState.AmountFact]] = [:]
+        for try await (household, kind, date, amount) in rows.decode((String, String, String, Int64).self) {
+            facts[household, default: []].append(.init(kind: kind, date: date, amountFen: amount))
+        }
+        return facts
+    }
+
+    func warnedFactKeys(_ keys: [String]) async throws -> Set<String> {
+        guard !keys.isEmpty else { return [] }
+        let rows = try await connection.query("SELECT fact_key FROM warned_facts WHERE fact_key = ANY(\(Array(Set(keys))))", logger: logger)
+        var found = Set<String>()
+        for try await key in rows.decode(String.self) { found.insert(key) }
+        return found
+    }
+
+    /// Households an aggregate rule warned within its window.
+    func recentlyWarned(households: [String], rules: [WarningRule]) async throws -> Set<HouseholdState.HouseholdRule> {
+        guard !households.isEmpty else { return [] }
+        var found = Set<HouseholdState.HouseholdRule>()
+        for (id, months) in Set(rules.compactMap { rule in rule.aggregateMonths.map { RuleWindow(id: rule.id, months: $0) } }).map({ ($0.id, $0.months) }) {
+            let rows = try await connection.query("""
+                SELECT DISTINCT household_id FROM warned_facts
+                WHERE household_id = ANY(\(households)) AND rule_id = \(id) AND warned_at > now() - (\(months)::int * interval '1 month')
+                """, logger: logger)
+            for try await household in rows.decode(String.self) { found.insert(.init(householdId: household, ruleId: id)) }
+        }
+        return found
+    }
+
+    private struct RuleWindow: Hashable {
+        var id: String
+        var months: Int
+    }
+
+    /// Raises the groups' warnings or joins an existing one of the household and month; returns each
+    /// group's warning id and whether it is new.
+    func upsert(_ groups: [WarningGroups.Group]) async throws -> [WarningGroups.Key: (String, Bool)] {
+        guard !groups.isEmpty else { return [:] }
+        let separator = "\u{1F}"
+        let rows = try await connection.query("""
+            INSERT INTO warnings (id, household_id, village_code, period, rules, evidence, severity, risks, discovered_on, raised_at)
+            SELECT 'YJ' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('warning_number_seq')::text, 6, '0'),
+                   h, v, p, string_to_array(ru, \(separator)), string_to_array(ev, \(separator)), sv, string_to_array(ri, \(separator)), d::date, now()
+            FROM unnest(\(groups.map(\.householdId))::text[], \(groups.map(\.villageCode))::text[], \(groups.map(\.key.period))::text[],
+                        \(groups.map { $0.rules.map(\.id).joined(separator: separator) })::text[],
+                        \(groups.map { $0.evidence.joined(separator: separator) })::text[], \(groups.map(\.severity))::text[],
+                        \(groups.map { $0.risks.joined(separator: separator) })::text[], \(groups.map(\.discoveredOn))::text[])
+                 AS u(h, v, p, ru, ev, sv, ri, d)
+            ON CONFLICT (household_id, period) DO UPDATE SET
+                rules = ARRAY(SELECT DISTINCT unnest(warnings.rules || EXCLUDED.rules)),
+                evidence = warnings.evidence || EXCLUDED.evidence,
+                risks = ARRAY(SELECT DISTINCT unnest(warnings.risks || EXCLUDED.risks))
+            RETURNING household_id, period, id, xmax = 0
+            """, logger: logger)
+        var result: [WarningGroups.Key: (String, Bool)] = [:]
+        for try await (household, period, id, isNew) in rows.decode((String, String, String, Bool).self) {
+            result[WarningGroups.Key(householdId: household, period: period)] = (id, isNew)
+        }
+        return result
+    }
+
+    struct WarnedFact: Sendable {
+        var key: String
+        var householdId: String
+        var ruleId: String
+        var warningId: String
+    }
+
+    func recordWarnedFacts(_ facts: [WarnedFact]) async throws {
+        guard !facts.isEmpty else { return }
+        try await connection.query("""
+            INSERT INTO warned_facts (fact_key, household_id, rule_id, warning_id, warned_at)
+            SELECT k, h, r, w, now()
+            FROM unnest(\(facts.map(\.key))::text[], \(facts.map(\.householdId))::text[], \(facts.map(\.ruleId))::text[], \(facts.map(\.warningId))::text[])
+                 AS u(k, h, r, w)
+            ON CONFLICT DO NOTHING
+            """, logger: logger)
+    }
+
+    /// Writes each decided record's household, status, reason and warning (rejected ones were stored so).
+    func update(_ decided: [(record: DepartmentRecordPushed, decision: Decision)]) async throws {
+        let rows = decided.filter { $0.decision.status != "rejected" }
+        guard !rows.isEmpty else { return }
+        try await connection.query("""
+            UPDATE department_records AS d
+            SET household_id = NULLIF(u.h, ''), status = u.st, reason = u.re, warning_id = NULLIF(u.w, '')
+            FROM unnest(\(rows.map(\.record.department))::text[], \(rows.map(\.record.recordId))::text[], \(rows.map { $0.decision.householdId ?? "" })::text[],
+                        \(rows.map(\.decision.status))::text[], \(rows.map(\.decision.reason))::text[], \(rows.map { $0.decision.warningId ?? "" })::text[])
+                 AS u(dep, rid, h, st, re, w)
+            WHERE d.department = u.dep AND d.record_id = u.rid
+            """, logger: logger)
+    }
+}
