@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 
-from confluent_kafka import Consumer
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 
 bootstrap, topic, seconds, count = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
 wanted = set(sys.argv[5:])
@@ -21,19 +21,23 @@ consumer = Consumer({
     "auto.offset.reset": "earliest",
     "enable.auto.commit": False,
 })
-consumer.subscribe([topic])
+# Every partition assigned directly from its beginning: no consumer-group join to wait for.
+partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in partitions])
 printed = 0
 deadline = time.time() + seconds
-while time.time() < deadline:
-    message = consumer.poll(0.5)
-    if message is None or message.error():
-        continue
-    key = message.key().decode() if message.key() else None
-    if wanted and key not in wanted:
-        continue
-    headers = {name: (value.decode() if value else None) for name, value in (message.headers() or [])}
-    print(json.dumps({"key": key, "headers": headers, "value": json.loads(message.value())}, ensure_ascii=False), flush=True)
-    printed += 1
-    if count and printed >= count:
-        break
+done = False
+while time.time() < deadline and not done:
+    for message in consumer.consume(500, 0.5):
+        if message.error():
+            continue
+        key = message.key().decode() if message.key() else None
+        if wanted and key not in wanted:
+            continue
+        headers = {name: (value.decode() if value else None) for name, value in (message.headers() or [])}
+        print(json.dumps({"key": key, "headers": headers, "value": json.loads(message.value())}, ensure_ascii=False), flush=True)
+        printed += 1
+        if count and printed >= count:
+            done = True
+            break
 consumer.close()
