@@ -5,7 +5,10 @@
 # 1,000,000) against a registry of BENCH_SCREENING_HOUSEHOLDS households (default 200,000, 600,000
 # people), from file to committed warnings and feedback (`lifeline-department-screening
 # import-records`), beside psql's \copy of the same file into a table of text columns. Then one run
-# with a file 5× larger, for the peak memory.
+# with a file 5× larger, for the peak memory. Then the topic path: BENCH_SCREENING_PUSHED records
+# (default 20,000) of the same file published to department-screening.inbound by the Python client, to
+# every record's row (and its feedback, same transaction) committed by the running service, beside the
+# Python client reading the same records back.
 set -euo pipefail
 bin="$1"
 state=".run/bench"
@@ -69,3 +72,28 @@ empty
 read -r seconds5 rss5 < "$state/screening5.time"
 echo "  5× the file ($((records * 5)) records, once): $(awk -v r="$((records * 5))" -v s="$seconds5" 'BEGIN { printf "%.0f", r / s }') records/s, peak memory $((rss5 / 1024)) MB"
 psql_s "DROP TABLE department_screening.bench_copy_ceiling"
+
+# The topic path, through the running service.
+pushed="${BENCH_SCREENING_PUSHED:-20000}"
+empty
+HTTP_PORT=58091 LOG_LEVEL=warning "$bin/lifeline-department-screening" > "$state/screening-service.log" 2>&1 &
+service_pid=$!
+trap 'kill $service_pid 2>/dev/null || true' EXIT
+for _ in $(seq 1 120); do curl -fs http://127.0.0.1:58091/health/ready >/dev/null 2>&1 && break; sleep 0.5; done
+: > "$state/screening-topic.runs"
+for run in $(seq 1 "$runs"); do
+  tag="P$(date +%s%N | tail -c 9)-"
+  started=$(now)
+  .venv/bin/python scripts/bench/screening-push.py "$KAFKA_BOOTSTRAP_SERVERS" department-screening.inbound "$state/screening/records.csv" "$pushed" "$tag"
+  for _ in $(seq 1 3000); do
+    [ "$(psql_s "SELECT count(*) FROM department_screening.department_records WHERE record_id LIKE '$tag%' AND source = 'push'")" -ge "$pushed" ] && break
+    sleep 0.2
+  done
+  seconds=$(awk -v a="$started" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
+  read -r ceiling_seconds ceiling_count < <(.venv/bin/python scripts/bench/screening-push.py "$KAFKA_BOOTSTRAP_SERVERS" department-screening.inbound \
+    "$state/screening/records.csv" "$pushed" "$tag" --consume)
+  done_count=$(psql_s "SELECT count(*) FROM department_screening.department_records WHERE record_id LIKE '$tag%'")
+  awk -v r="$pushed" -v s="$seconds" -v c="$ceiling_seconds" -v d="$done_count" 'BEGIN { printf "%.0f %.0f %d\n", r / s, r / c, d }' >> "$state/screening-topic.runs"
+done
+kill "$service_pid"; wait "$service_pid" 2>/dev/null || true
+echo "  through the topic ($pushed records published by the Python client, to committed feedback; $runs runs): $(cut -d' ' -f1 "$state/screening-topic.runs" | median) ($(cut -d' ' -f1 "$state/screening-topic.runs" | range)) records/s | the Python client reading them back $(cut -d' ' -f2 "$state/screening-topic.runs" | median) records/s | records committed per run: $(cut -d' ' -f3 "$state/screening-topic.runs" | tr '\n' ' ')"

@@ -438,3 +438,50 @@ extension EndToEndTests {
         }
     }
 }
+
+extension EndToEndTests {
+    /// The outcomes the loop test does not reach: review finds the household already covered, or its
+    /// case ends without monitoring; each record's department hears it, read by the outside client.
+    @Test func alreadyCoveredAndNotMonitoredReachTheDepartment() async throws {
+        try await withServices([DepartmentScreeningService.definition]) { services in
+            let screening = services["department-screening"]!.baseURL
+            let village = TestData.villageCode()
+            let (covered, declined) = (
+                HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 1),
+                HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 1))
+            try await OutsideSystem.publish([covered, declined], source: "/lifeline/intake")
+            _ = try await eventually("registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", """
+                    SELECT count(*) FROM registry_households WHERE household_id = ANY(\([covered.householdId, declined.householdId]))
+                    """) == 2 ? true : nil
+            }
+            let records = [
+                Self.record("民政", .temporaryRelief, idNumber: covered.members[0].idNumber),
+                Self.record("民政", .temporaryRelief, idNumber: declined.members[0].idNumber),
+            ]
+            try await OutsideSystem.publish(records, source: "/gov/jinan/bigdata")
+            let town = try await TestEnvironment.token(role: .town, region: String(village.prefix(9)))
+            let warnings = try await eventually("both warned") { () -> [String: String]? in
+                let list = try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: town).json["warnings"] as? [[String: Any]] ?? []
+                let ids = Dictionary(list.compactMap { w in (w["householdId"] as? String).flatMap { h in (w["warningId"] as? String).map { (h, $0) } } },
+                                     uniquingKeysWith: { a, _ in a })
+                return ids.count == 2 ? ids : nil
+            }
+            try await OutsideSystem.publish([
+                LeadSettled(leadId: TestData.unique("XS"), origin: LeadOrigin(road: .departmentScreening, originId: warnings[covered.householdId]!),
+                            householdId: covered.householdId, caseId: nil, outcome: .alreadyCovered, reason: "已在监测帮扶中", settledAt: Date()),
+                LeadSettled(leadId: TestData.unique("XS"), origin: LeadOrigin(road: .departmentScreening, originId: warnings[declined.householdId]!),
+                            householdId: declined.householdId, caseId: TestData.unique("CASE"), outcome: .notMonitored, reason: "未纳入监测",
+                            settledAt: Date()),
+            ], source: "/lifeline/review")
+            let feedback = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: records.map(\.recordId), count: 4, seconds: 60)
+            let told = { (record: String) in
+                feedback.filter { $0["key"] as? String == record }.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String }
+            }
+            #expect(told(records[0].recordId) == ["warningRaised", "alreadyCovered"])
+            #expect(told(records[1].recordId) == ["warningRaised", "notMonitored"])
+            let after = try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: town).json["warnings"] as? [[String: Any]] ?? []
+            #expect(Set(after.compactMap { $0["outcome"] as? String }) == ["alreadyCovered", "notMonitored"])
+        }
+    }
+}
