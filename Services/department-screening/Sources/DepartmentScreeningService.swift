@@ -27,7 +27,7 @@ public enum DepartmentScreeningService {
                 let replica = RegistryReplica(
                     screening: RecordScreening(publisher: dependencies.publisher, logger: dependencies.logger), logger: dependencies.logger)
                 var handlers = EventHandlers(unknownTypes: .ignore)
-                handlers.on(HouseholdRegistered.self) { household, context in try await replica.apply(household, on: context.connection) }
+                handlers.onBatch(HouseholdRegistered.self) { households, connection in try await replica.apply(households.map(\.payload), on: connection) }
                 return handlers
             },
             ConsumerDefinition(name: "record-intake", topics: [.screeningInbound]) { dependencies in

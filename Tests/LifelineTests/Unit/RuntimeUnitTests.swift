@@ -64,6 +64,8 @@ import Testing
         #expect(child.hasPrefix("00-0af7651916cd43dd8448eb211c80319c-"))
         #expect(child != parent)
         #expect(TraceContext.newTraceparent().split(separator: "-").map(\.count) == [2, 32, 16, 2])
+        let ids = (0..<100).map { _ in TraceContext.newTraceparent().split(separator: "-")[1] }
+        #expect(Set(ids).count == 100 && ids.allSatisfy { $0.allSatisfy { "0123456789abcdef".contains($0) } })
     }
 }
 

@@ -36,6 +36,7 @@ import Testing
         #expect(problems.map(\.text) == ["kind：住建不报送「机动车登记」"])
         #expect(RecordChecks.problems(Self.record { $0.kind = FactKind(uncheckedRawValue: "weather") }).map(\.field) == ["kind"])
         #expect(RecordChecks.problems(Self.record { $0.department = "医保"; $0.kind = .medicalExpense }).map(\.field) == ["amountFen"])
+        #expect(RecordChecks.problems(Self.record { $0.recordId = "ZJ\u{1F}01" }).map(\.text) == ["recordId：应为1至64个字符，不含控制字符"])
     }
 
     static let house = WarningRule(
@@ -86,5 +87,12 @@ import Testing
         #expect(RecordColumnMap.fen(fromYuan: "1234.5") == 123_450)
         #expect(RecordColumnMap.fen(fromYuan: "0.07") == 7)
         for bad in ["12abc", "-5", "1,234", "1.234", "1.", ".5", "", "１２"] { #expect(RecordColumnMap.fen(fromYuan: bad) == nil, "\(bad)") }
+    }
+
+    /// A warning's discovery time is midnight in Beijing of the record's day, as a formatter reads it.
+    @Test func aDayIsMidnightInBeijing() {
+        #expect(Date.beijingMidnight(of: "2026-11-03") == ISO8601DateFormatter().date(from: "2026-11-03T00:00:00+08:00"))
+        #expect(Date.beijingMidnight(of: "2024-02-29") == ISO8601DateFormatter().date(from: "2024-02-29T00:00:00+08:00"))
+        #expect(Date.beijingMidnight(of: "2026-02-30") == nil && Date.beijingMidnight(of: "soon") == nil)
     }
 }

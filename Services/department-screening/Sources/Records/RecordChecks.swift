@@ -16,7 +16,9 @@ enum RecordChecks {
     static func problems(_ record: DepartmentRecordPushed, today: Date = Date()) -> [Problem] {
         var found: [Problem] = []
         if !departments.contains(record.department) { found.append(.init(field: "department", message: "未知的部门")) }
-        if record.recordId.isEmpty || record.recordId.count > 64 { found.append(.init(field: "recordId", message: "应为1至64个字符")) }
+        if record.recordId.isEmpty || record.recordId.count > 64 || record.recordId.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            found.append(.init(field: "recordId", message: "应为1至64个字符，不含控制字符"))
+        }
         if !isPeriod(record.period) { found.append(.init(field: "period", message: "应为年月（YYYY-MM）")) }
         if case .failure = CitizenIdNumber.parse(record.idNumber, today: today) {
             found.append(.init(field: "idNumber", message: "不是有效的公民身份号码"))

@@ -12,6 +12,9 @@ struct ScreeningQueries: Sendable {
     /// Stores the records not received before, rejected ones with their problems; returns which were new.
     func store(_ rows: [(record: DepartmentRecordPushed, source: String, problems: [RecordChecks.Problem])]) async throws -> Set<RecordKey> {
         guard !rows.isEmpty else { return [] }
+        // In key order, so that two writers of the same records (a push and a file) wait for each other
+        // on the unique index instead of deadlocking.
+        let rows = rows.sorted { ($0.record.department, $0.record.recordId) < ($1.record.department, $1.record.recordId) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
         var details: [String] = []
@@ -59,8 +62,8 @@ struct ScreeningQueries: Sendable {
     func lock(households: [String]) async throws {
         guard !households.isEmpty else { return }
         try await connection.query("""
-            SELECT pg_advisory_xact_lock(hashtext('screening:' || h))
-            FROM (SELECT DISTINCT h FROM unnest(\(households)::text[]) AS h ORDER BY h) AS ordered
+            SELECT pg_advisory_xact_lock(key)
+            FROM (SELECT DISTINCT hashtext('screening:' || h) AS key FROM unnest(\(households)::text[]) AS h ORDER BY key) AS ordered
             """, logger: logger)
     }
 
@@ -86,7 +89,7 @@ struct ScreeningQueries: Sendable {
             SELECT household_id, kind, to_char(fact_date, 'YYYY-MM-DD'), amount_fen FROM department_records
             WHERE household_id = ANY(\(households)) AND status <> 'rejected' AND amount_fen IS NOT NULL AND fact_date IS NOT NULL
               AND ((kind = ANY(\(kinds)) AND fact_date > \(from)::date AND fact_date <= \(to)::date) OR kind = \(FactKind.householdIncome.rawValue))
-            ORDER BY fact_date, received_at
+            ORDER BY fact_date, received_at, department, record_id
             """, logger: logger)
         var facts: [String: [HouseholdState.AmountFact]] = [:]
         for try await (household, kind, date, amount) in rows.decode((String, String, String, Int64).self) {
@@ -103,16 +106,19 @@ struct ScreeningQueries: Sendable {
         return found
     }
 
-    /// Households an aggregate rule warned within its window.
+    /// Households an aggregate rule warned within its window (a rule id may have another window in
+    /// another year: each window is asked for).
     func recentlyWarned(households: [String], rules: [WarningRule]) async throws -> Set<HouseholdState.HouseholdRule> {
-        guard !households.isEmpty else { return [] }
+        let windows = Array(Set(rules.compactMap { rule in rule.aggregateMonths.map { RuleWindow(id: rule.id, months: $0) } }))
+        guard !households.isEmpty, !windows.isEmpty else { return [] }
+        let rows = try await connection.query("""
+            SELECT DISTINCT w.household_id, w.rule_id, r.m::bigint
+            FROM warned_facts w JOIN unnest(\(windows.map(\.id))::text[], \(windows.map(\.months))::int[]) AS r(id, m) ON w.rule_id = r.id
+            WHERE w.household_id = ANY(\(households)) AND w.warned_at > now() - r.m * interval '1 month'
+            """, logger: logger)
         var found = Set<HouseholdState.HouseholdRule>()
-        for (id, months) in Set(rules.compactMap { rule in rule.aggregateMonths.map { RuleWindow(id: rule.id, months: $0) } }).map({ ($0.id, $0.months) }) {
-            let rows = try await connection.query("""
-                SELECT DISTINCT household_id FROM warned_facts
-                WHERE household_id = ANY(\(households)) AND rule_id = \(id) AND warned_at > now() - (\(months)::int * interval '1 month')
-                """, logger: logger)
-            for try await household in rows.decode(String.self) { found.insert(.init(householdId: household, ruleId: id)) }
+        for try await (household, rule, months) in rows.decode((String, String, Int).self) {
+            found.insert(.init(householdId: household, ruleId: rule, months: months))
         }
         return found
     }
@@ -139,7 +145,10 @@ struct ScreeningQueries: Sendable {
             ON CONFLICT (household_id, period) DO UPDATE SET
                 rules = ARRAY(SELECT DISTINCT unnest(warnings.rules || EXCLUDED.rules)),
                 evidence = warnings.evidence || EXCLUDED.evidence,
-                risks = ARRAY(SELECT DISTINCT unnest(warnings.risks || EXCLUDED.risks))
+                risks = ARRAY(SELECT DISTINCT unnest(warnings.risks || EXCLUDED.risks)),
+                severity = CASE WHEN 'high' IN (warnings.severity, EXCLUDED.severity) THEN 'high'
+                                WHEN 'medium' IN (warnings.severity, EXCLUDED.severity) THEN 'medium' ELSE 'low' END,
+                discovered_on = least(warnings.discovered_on, EXCLUDED.discovered_on)
             RETURNING household_id, period, id, xmax = 0
             """, logger: logger)
         var result: [WarningGroups.Key: (String, Bool)] = [:]

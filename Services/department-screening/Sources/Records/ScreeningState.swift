@@ -11,9 +11,11 @@ struct HouseholdState: Sendable {
         var amountFen: Int64
     }
 
+    /// An aggregate rule (with its window) and a household it warned.
     struct HouseholdRule: Sendable, Hashable {
         var householdId: String
         var ruleId: String
+        var months: Int
     }
 
     var monitored: Set<String>
@@ -49,12 +51,13 @@ struct HouseholdState: Sendable {
     }
 
     func warnedBefore(_ rule: WarningRule, record: DepartmentRecordPushed, household: String, key: String) -> Bool {
-        rule.aggregateMonths != nil ? recentlyWarned.contains(HouseholdRule(householdId: household, ruleId: rule.id)) : warnedFactKeys.contains(key)
+        guard let months = rule.aggregateMonths else { return warnedFactKeys.contains(key) }
+        return recentlyWarned.contains(HouseholdRule(householdId: household, ruleId: rule.id, months: months))
     }
 
     mutating func warned(_ rule: WarningRule, household: String, key: String) {
         warnedFactKeys.insert(key)
-        if rule.aggregateMonths != nil { recentlyWarned.insert(HouseholdRule(householdId: household, ruleId: rule.id)) }
+        if let months = rule.aggregateMonths { recentlyWarned.insert(HouseholdRule(householdId: household, ruleId: rule.id, months: months)) }
     }
 
     /// `yyyy-MM-dd` `months` months earlier, the day kept within the month (as PostgreSQL's
@@ -69,7 +72,8 @@ struct HouseholdState: Sendable {
     }
 }
 
-/// The warnings of a batch, one per household and month, with every fact that fired as evidence.
+/// The warnings of a batch, one per household and month, with every fact that fired as evidence, the
+/// most severe of its rules and the earliest of its dates (as when facts join a warning raised before).
 struct WarningGroups: Sendable {
     struct Key: Hashable, Sendable {
         var householdId: String
@@ -97,7 +101,7 @@ struct WarningGroups: Sendable {
             WarningRaised(
                 warningId: warningId, householdId: key.householdId, villageCode: villageCode, rules: rules.map(\.id), evidence: evidence,
                 severity: WarningRaised.Severity(uncheckedRawValue: severity), risks: risks.map(DifficultyType.init(uncheckedRawValue:)),
-                summary: summaries.joined(separator: "；"), discoveredAt: ISO8601DateFormatter.beijingDay(discoveredOn) ?? Date())
+                summary: summaries.joined(separator: "；"), discoveredAt: Date.beijingMidnight(of: discoveredOn) ?? Date())
         }
     }
 
@@ -120,10 +124,13 @@ struct WarningGroups: Sendable {
     }
 }
 
-extension ISO8601DateFormatter {
-    /// Midnight in Beijing of a `yyyy-MM-dd` day.
-    static func beijingDay(_ text: String) -> Date? {
-        let formatter = ISO8601DateFormatter()
-        return formatter.date(from: text + "T00:00:00+08:00")
+extension Date {
+    /// Midnight in Beijing of a `yyyy-MM-dd` day, by calendar arithmetic (a date formatter per
+    /// warning showed as a quarter of a file import's time).
+    static func beijingMidnight(of text: String) -> Date? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, CivilDay.isValid(year: parts[0], month: parts[1], day: parts[2]) else { return nil }
+        let days = CivilDay.daysSinceEpoch(year: parts[0], month: parts[1], day: parts[2])
+        return Date(timeIntervalSince1970: TimeInterval(days * 86_400 - CivilDay.beijingOffsetSeconds))
     }
 }

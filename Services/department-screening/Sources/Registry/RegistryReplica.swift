@@ -8,7 +8,16 @@ struct RegistryReplica: Sendable {
     let screening: RecordScreening
     let logger: Logger
 
-    func apply(_ household: HouseholdRegistered, on connection: PostgresConnection) async throws {
+    /// Applies the households in order, then screens again, together, the unmatched records of the
+    /// people they brought (one set of household locks for the batch).
+    func apply(_ households: [HouseholdRegistered], on connection: PostgresConnection) async throws {
+        var people: [String] = []
+        for household in households where try await apply(household, on: connection) { people += household.members.map(\.idNumber) }
+        try await screening.rematch(idNumbers: people, on: connection)
+    }
+
+    /// `false` when the copy holds a newer version of the household.
+    private func apply(_ household: HouseholdRegistered, on connection: PostgresConnection) async throws -> Bool {
         let applied = try await connection.query("""
             INSERT INTO registry_households (household_id, village_code, provisional, updated_at, formerly_poor, household_group, superseded_by)
             VALUES (\(household.householdId), \(household.villageCode), \(household.provisional), \(household.updatedAt),
@@ -19,7 +28,7 @@ struct RegistryReplica: Sendable {
             WHERE registry_households.updated_at <= EXCLUDED.updated_at
             RETURNING 1
             """, logger: logger).hasRow
-        guard applied else { return }
+        guard applied else { return false }
         // A household the district's file already lists as monitored is not warned again.
         if let category = household.monitoringCategory {
             try await connection.query("""
@@ -36,7 +45,7 @@ struct RegistryReplica: Sendable {
                 ON CONFLICT (id_number) DO UPDATE SET household_id = EXCLUDED.household_id, name = EXCLUDED.name, relation = EXCLUDED.relation
                 """, logger: logger)
         }
-        try await screening.rematch(idNumbers: household.members.map(\.idNumber), on: connection)
+        return true
     }
 }
 
