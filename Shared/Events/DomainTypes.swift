@@ -24,11 +24,15 @@ public struct DifficultyType: OpenEnumeration {
     public static let housing = DifficultyType(uncheckedRawValue: "housing")
     /// 饮水安全
     public static let drinkingWater = DifficultyType(uncheckedRawValue: "drinkingWater")
+    /// 老人或儿童无人赡养、抚养或照料
+    public static let withoutSupport = DifficultyType(uncheckedRawValue: "withoutSupport")
     /// 其他
     public static let other = DifficultyType(uncheckedRawValue: "other")
 
     /// The values this version knows, in display order.
-    public static let knownValues: [DifficultyType] = [.illness, .disability, .schoolingCosts, .disaster, .accident, .lossOfWork, .housing, .drinkingWater, .other]
+    public static let knownValues: [DifficultyType] = [
+        .illness, .disability, .schoolingCosts, .disaster, .accident, .lossOfWork, .housing, .drinkingWater, .withoutSupport, .other,
+    ]
 
     /// The Chinese name shown to users.
     public var chineseName: String {
@@ -41,6 +45,7 @@ public struct DifficultyType: OpenEnumeration {
         case .lossOfWork: "失业或收入骤减"
         case .housing: "住房安全"
         case .drinkingWater: "饮水安全"
+        case .withoutSupport: "老幼无人照料"
         case .other: "其他"
         default: "未知（\(rawValue)）"
         }

@@ -50,17 +50,32 @@ public struct RiskLeadRaised: DomainEvent, Hashable {
     public var householdId: String?
     /// When the lead was raised.
     public var raisedAt: Date
+    /// The risk types the order's text reports (added in a compatible revision: absent from older producers).
+    public var risks: [DifficultyType]?
+    /// The reading's rules and phrases that fired, e.g. `疾病「住院」` (no personal data).
+    public var matchedRules: [String]?
+    /// How sure the reading is, 0–1.
+    public var confidence: Double?
+    /// When the order was received by its channel: the lead's discovery time.
+    public var receivedAt: Date?
 
     public var partitionKey: String { householdId ?? villageCode }
     public var subject: String? { leadId }
 
     /// Creates the event.
-    public init(leadId: String, orderNumber: String, channel: HotlineChannel, villageCode: String, householdId: String?, raisedAt: Date) {
+    public init(
+        leadId: String, orderNumber: String, channel: HotlineChannel, villageCode: String, householdId: String?, raisedAt: Date,
+        risks: [DifficultyType]? = nil, matchedRules: [String]? = nil, confidence: Double? = nil, receivedAt: Date? = nil
+    ) {
         self.leadId = leadId
         self.orderNumber = orderNumber
         self.channel = channel
         self.villageCode = villageCode
         self.householdId = householdId
         self.raisedAt = raisedAt
+        self.risks = risks
+        self.matchedRules = matchedRules
+        self.confidence = confidence
+        self.receivedAt = receivedAt
     }
 }

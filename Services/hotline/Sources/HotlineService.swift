@@ -12,22 +12,7 @@ public enum HotlineService {
     /// The service's definition.
     public static let definition = ServiceDefinition(
         name: "hotline",
-        migrations: [
-            Migration(version: 100, name: "work orders", statements: [
-                """
-                CREATE TABLE work_orders (
-                    order_number text PRIMARY KEY,
-                    channel text NOT NULL,
-                    village_code text NOT NULL,
-                    household_id text,
-                    summary text NOT NULL,
-                    received_at timestamptz NOT NULL,
-                    lead_id text NOT NULL UNIQUE,
-                    recorded_at timestamptz NOT NULL DEFAULT now()
-                )
-                """
-            ])
-        ],
+        migrations: HotlineMigrations.all,
         producedTopics: [.hotlineLeads],
         consumers: [
             ConsumerDefinition(name: "work-order-intake", topics: [.hotlineInbound]) { dependencies in
@@ -40,6 +25,7 @@ public enum HotlineService {
         ],
         routes: { router, dependencies in
             WorkOrderRoutes(dependencies: dependencies).add(to: router)
+            TextRuleRoutes(dependencies: dependencies).add(to: router)
         }
     )
 }

@@ -4,7 +4,8 @@ import LifelineAuth
 import LifelinePersistence
 import LifelineRuntime
 
-/// `GET /v1/work-orders/{number}`: a work order's state, for hotline operators and officials.
+/// `GET /v1/work-orders/{number}`: a work order's state and its reading, for hotline operators and
+/// officials.
 struct WorkOrderRoutes: Sendable {
     let database: Database
     let tokenKeys: TokenKeys
@@ -18,7 +19,13 @@ struct WorkOrderRoutes: Sendable {
         var orderNumber: String
         var channel: String
         var villageCode: String
-        var leadId: String
+        var leadId: String?
+        var category: String
+        var categoryName: String
+        var risks: [String]
+        var thirdParty: Bool
+        var confidence: Double
+        var explanation: String
         var receivedAt: Date
         var recordedAt: Date
     }
@@ -29,12 +36,17 @@ struct WorkOrderRoutes: Sendable {
             try user.require([.hotlineOperator, .town, .district])
             let number = try context.parameters.require("number")
             let rows = try await database.query("""
-                SELECT order_number, channel, village_code, lead_id, received_at, recorded_at FROM work_orders WHERE order_number = \(number)
+                SELECT order_number, channel, village_code, lead_id, category, risks, matches::text, third_party, confidence, received_at, recorded_at
+                FROM work_orders WHERE order_number = \(number)
                 """)
-            for try await (order, channel, village, lead, receivedAt, recordedAt) in rows.decode((String, String, String, String, Date, Date).self) {
-                if user.role != .hotlineOperator { try user.requireJurisdiction(over: village) }
+            for try await c in rows.decode((String, String, String, String?, String, [String], String, Bool, Double, Date, Date).self) {
+                if user.role != .hotlineOperator { try user.requireJurisdiction(over: c.2) }
+                let category = WorkOrderCategory(rawValue: c.4) ?? .risk
+                let matches = (try? JSONDecoder().decode([WorkOrderClassifier.Match].self, from: Data(c.6.utf8))) ?? []
+                let reading = WorkOrderClassifier.Classification(category: category, risks: c.5, matches: matches, thirdParty: c.7, confidence: c.8)
                 return try JSONResponse.make(WorkOrderView(
-                    orderNumber: order, channel: channel, villageCode: village, leadId: lead, receivedAt: receivedAt, recordedAt: recordedAt))
+                    orderNumber: c.0, channel: c.1, villageCode: c.2, leadId: c.3, category: category.rawValue, categoryName: category.chineseName,
+                    risks: c.5, thirdParty: c.7, confidence: c.8, explanation: reading.explanation, receivedAt: c.9, recordedAt: c.10))
             }
             throw APIError.notFound("work order")
         }
