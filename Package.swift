@@ -178,6 +178,7 @@ let package = Package(
                 .product(name: "OpenAPIKit", package: "OpenAPIKit"),
             ],
             path: "Tests/LifelineTests",
+            exclude: ["Data"],  // read from the source tree by the tests (labelled work orders)
             swiftSettings: swiftSettings
         ),
     ]
