@@ -40,13 +40,15 @@ public struct EventTopic: Sendable, Hashable {
     public static let hotlineInbound = EventTopic(name: "hotline.inbound", partitions: 6)
     /// Risk leads raised from hotline and petition items (信访信息处置).
     public static let hotlineLeads = EventTopic(name: "hotline.leads", partitions: 12)
+    /// Answers for the hotline and petition systems to relay to callers, keyed by order number.
+    public static let hotlineReplies = EventTopic(name: "hotline.replies", partitions: 6)
     /// Messages recorded for delivery by notification.
     public static let notificationMessages = EventTopic(name: "notification.messages", partitions: 12)
 
     /// Every topic of the catalogue (dead-letter topics excepted).
     public static let catalogue: [EventTopic] = [
         intakeApplications, intakeHouseholds, intakeLeads, intakeGrid, reviewCases, reviewLeads, reviewComparisons,
-        screeningInbound, screeningLeads, screeningFeedback, screeningComparisons, hotlineInbound, hotlineLeads, notificationMessages,
+        screeningInbound, screeningLeads, screeningFeedback, screeningComparisons, hotlineInbound, hotlineLeads, hotlineReplies, notificationMessages,
     ]
 
     /// The dead-letter topic of a consumer group: `<group>.deadletter`.

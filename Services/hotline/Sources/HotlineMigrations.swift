@@ -19,6 +19,56 @@ enum HotlineMigrations {
             """
         ]),
         Migration(version: 101, name: "work order reading", statements: reading),
+        Migration(version: 102, name: "finding the household", statements: resolution),
+        // The final answer given to the source once review settled the order's lead.
+        Migration(version: 103, name: "answers", statements: [
+            "ALTER TABLE work_orders ADD COLUMN final_outcome text, ADD COLUMN answered_at timestamptz",
+            // Repeats of an order share its lead (合并办理).
+            "ALTER TABLE work_orders DROP CONSTRAINT work_orders_lead_id_key",
+            "CREATE INDEX work_orders_lead ON work_orders (lead_id) WHERE lead_id IS NOT NULL",
+        ]),
+    ]
+
+    /// Order numbers are unique per channel; the caller, the spoken address, the source's category and
+    /// due time are kept; the registry and grid copies let hotline find the household.
+    private static let resolution: [String] = [
+        "ALTER TABLE work_orders DROP CONSTRAINT work_orders_pkey, ADD PRIMARY KEY (channel, order_number)",
+        """
+        ALTER TABLE work_orders ALTER COLUMN village_code DROP NOT NULL,
+            ADD COLUMN caller_name text, ADD COLUMN caller_phone text, ADD COLUMN caller_id_number text, ADD COLUMN address text,
+            ADD COLUMN source_category text, ADD COLUMN due_at timestamptz,
+            ADD COLUMN resolved_by text NOT NULL DEFAULT 'source' CHECK (resolved_by IN ('source', 'idNumber', 'phone', 'name', 'none')),
+            ADD COLUMN village_by text
+        """,
+        "CREATE INDEX work_orders_village ON work_orders (village_code, received_at)",
+        """
+        CREATE TABLE registry_households (
+            household_id text PRIMARY KEY,
+            village_code text NOT NULL,
+            superseded_by text,
+            updated_at timestamptz NOT NULL
+        )
+        """,
+        """
+        CREATE TABLE registry_members (
+            id_number text PRIMARY KEY,
+            household_id text NOT NULL,
+            name text NOT NULL,
+            phone text
+        )
+        """,
+        "CREATE INDEX registry_members_household ON registry_members (household_id)",
+        "CREATE INDEX registry_members_phone ON registry_members (phone) WHERE phone IS NOT NULL",
+        "CREATE INDEX registry_members_name ON registry_members (name)",
+        """
+        CREATE TABLE grid_units (
+            code text PRIMARY KEY,
+            level text NOT NULL,
+            name text NOT NULL,
+            parent_code text,
+            updated_at timestamptz NOT NULL
+        )
+        """,
     ]
 
     private static let reading: [String] = [

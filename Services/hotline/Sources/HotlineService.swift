@@ -4,7 +4,8 @@ import LifelinePersistence
 import LifelineRuntime
 
 /// Hotline (信访信息处置): takes work orders pushed by the 12345 and 12317 hotlines, the cyberspace office
-/// and the petition bureau, and raises risk leads for the towns to verify.
+/// and the petition bureau, reads them, finds the household (from its copy of intake's registry and
+/// grid) and raises risk leads for the towns to verify.
 public enum HotlineService {
     /// Port when `HTTP_PORT` is not set.
     public static let defaultHTTPPort = 8083
@@ -13,7 +14,7 @@ public enum HotlineService {
     public static let definition = ServiceDefinition(
         name: "hotline",
         migrations: HotlineMigrations.all,
-        producedTopics: [.hotlineLeads],
+        producedTopics: [.hotlineLeads, .hotlineReplies],
         consumers: [
             ConsumerDefinition(name: "work-order-intake", topics: [.hotlineInbound]) { dependencies in
                 let intake = WorkOrderIntake(dependencies: dependencies)
@@ -21,8 +22,26 @@ public enum HotlineService {
                 var handlers = EventHandlers(unknownTypes: .deadLetter)
                 handlers.on(WorkOrderPushed.self) { order, context in try await intake.record(order, context: context) }
                 return handlers
-            }
+            },
+            ConsumerDefinition(name: "review-outcomes", topics: [.reviewLeads]) { dependencies in
+                let answers = WorkOrderAnswers(publisher: dependencies.publisher, logger: dependencies.logger)
+                // Only what became of leads concerns hotline; other review events are skipped.
+                var handlers = EventHandlers(unknownTypes: .ignore)
+                handlers.on(LeadSettled.self) { settled, context in try await answers.leadSettled(settled, cause: context.event, on: context.connection) }
+                return handlers
+            },
+            ConsumerDefinition(name: "registry", topics: [.intakeHouseholds, .intakeGrid]) { dependencies in
+                let registry = HotlineRegistry(logger: dependencies.logger)
+                // Other intake events (applications, visits) do not concern hotline.
+                var handlers = EventHandlers(unknownTypes: .ignore)
+                handlers.on(HouseholdRegistered.self) { household, context in try await registry.apply(household, on: context.connection) }
+                handlers.on(GridUnitRegistered.self) { unit, context in try await registry.apply(unit, on: context.connection) }
+                return handlers
+            },
         ],
+        checkSettings: { settings in
+            _ = try settings.int(WorkOrderIntake.mergeDaysSetting, default: 30, range: 0...365)
+        },
         routes: { router, dependencies in
             WorkOrderRoutes(dependencies: dependencies).add(to: router)
             TextRuleRoutes(dependencies: dependencies).add(to: router)

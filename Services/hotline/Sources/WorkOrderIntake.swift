@@ -6,24 +6,30 @@ import LifelinePersistence
 import LifelineRuntime
 import Logging
 
-/// Records each pushed work order once, reads its text (研判: `WorkOrderClassifier` with the rules in
-/// force) and raises a lead for an order that reports a new risk. Complaints, disputes and orders out of
-/// scope are kept with their reading for the town and raise no lead. An order without a valid village
-/// code can never be routed: it is rejected to the dead-letter topic with the reason.
+/// Records each pushed work order once per channel, reads its text (研判: `WorkOrderClassifier` with the
+/// rules in force), finds its household and village (`WorkOrderResolver`) and raises a lead for an order
+/// that reports a new risk; one whose household or village stays unknown goes to triage. Complaints,
+/// disputes and orders out of scope are kept with their reading and raise no lead. Only a message that
+/// is not a work order at all (or an unknown channel, an order number or text out of bounds) is
+/// dead-lettered.
 struct WorkOrderIntake: Sendable {
     let publisher: EventPublisher
+    let resolver: WorkOrderResolver
+    /// Orders about the same household and trouble within this many days make one lead (合并办理).
+    let mergeDays: Int
     let logger: Logger
+
+    static let mergeDaysSetting = "HOTLINE_MERGE_DAYS"
 
     init(dependencies: ServiceDependencies) {
         publisher = dependencies.publisher
+        resolver = WorkOrderResolver(logger: dependencies.logger)
+        mergeDays = (try? dependencies.configuration.settings.int(Self.mergeDaysSetting, default: 30, range: 0...365)) ?? 30
         logger = dependencies.logger
     }
 
     func record(_ order: WorkOrderPushed, context: EventContext) async throws {
         let connection = context.connection
-        guard order.villageCode.count == 12, DivisionCode.isValid(order.villageCode) else {
-            throw EventContractError(code: .invalidPayload, field: "villageCode", reason: "must be a 12-digit village division code")
-        }
         // An outside system is an edge where input is checked, not a newer Lifeline service: an unknown
         // channel is a fault of the sender.
         guard order.channel.isKnown else {
@@ -33,27 +39,55 @@ struct WorkOrderIntake: Sendable {
         guard !order.orderNumber.isEmpty, order.orderNumber.count <= 64 else {
             throw EventContractError(code: .invalidPayload, field: "orderNumber", reason: "must be 1 to 64 characters")
         }
+        guard !order.summary.isEmpty, order.summary.count <= 5000 else {
+            throw EventContractError(code: .invalidPayload, field: "summary", reason: "must be 1 to 5000 characters")
+        }
         let (rules, cues) = try await TextRule.load(on: connection, logger: logger)
         let reading = WorkOrderClassifier(rules: rules, cues: cues).classify(order.summary)
-        let leadId = reading.category == .risk ? "XS" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased() : nil
+        let found = try await resolver.resolve(order, thirdParty: reading.thirdParty, on: connection)
+        // A repeat (the same household and a risk in common, its lead not settled, within the window)
+        // joins the earlier order's lead instead of raising another.
+        let earlierLead = reading.category == .risk ? try await openLead(household: found.householdId, risks: reading.risks, before: order.receivedAt, on: connection) : nil
+        let leadId = reading.category == .risk
+            ? earlierLead ?? "XS" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased() : nil
         let now = Date()
         let matches = String(decoding: try JSONEncoder().encode(reading.matches), as: UTF8.self)
         let rows = try await connection.query("""
             INSERT INTO work_orders (order_number, channel, village_code, household_id, summary, received_at, lead_id,
-                                     category, risks, matches, third_party, confidence)
-            VALUES (\(order.orderNumber), \(order.channel.rawValue), \(order.villageCode), \(order.householdId), \(order.summary),
+                                     category, risks, matches, third_party, confidence, caller_name, caller_phone, caller_id_number, address,
+                                     source_category, due_at, resolved_by, village_by)
+            VALUES (\(order.orderNumber), \(order.channel.rawValue), \(found.villageCode), \(found.householdId), \(order.summary),
                 \(order.receivedAt), \(leadId), \(reading.category.rawValue), \(reading.risks), \(matches)::jsonb, \(reading.thirdParty),
-                \(reading.confidence))
-            ON CONFLICT (order_number) DO NOTHING RETURNING 1
+                \(reading.confidence), \(order.caller?.name), \(order.caller?.phone), \(order.caller?.idNumber), \(order.address),
+                \(order.sourceCategory), \(order.dueAt), \(found.by), \(found.villageBy))
+            ON CONFLICT (channel, order_number) DO NOTHING RETURNING 1
             """, logger: logger)
         var inserted = false
         for try await _ in rows { inserted = true }
-        guard inserted, let leadId else { return }  // the same order pushed again, or no new risk
+        guard inserted else { return }  // the same order pushed again
+        try await publisher.publish(
+            WorkOrderAnswers.onReceipt(order, reading: reading, leadId: leadId, merged: earlierLead != nil), on: connection, causedBy: context.event)
+        guard let leadId, earlierLead == nil else { return }  // no new risk (the town sees it, review does not), or merged
         try await publisher.publish(RiskLeadRaised(
-            leadId: leadId, orderNumber: order.orderNumber, channel: order.channel, villageCode: order.villageCode,
-            householdId: order.householdId, raisedAt: now, risks: reading.risks.map(DifficultyType.init(uncheckedRawValue:)),
+            leadId: leadId, orderNumber: order.orderNumber, channel: order.channel, villageCode: found.villageCode,
+            householdId: found.householdId, raisedAt: now, risks: reading.risks.map(DifficultyType.init(uncheckedRawValue:)),
             matchedRules: reading.matches.filter { $0.discounted == nil }.map { "\($0.rule)「\($0.phrase)」" }, confidence: reading.confidence,
             receivedAt: order.receivedAt
         ), on: connection, causedBy: context.event)
+    }
+
+    /// The lead of an earlier order about the same household with a risk in common, not yet settled,
+    /// received within the merge window.
+    private func openLead(household: String?, risks: [String], before received: Date, on connection: PostgresConnection) async throws -> String? {
+        guard let household, mergeDays > 0 else { return nil }
+        let rows = try await connection.query("""
+            SELECT lead_id FROM work_orders
+            WHERE household_id = \(household) AND lead_id IS NOT NULL AND category = 'risk' AND final_outcome IS NULL
+              AND (risks && \(risks)::text[] OR cardinality(risks) = 0 OR cardinality(\(risks)::text[]) = 0)
+              AND received_at > \(received) - make_interval(days => \(mergeDays)::int) AND received_at <= \(received) + interval '1 day'
+            ORDER BY received_at LIMIT 1
+            """, logger: logger)
+        for try await lead in rows.decode(String.self) { return lead }
+        return nil
     }
 }

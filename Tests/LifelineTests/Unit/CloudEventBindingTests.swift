@@ -36,7 +36,7 @@ import Testing
         let order = try event.decode(WorkOrderPushed.self)
         #expect(order.channel == .hotline12345)
         #expect(order.householdId == nil)
-        #expect(order.partitionKey == "370115101201")
+        #expect(order.partitionKey == "12345-001" && order.villageCode == "370115101201")  // keyed by order number
     }
 
     @Test func structuredModeRoundTrips() throws {

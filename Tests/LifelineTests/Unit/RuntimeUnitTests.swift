@@ -119,7 +119,7 @@ import Testing
     @Test func knownValuesParseAndUnknownOnesDoNotAtTheEdge() {
         #expect(DifficultyType(rawValue: "illness") == .illness)
         #expect(DifficultyType(rawValue: "flood") == nil)
-        #expect(DifficultyType.allCases.count == 9)
+        #expect(DifficultyType.allCases.count == 10)
         #expect(ReviewStage.decided.chineseName == "认定结果")
     }
 

@@ -121,3 +121,28 @@ import Testing
         var recall: Double { truePositives + falseNegatives == 0 ? 1 : Double(truePositives) / Double(truePositives + falseNegatives) }
     }
 }
+
+/// Finding the village an address was spoken about, without the stack.
+@Suite struct AddressMatcherTests {
+    static let matcher = AddressMatcher(
+        towns: [.init(code: "370125101", name: "仁风镇"), .init(code: "370125102", name: "回河街道")],
+        villages: [
+            .init(code: "370125101001", name: "前进村"), .init(code: "370125101002", name: "张家庄"),
+            .init(code: "370125102001", name: "前进村"), .init(code: "370125102002", name: "东八里村"),
+            .init(code: "370125102003", name: "大柳树屯"),
+        ])
+
+    @Test func villagesAreFoundAsTheyAreSpoken() {
+        #expect(Self.matcher.village(in: "济阳仁风镇前进村三组") == "370125101001")
+        #expect(Self.matcher.village(in: "回河前进庄") == "370125102001")  // town without 街道, 村 said as 庄
+        #expect(Self.matcher.village(in: "济阳区 回河街道东八里村") == "370125102002")
+        #expect(Self.matcher.village(in: "张家村那边") == "370125101002")
+        #expect(Self.matcher.village(in: "大柳树庄子") == "370125102003")
+    }
+
+    @Test func anAddressThatFitsSeveralOrNoneNamesNone() {
+        #expect(Self.matcher.village(in: "前进村") == nil)  // two towns have one
+        #expect(Self.matcher.village(in: "济阳县城里") == nil)
+        #expect(Self.matcher.village(in: "") == nil)
+    }
+}

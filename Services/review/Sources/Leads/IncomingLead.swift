@@ -43,9 +43,11 @@ struct IncomingLead: Sendable {
         origin = LeadOrigin(road: .petitionAndHotline, originId: lead.leadId)
         householdId = lead.householdId
         villageCode = lead.villageCode
-        risks = []
-        summary = "\(lead.channel.chineseName)工单 \(lead.orderNumber)"
-        discoveredAt = lead.raisedAt
+        risks = lead.risks ?? []
+        let read = risks.isEmpty ? "" : "：" + risks.map(\.chineseName).joined(separator: "、")
+        summary = "\(lead.channel.chineseName)工单 \(lead.orderNumber)\(read)"
+        // The order's own received time, when the hotline sends it (the 15-day clock starts there).
+        discoveredAt = lead.receivedAt ?? lead.raisedAt
     }
 
     init(_ warning: WarningRaised) {
