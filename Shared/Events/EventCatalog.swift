@@ -4,7 +4,7 @@ public enum EventCatalog {
     /// All event payload types.
     public static let all: [any DomainEvent.Type] = [
         ApplicationSubmitted.self, ApplicationHeldForVerification.self, HouseholdRegistered.self, GridUnitRegistered.self, GridLeadRaised.self,
-        WorkOrderPushed.self, RiskLeadRaised.self, WorkOrderAnswered.self,
+        WorkOrderPushed.self, WorkOrderFollowedUp.self, RiskLeadRaised.self, WorkOrderAnswered.self,
         CaseOpened.self, LeadJoinedCase.self, CaseStageChanged.self, ObjectionLodged.self, ObjectionResolved.self, CaseDecided.self,
         MonitoringStarted.self, RiskEliminated.self, CaseOverdue.self, ComparisonRequested.self, LeadSettled.self,
         DepartmentRecordPushed.self, WarningRaised.self, RecordFeedback.self, ComparisonAnswered.self,

@@ -178,3 +178,61 @@ public struct WorkOrderAnswered: DomainEvent, Hashable {
         self.answeredAt = answeredAt
     }
 }
+
+/// A follow-up the source system sends about an order it pushed before, on `hotline.inbound`, keyed by
+/// the order number: the caller or the supervisor urged it (督办), the source called the caller back
+/// (回访) and reports whether they were satisfied, or the source reopened it (重新办理).
+public struct WorkOrderFollowedUp: DomainEvent, Hashable {
+    public static let eventType = "lifeline.hotline.WorkOrderFollowedUp.v1"
+    public static let topic = EventTopic.hotlineInbound
+
+    /// What kind of follow-up (an open enumeration).
+    public struct Kind: OpenEnumeration {
+        /// The value as published.
+        public let rawValue: String
+
+        /// Any value, known or not.
+        public init(uncheckedRawValue: String) {
+            rawValue = uncheckedRawValue
+        }
+
+        /// 督办: urged by the caller or a supervisor.
+        public static let urging = Kind(uncheckedRawValue: "urging")
+        /// 回访: the source called the caller back; `satisfied` says how it went.
+        public static let callback = Kind(uncheckedRawValue: "callback")
+        /// 重新办理: the source reopened the order (a new `dueAt` may come with it).
+        public static let reopened = Kind(uncheckedRawValue: "reopened")
+
+        /// The values this version knows.
+        public static let knownValues: [Kind] = [.urging, .callback, .reopened]
+    }
+
+    /// The order it follows up.
+    public var orderNumber: String
+    /// The order's channel.
+    public var channel: HotlineChannel
+    /// What kind of follow-up.
+    public var kind: Kind
+    /// The source's note (may contain personal data: never logged).
+    public var note: String?
+    /// For a callback: whether the caller was satisfied (满意).
+    public var satisfied: Bool?
+    /// A new due time, when the source sets one (urging, reopening).
+    public var dueAt: Date?
+    /// When the follow-up happened at the source.
+    public var at: Date
+
+    public var partitionKey: String { orderNumber }
+    public var subject: String? { orderNumber }
+
+    /// Creates the event.
+    public init(orderNumber: String, channel: HotlineChannel, kind: Kind, note: String? = nil, satisfied: Bool? = nil, dueAt: Date? = nil, at: Date) {
+        self.orderNumber = orderNumber
+        self.channel = channel
+        self.kind = kind
+        self.note = note
+        self.satisfied = satisfied
+        self.dueAt = dueAt
+        self.at = at
+    }
+}

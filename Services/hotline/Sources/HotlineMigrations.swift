@@ -27,6 +27,34 @@ enum HotlineMigrations {
             "ALTER TABLE work_orders DROP CONSTRAINT work_orders_lead_id_key",
             "CREATE INDEX work_orders_lead ON work_orders (lead_id) WHERE lead_id IS NOT NULL",
         ]),
+        Migration(version: 104, name: "deadlines and follow-ups", statements: deadlines),
+    ]
+
+    /// Each order's due time (the source's, or the channel's default), flags for due soon and overdue,
+    /// and the source's follow-ups (督办, 回访, 重新办理).
+    private static let deadlines: [String] = [
+        """
+        ALTER TABLE work_orders ADD COLUMN due_soon_flagged_at timestamptz, ADD COLUMN overdue_flagged_at timestamptz,
+            ADD COLUMN urged_count integer NOT NULL DEFAULT 0, ADD COLUMN reopened_count integer NOT NULL DEFAULT 0, ADD COLUMN satisfied boolean
+        """,
+        "UPDATE work_orders SET due_at = received_at + interval '5 days' WHERE due_at IS NULL",
+        "ALTER TABLE work_orders ALTER COLUMN due_at SET NOT NULL",
+        "UPDATE work_orders SET final_outcome = 'notInScope', answered_at = recorded_at WHERE category = 'irrelevant' AND final_outcome IS NULL",
+        "CREATE INDEX work_orders_open_due ON work_orders (due_at) WHERE final_outcome IS NULL",
+        """
+        CREATE TABLE work_order_follow_ups (
+            channel text NOT NULL,
+            order_number text NOT NULL,
+            kind text NOT NULL,
+            note text,
+            satisfied boolean,
+            due_at timestamptz,
+            at timestamptz NOT NULL,
+            recorded_at timestamptz NOT NULL DEFAULT now(),
+            PRIMARY KEY (channel, order_number, kind, at),
+            FOREIGN KEY (channel, order_number) REFERENCES work_orders (channel, order_number)
+        )
+        """,
     ]
 
     /// Order numbers are unique per channel; the caller, the spoken address, the source's category and

@@ -20,7 +20,11 @@ public enum HotlineService {
                 let intake = WorkOrderIntake(dependencies: dependencies)
                 // hotline.inbound carries work orders only: anything else from the outside systems is a fault.
                 var handlers = EventHandlers(unknownTypes: .deadLetter)
+                let followUps = FollowUps(publisher: dependencies.publisher, settings: intake.deadlines, logger: dependencies.logger)
                 handlers.on(WorkOrderPushed.self) { order, context in try await intake.record(order, context: context) }
+                handlers.on(WorkOrderFollowedUp.self) { followUp, context in
+                    try await followUps.record(followUp, cause: context.event, on: context.connection)
+                }
                 return handlers
             },
             ConsumerDefinition(name: "review-outcomes", topics: [.reviewLeads]) { dependencies in
@@ -41,6 +45,10 @@ public enum HotlineService {
         ],
         checkSettings: { settings in
             _ = try settings.int(WorkOrderIntake.mergeDaysSetting, default: 30, range: 0...365)
+            _ = try DeadlineSettings(settings: settings)
+        },
+        backgroundServices: { dependencies in
+            [WorkOrderClock(database: dependencies.database, settings: DeadlineSettings.from(dependencies), logger: dependencies.logger)]
         },
         routes: { router, dependencies in
             WorkOrderRoutes(dependencies: dependencies).add(to: router)

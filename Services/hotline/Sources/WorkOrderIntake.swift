@@ -17,6 +17,7 @@ struct WorkOrderIntake: Sendable {
     let resolver: WorkOrderResolver
     /// Orders about the same household and trouble within this many days make one lead (合并办理).
     let mergeDays: Int
+    let deadlines: DeadlineSettings
     let logger: Logger
 
     static let mergeDaysSetting = "HOTLINE_MERGE_DAYS"
@@ -25,6 +26,7 @@ struct WorkOrderIntake: Sendable {
         publisher = dependencies.publisher
         resolver = WorkOrderResolver(logger: dependencies.logger)
         mergeDays = (try? dependencies.configuration.settings.int(Self.mergeDaysSetting, default: 30, range: 0...365)) ?? 30
+        deadlines = DeadlineSettings.from(dependencies)
         logger = dependencies.logger
     }
 
@@ -55,11 +57,12 @@ struct WorkOrderIntake: Sendable {
         let rows = try await connection.query("""
             INSERT INTO work_orders (order_number, channel, village_code, household_id, summary, received_at, lead_id,
                                      category, risks, matches, third_party, confidence, caller_name, caller_phone, caller_id_number, address,
-                                     source_category, due_at, resolved_by, village_by)
+                                     source_category, due_at, resolved_by, village_by, final_outcome, answered_at)
             VALUES (\(order.orderNumber), \(order.channel.rawValue), \(found.villageCode), \(found.householdId), \(order.summary),
                 \(order.receivedAt), \(leadId), \(reading.category.rawValue), \(reading.risks), \(matches)::jsonb, \(reading.thirdParty),
                 \(reading.confidence), \(order.caller?.name), \(order.caller?.phone), \(order.caller?.idNumber), \(order.address),
-                \(order.sourceCategory), \(order.dueAt), \(found.by), \(found.villageBy))
+                \(order.sourceCategory), \(deadlines.due(for: order)), \(found.by), \(found.villageBy),
+                \(reading.category == .irrelevant ? "notInScope" : nil), \(reading.category == .irrelevant ? now : nil))
             ON CONFLICT (channel, order_number) DO NOTHING RETURNING 1
             """, logger: logger)
         var inserted = false
