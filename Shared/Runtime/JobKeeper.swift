@@ -30,17 +30,10 @@ public struct JobKeeper<Store: KeptJobStore>: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await jobs.heartbeat(await queue.heldJobs)
-                    let failed = try await jobs.failAbandoned(olderThan: abandonedAfter)
-                    if failed > 0 { logger.warning("failed abandoned jobs", metadata: ["jobs": "\(failed)"]) }
-                } catch {
-                    logger.warning("job keeper could not reach the database", metadata: ["error.type": "\(type(of: error))"])
-                }
-                try? await Task.sleep(for: interval)
-            }
-        }
+        try await PeriodicService(name: "job keeper", interval: interval, logger: logger) {
+            try await jobs.heartbeat(await queue.heldJobs)
+            let failed = try await jobs.failAbandoned(olderThan: abandonedAfter)
+            if failed > 0 { logger.warning("failed abandoned jobs", metadata: ["jobs": "\(failed)"]) }
+        }.run()
     }
 }

@@ -48,7 +48,9 @@ public enum HotlineService {
             _ = try DeadlineSettings(settings: settings)
         },
         backgroundServices: { dependencies in
-            [WorkOrderClock(database: dependencies.database, settings: DeadlineSettings.from(dependencies), logger: dependencies.logger)]
+            let settings = DeadlineSettings.from(dependencies)
+            let clock = WorkOrderClock(database: dependencies.database, settings: settings, logger: dependencies.logger)
+            return [PeriodicService(name: "work order clock", interval: .seconds(settings.clockSeconds), logger: dependencies.logger) { _ = try await clock.tick() }]
         },
         routes: { router, dependencies in
             WorkOrderRoutes(dependencies: dependencies).add(to: router)

@@ -55,7 +55,10 @@ public enum ReviewService {
         ],
         checkSettings: { settings in _ = try ReviewSettings(settings: settings) },
         backgroundServices: { dependencies in
-            [CaseClock(cases: CaseStore(dependencies: dependencies), logger: dependencies.logger)]
+            let clock = CaseClock(cases: CaseStore(dependencies: dependencies), logger: dependencies.logger)
+            return [PeriodicService(name: "case clock", interval: .seconds(clock.cases.settings.clockIntervalSeconds), logger: dependencies.logger) {
+                try await clock.tick()
+            }]
         },
         routes: { router, dependencies in
             let cases = CaseStore(dependencies: dependencies)

@@ -40,22 +40,15 @@ struct RecordImportJobs: KeptJobStore {
         try await database.query("UPDATE record_imports SET status = 'running', format = \(format), started_at = now(), heartbeat_at = now() WHERE id = \(id)")
     }
 
-    /// Keeps the imports this instance holds (queued or running) marked alive.
+    /// Keeps the jobs this instance holds (queued or running) marked alive.
     func heartbeat(_ ids: [String]) async throws {
-        guard !ids.isEmpty else { return }
-        try await database.query("UPDATE record_imports SET heartbeat_at = now() WHERE id = ANY(\(ids)) AND status IN ('queued', 'running')")
+        try await JobTable(database: database, table: "record_imports").heartbeat(ids)
     }
 
-    /// Imports whose instance stopped (no heartbeat for `age`) are failed: their file went with the
+    /// Jobs whose instance stopped (no heartbeat for `age`) are failed: their file went with the
     /// instance. Sending it again is safe (records received before are not screened twice).
     func failAbandoned(olderThan age: Duration) async throws -> Int {
-        try await database.count("""
-            WITH failed AS (
-                UPDATE record_imports SET status = 'failed', finished_at = now(), failure = \("导入因服务重启而中断，请重新上传文件（重复导入不会产生重复数据）")
-                WHERE status IN ('queued', 'running') AND heartbeat_at < now() - make_interval(secs => \(Double(age.components.seconds)))
-                RETURNING 1)
-            SELECT count(*) FROM failed
-            """)
+        try await JobTable(database: database, table: "record_imports").failAbandoned(olderThan: age, failure: JobTable.abandonedFailure)
     }
 
     func progress(_ id: String, _ counts: RecordImportView.Counts, problems: [RowIssue]) async throws {

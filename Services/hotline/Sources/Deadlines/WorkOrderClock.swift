@@ -1,27 +1,14 @@
 import Foundation
 import LifelinePersistence
 import Logging
-import ServiceLifecycle
+import LifelineRuntime
 
-/// Every `HOTLINE_CLOCK_SECONDS`: flags open orders (no final answer yet) due within
+/// Run every `HOTLINE_CLOCK_SECONDS` (a `PeriodicService`): flags open orders (no final answer yet) due within
 /// `HOTLINE_DUE_SOON_HOURS` (临期) and past due (超期), each once, so that the towns' lists show them.
-struct WorkOrderClock: Service {
+struct WorkOrderClock: Sendable {
     let database: Database
     let settings: DeadlineSettings
     let logger: Logger
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await tick()
-                } catch {
-                    logger.warning("work order clock could not reach the database", metadata: ["error.type": "\(type(of: error))"])
-                }
-                try? await Task.sleep(for: .seconds(settings.clockSeconds))
-            }
-        }
-    }
 
     /// Flags what is due; returns how many orders became due soon and overdue.
     @discardableResult

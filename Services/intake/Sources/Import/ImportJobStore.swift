@@ -66,20 +66,13 @@ struct ImportJobStore: KeptJobStore {
 
     /// Keeps the jobs this instance holds (queued or running) marked alive.
     func heartbeat(_ ids: [String]) async throws {
-        guard !ids.isEmpty else { return }
-        try await database.query("UPDATE import_jobs SET heartbeat_at = now() WHERE id = ANY(\(ids)) AND status IN ('queued', 'running')")
+        try await JobTable(database: database, table: "import_jobs").heartbeat(ids)
     }
 
     /// Jobs whose instance stopped (no heartbeat for `age`) are failed: their file went with the
-    /// instance. Importing it again is safe (unchanged households are skipped).
+    /// instance. Sending it again is safe (unchanged households are skipped).
     func failAbandoned(olderThan age: Duration) async throws -> Int {
-        try await database.count("""
-            WITH failed AS (
-                UPDATE import_jobs SET status = 'failed', finished_at = now(), failure = \("导入因服务重启而中断，请重新上传文件（重复导入不会产生重复数据）")
-                WHERE status IN ('queued', 'running') AND heartbeat_at < now() - make_interval(secs => \(Double(age.components.seconds)))
-                RETURNING 1)
-            SELECT count(*) FROM failed
-            """)
+        try await JobTable(database: database, table: "import_jobs").failAbandoned(olderThan: age, failure: JobTable.abandonedFailure)
     }
 
     func job(_ id: String) async throws -> (view: ImportJobView, region: String)? {

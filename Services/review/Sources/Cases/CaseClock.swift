@@ -2,28 +2,14 @@ import Foundation
 import LifelineEvents
 import LifelinePersistence
 import Logging
-import ServiceLifecycle
 
-/// Every `REVIEW_CLOCK_SECONDS`: flags cases near (`REVIEW_DUE_SOON_DAYS`) and past their 15-day
+/// Run every `REVIEW_CLOCK_SECONDS` (a `PeriodicService`): flags cases near (`REVIEW_DUE_SOON_DAYS`) and past their 15-day
 /// deadline, once each (`CaseOverdue`), and sends announced cases whose period ended without open
 /// objections to the district. Each flag is claimed by an UPDATE … RETURNING, so several instances may
 /// run the clock at once; a database outage is waited out.
-struct CaseClock: Service {
+struct CaseClock: Sendable {
     let cases: CaseStore
     let logger: Logger
-
-    func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
-                do {
-                    try await tick()
-                } catch {
-                    logger.warning("case clock could not reach the database", metadata: ["error.type": "\(type(of: error))"])
-                }
-                try? await Task.sleep(for: .seconds(cases.settings.clockIntervalSeconds))
-            }
-        }
-    }
 
     func tick(now: Date = Date()) async throws {
         let soon = now.addingTimeInterval(TimeInterval(cases.settings.dueSoonDays * 86_400))
