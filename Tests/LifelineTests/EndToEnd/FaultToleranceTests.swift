@@ -204,6 +204,13 @@ import Glibc
         let environment = try await FaultInfrastructure.up()
         let (review, first, second) = try await startReviewAndTwoHotlines(environment)
         defer { Self.stop([first, second, review]) }
+        // Both instances own partitions of the intake group before the backlog is sent (on Tansu a
+        // group of two new members can take a minute or more to form while the other groups form).
+        _ = try await eventually("both hotlines in the work-order group", timeout: .seconds(300), interval: .seconds(1)) { () -> Bool? in
+            [first, second].allSatisfy { process in
+                process.log.split(separator: "\n").contains { $0.contains("kafka.group=hotline.work-order-intake") && $0.contains("partitions assigned") }
+            } ? true : nil
+        }
         let holder = try await eventually("a hotline relay leads") { try await relayHolder(schema: "hotline", environment: environment) }
         let leaderPid = pid_t(holder.split(separator: "/")[1]) ?? 0
         let (doomed, survivor) = first.process.processIdentifier == leaderPid ? (first, second) : (second, first)

@@ -121,8 +121,9 @@ final class ServiceProcess: @unchecked Sendable {
     }
 
     /// Ready, and its consumer group member owns partitions (it logs the assignment at info level).
+    /// Generous: several instances joining several groups at once wait for each other's rebalances.
     func waitUntilReady() async throws {
-        _ = try await eventually("\(process.executableURL!.lastPathComponent) ready", timeout: .seconds(45)) { () -> Bool? in
+        _ = try await eventually("\(process.executableURL!.lastPathComponent) ready", timeout: .seconds(120)) { () -> Bool? in
             guard process.isRunning else { throw TimedOut(what: "process exited with \(process.terminationStatus): \(log)") }
             guard (try? await HTTP.get("\(baseURL)/health/ready").status) == 200 else { return nil }
             return log.contains("partitions assigned") ? true : nil
