@@ -21,7 +21,7 @@ public enum HotlineService {
                 // hotline.inbound carries work orders only: anything else from the outside systems is a fault.
                 var handlers = EventHandlers(unknownTypes: .deadLetter)
                 let followUps = FollowUps(publisher: dependencies.publisher, settings: intake.deadlines, logger: dependencies.logger)
-                handlers.on(WorkOrderPushed.self) { order, context in try await intake.record(order, context: context) }
+                handlers.onBatch(WorkOrderPushed.self) { orders, connection in try await intake.record(orders, on: connection) }
                 handlers.on(WorkOrderFollowedUp.self) { followUp, context in
                     try await followUps.record(followUp, cause: context.event, on: context.connection)
                 }

@@ -30,8 +30,20 @@ struct WorkOrderIntake: Sendable {
         logger = dependencies.logger
     }
 
-    func record(_ order: WorkOrderPushed, context: EventContext) async throws {
-        let connection = context.connection
+    /// Records a run of orders from one batch in its transaction: the rules in force and the grid are
+    /// read once for the run, not once per order.
+    func record(_ orders: [(payload: WorkOrderPushed, received: ReceivedEvent)], on connection: PostgresConnection) async throws {
+        let (rules, cues) = try await TextRule.load(on: connection, logger: logger)
+        let classifier = WorkOrderClassifier(rules: rules, cues: cues)
+        var lookup = WorkOrderResolver.Lookup(resolver: resolver, connection: connection)
+        for (order, received) in orders {
+            try await record(order, cause: received.event, classifier: classifier, lookup: &lookup, on: connection)
+        }
+    }
+
+    private func record(
+        _ order: WorkOrderPushed, cause: CloudEvent, classifier: WorkOrderClassifier, lookup: inout WorkOrderResolver.Lookup, on connection: PostgresConnection
+    ) async throws {
         // An outside system is an edge where input is checked, not a newer Lifeline service: an unknown
         // channel is a fault of the sender.
         guard order.channel.isKnown else {
@@ -44,9 +56,8 @@ struct WorkOrderIntake: Sendable {
         guard !order.summary.isEmpty, order.summary.count <= 5000 else {
             throw EventContractError(code: .invalidPayload, field: "summary", reason: "must be 1 to 5000 characters")
         }
-        let (rules, cues) = try await TextRule.load(on: connection, logger: logger)
-        let reading = WorkOrderClassifier(rules: rules, cues: cues).classify(order.summary)
-        let found = try await resolver.resolve(order, thirdParty: reading.thirdParty, on: connection)
+        let reading = classifier.classify(order.summary)
+        let found = try await lookup.resolve(order, thirdParty: reading.thirdParty)
         // A repeat (the same household and a risk in common, its lead not settled, within the window)
         // joins the earlier order's lead instead of raising another.
         let earlierLead = reading.category == .risk ? try await openLead(household: found.householdId, risks: reading.risks, before: order.receivedAt, on: connection) : nil
@@ -69,14 +80,14 @@ struct WorkOrderIntake: Sendable {
         for try await _ in rows { inserted = true }
         guard inserted else { return }  // the same order pushed again
         try await publisher.publish(
-            WorkOrderAnswers.onReceipt(order, reading: reading, leadId: leadId, merged: earlierLead != nil), on: connection, causedBy: context.event)
+            WorkOrderAnswers.onReceipt(order, reading: reading, leadId: leadId, merged: earlierLead != nil), on: connection, causedBy: cause)
         guard let leadId, earlierLead == nil else { return }  // no new risk (the town sees it, review does not), or merged
         try await publisher.publish(RiskLeadRaised(
             leadId: leadId, orderNumber: order.orderNumber, channel: order.channel, villageCode: found.villageCode,
             householdId: found.householdId, raisedAt: now, risks: reading.risks.map(DifficultyType.init(uncheckedRawValue:)),
             matchedRules: reading.matches.filter { $0.discounted == nil }.map { "\($0.rule)「\($0.phrase)」" }, confidence: reading.confidence,
             receivedAt: order.receivedAt
-        ), on: connection, causedBy: context.event)
+        ), on: connection, causedBy: cause)
     }
 
     /// The lead of an earlier order about the same household with a risk in common, not yet settled,
