@@ -16,9 +16,9 @@ bash scripts/build.sh .run/bench/build-hotline.log -c release --product lifeline
 bash scripts/build.sh .run/bench/build-screening.log -c release --product lifeline-department-screening
 bin="$(swift build -c release --show-bin-path)"
 command="make bench (BENCH_RUNS=${BENCH_RUNS:-5}, BENCH_LATENCY_RUNS=${BENCH_LATENCY_RUNS:-${BENCH_RUNS:-5}})"
-# BENCH_ONLY=intake (or screening) measures that service's figures again and keeps the others of the
+# BENCH_ONLY=intake (or screening, hotline) measures that service's figures again and keeps the others of the
 # previous run.
-if [ "${BENCH_ONLY:-all}" = intake ] || [ "${BENCH_ONLY:-all}" = screening ]; then
+if [ "${BENCH_ONLY:-all}" = intake ] || [ "${BENCH_ONLY:-all}" = screening ] || [ "${BENCH_ONLY:-all}" = hotline ]; then
   only="${BENCH_ONLY}"
   intake_output="$(bash "scripts/bench/$only.sh" "$bin")"
   echo "$intake_output"
@@ -46,7 +46,10 @@ $(bash scripts/bench/intake.sh "$bin")
 <!-- /measured-intake -->
 <!-- measured-screening -->
 $(bash scripts/bench/screening.sh "$bin")
-<!-- /measured-screening -->"
+<!-- /measured-screening -->
+<!-- measured-hotline -->
+$(bash scripts/bench/hotline.sh "$bin")
+<!-- /measured-hotline -->"
 echo "$output"
 {
   echo "## Measured $(date -u +%Y-%m-%d) with \`make bench\` (\`$command\`)"
