@@ -35,14 +35,14 @@ struct WorkOrderIntake: Sendable {
     func record(_ orders: [(payload: WorkOrderPushed, received: ReceivedEvent)], on connection: PostgresConnection) async throws {
         let (rules, cues) = try await TextRule.load(on: connection, logger: logger)
         let classifier = WorkOrderClassifier(rules: rules, cues: cues)
-        var lookup = WorkOrderResolver.Lookup(resolver: resolver, connection: connection)
+        var grid: AddressMatcher?
         for (order, received) in orders {
-            try await record(order, cause: received.event, classifier: classifier, lookup: &lookup, on: connection)
+            try await record(order, cause: received.event, classifier: classifier, grid: &grid, on: connection)
         }
     }
 
     private func record(
-        _ order: WorkOrderPushed, cause: CloudEvent, classifier: WorkOrderClassifier, lookup: inout WorkOrderResolver.Lookup, on connection: PostgresConnection
+        _ order: WorkOrderPushed, cause: CloudEvent, classifier: WorkOrderClassifier, grid: inout AddressMatcher?, on connection: PostgresConnection
     ) async throws {
         // An outside system is an edge where input is checked, not a newer Lifeline service: an unknown
         // channel is a fault of the sender.
@@ -57,7 +57,7 @@ struct WorkOrderIntake: Sendable {
             throw EventContractError(code: .invalidPayload, field: "summary", reason: "must be 1 to 5000 characters")
         }
         let reading = classifier.classify(order.summary)
-        let found = try await lookup.resolve(order, thirdParty: reading.thirdParty)
+        let found = try await resolver.resolve(order, thirdParty: reading.thirdParty, grid: &grid, on: connection)
         // A repeat (the same household and a risk in common, its lead not settled, within the window)
         // joins the earlier order's lead instead of raising another.
         let earlierLead = reading.category == .risk ? try await openLead(household: found.householdId, risks: reading.risks, before: order.receivedAt, on: connection) : nil

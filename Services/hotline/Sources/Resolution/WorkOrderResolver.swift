@@ -20,35 +20,9 @@ struct WorkOrderResolver: Sendable {
         var villageBy: String?
     }
 
-    /// Resolves the orders of one batch on its connection, reading the grid's units once, when an
-    /// address is first needed.
-    struct Lookup {
-        let resolver: WorkOrderResolver
-        let connection: PostgresConnection
-        private var matcher: AddressMatcher?
-
-        init(resolver: WorkOrderResolver, connection: PostgresConnection) {
-            self.resolver = resolver
-            self.connection = connection
-        }
-
-        mutating func resolve(_ order: WorkOrderPushed, thirdParty: Bool) async throws -> Resolution {
-            var loaded = matcher
-            let (resolver, connection) = (self.resolver, self.connection)
-            let found = try await resolver.resolve(order, thirdParty: thirdParty, on: connection) {
-                if let loaded { return loaded }
-                let matcher = try await resolver.matcher(on: connection)
-                loaded = matcher
-                return matcher
-            }
-            matcher = loaded
-            return found
-        }
-    }
-
-    private func resolve(
-        _ order: WorkOrderPushed, thirdParty: Bool, on connection: PostgresConnection, matcher: () async throws -> AddressMatcher
-    ) async throws -> Resolution {
+    /// `grid` keeps the grid's units (read when an address is first needed) for the next orders of a
+    /// batch.
+    func resolve(_ order: WorkOrderPushed, thirdParty: Bool, grid: inout AddressMatcher?, on connection: PostgresConnection) async throws -> Resolution {
         var village = order.villageCode.flatMap { $0.count == 12 && DivisionCode.isValid($0) ? $0 : nil }
         var villageBy: String? = village == nil ? nil : "source"
         if let household = order.householdId, let found = try await current(household, on: connection) {
@@ -64,7 +38,8 @@ struct WorkOrderResolver: Sendable {
             return Resolution(householdId: found.household, villageCode: found.village, by: "phone", villageBy: "registry")
         }
         if village == nil, let address = order.address, !address.isEmpty {
-            village = try await matcher().village(in: address)
+            if grid == nil { grid = try await matcher(on: connection) }
+            village = grid?.village(in: address)
             if village != nil { villageBy = "address" }
         }
         if !thirdParty, let village, let name = caller?.name?.filter({ !$0.isWhitespace }), name.count >= 2,
@@ -102,7 +77,7 @@ struct WorkOrderResolver: Sendable {
         return nil
     }
 
-    fileprivate func matcher(on connection: PostgresConnection) async throws -> AddressMatcher {
+    private func matcher(on connection: PostgresConnection) async throws -> AddressMatcher {
         var towns: [AddressMatcher.Unit] = [], villages: [AddressMatcher.Unit] = []
         let rows = try await connection.query(
             "SELECT code, level, name FROM grid_units WHERE level IN ('town', 'village')", logger: logger)
