@@ -63,6 +63,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
         .package(url: "https://github.com/vapor/jwt-kit", exact: "5.8.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
+        // Insurance seals bank account numbers (AES-GCM) with it; jwt-kit depends on the same version.
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
         // Tests only: the contract test reads docs/openapi.yaml and docs/asyncapi.yaml with these.
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", exact: "6.4.0"),
@@ -197,6 +199,8 @@ let package = Package(
         + service("DepartmentScreening", directory: "department-screening", executable: "DepartmentScreeningMain", extraDependencies: ["LifelineFiles"])
         + service("Hotline", directory: "hotline", executable: "HotlineMain")
         + service("Review", directory: "review", executable: "ReviewMain", extraDependencies: ["LifelineFiles"])
-        + service("Insurance", directory: "insurance", executable: "InsuranceMain")
+        + service(
+            "Insurance", directory: "insurance", executable: "InsuranceMain",
+            extraDependencies: ["LifelineFiles", .product(name: "Crypto", package: "swift-crypto")])
         + service("Notification", directory: "notification", executable: "NotificationMain")
 )

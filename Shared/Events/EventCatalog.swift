@@ -9,5 +9,6 @@ public enum EventCatalog {
         MonitoringStarted.self, RiskEliminated.self, CaseOverdue.self, ComparisonRequested.self, LeadSettled.self,
         DepartmentRecordPushed.self, WarningRaised.self, RecordFeedback.self, ComparisonAnswered.self,
         MessageRecorded.self,
+        ClaimFiled.self, ClaimApproved.self, ClaimPaid.self, ClaimRejected.self, FundThresholdReached.self,
     ]
 }

@@ -44,11 +44,16 @@ public struct EventTopic: Sendable, Hashable {
     public static let hotlineReplies = EventTopic(name: "hotline.replies", partitions: 6)
     /// Messages recorded for delivery by notification.
     public static let notificationMessages = EventTopic(name: "notification.messages", partitions: 12)
+    /// Insurance claims filed, approved, paid and rejected (防返贫综合保险理赔), keyed by household id.
+    public static let insuranceClaims = EventTopic(name: "insurance.claims", partitions: 12)
+    /// The insurance fund's thresholds of use reached, keyed by `fund-<year>`.
+    public static let insuranceFund = EventTopic(name: "insurance.fund", partitions: 3)
 
     /// Every topic of the catalogue (dead-letter topics excepted).
     public static let catalogue: [EventTopic] = [
         intakeApplications, intakeHouseholds, intakeLeads, intakeGrid, reviewCases, reviewLeads, reviewComparisons,
         screeningInbound, screeningLeads, screeningFeedback, screeningComparisons, hotlineInbound, hotlineLeads, hotlineReplies, notificationMessages,
+        insuranceClaims, insuranceFund,
     ]
 
     /// The dead-letter topic of a consumer group: `<group>.deadletter`.
