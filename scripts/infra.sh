@@ -102,6 +102,11 @@ write_keys_and_env() {
     openssl pkey -in "$state/keys/private.pem" -pubout -out "$state/keys/public.pem" 2>/dev/null
     chmod 600 "$state/keys/private.pem"
   fi
+  # Insurance seals bank account numbers with this key (AES-256-GCM): 32 random bytes, base64.
+  if [ ! -f "$state/keys/insurance-account.key" ]; then
+    mkdir -p "$state/keys"
+    (umask 077 && openssl rand -base64 32 > "$state/keys/insurance-account.key")
+  fi
   cat > "$state/env" <<ENV
 export DATABASE_HOST=127.0.0.1
 export DATABASE_PORT=$pg_port
@@ -111,6 +116,7 @@ export DATABASE_ADMIN_URL=postgresql://postgres:lifeline-admin@127.0.0.1:$pg_por
 export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$kafka_port
 export AUTH_PUBLIC_KEY_FILE=$state/keys/public.pem
 export AUTH_PRIVATE_KEY_FILE=$state/keys/private.pem
+export INSURANCE_ACCOUNT_KEY_FILE=$state/keys/insurance-account.key
 export KCAT_BROKER=127.0.0.1:$kafka_port
 ENV
 }

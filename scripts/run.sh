@@ -69,3 +69,4 @@ printf '%-21s %s\n' apply-page "http://127.0.0.1:8081/apply/370115101201  (a vil
 printf '%-21s %s\n' posters "curl -H \"Authorization: Bearer \$TOKEN\" http://127.0.0.1:8081/v1/posters?region=370115101 -o posters.zip"
 printf '%-21s %s\n' token "$bin/lifeline-token issue --key $AUTH_PRIVATE_KEY_FILE --user demo --role district --region 370115"
 printf '%-21s %s\n' review "http://127.0.0.1:8084/v1/statistics, /v1/leads/triage, /v1/cases/due (docs/review.md takes a case from a lead to monitoring)"
+printf '%-21s %s\n' insurance "http://127.0.0.1:8085/v1/fund?year=2026, /v1/policy-years, /v1/claims (docs/insurance.md files, approves and pays a claim)"

@@ -108,9 +108,11 @@ import Testing
                 let summary = try await HTTP.get("\(services["department-screening"]!.baseURL)/v1/registry/summary", token: departmentToken)
                 return (summary.json["households"] as? Int ?? 0) >= 1 ? true : nil
             }
-            // insurance: the fund is there and its balance is never negative.
-            let fund = try await HTTP.get("\(services["insurance"]!.baseURL)/v1/fund", token: try await TestEnvironment.token(role: .insurer))
-            #expect(fund.json["budgetYuan"] as? Double == 2_000_000)
+            // insurance: 2026's fund of 2,000,000 yuan is there, in fen, and its balance is never negative.
+            let fund = try await HTTP.get("\(services["insurance"]!.baseURL)/v1/fund?year=2026", token: try await TestEnvironment.token(role: .insurer))
+            #expect(fund.json["fundFen"] as? Int == 200_000_000 && (fund.json["remainingFen"] as? Int ?? -1) >= 0)
+            #expect((fund.json["lines"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+                == ["医疗商业补充保险", "人身意外险", "家庭财产险", "产业扶贫险"])
 
             // The correlation id of the application travels to the case.
             let submittedEvents = try await KafkaProbe.collect(topic: EventTopic.intakeApplications.name) { messages in

@@ -115,6 +115,8 @@ import Yams
         for definition in Self.definitions {
             var environment = ["AUTH_PUBLIC_KEY": keys.publicKeyPEM, "HTTP_PORT": "0"]
             environment["KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1"
+            // Insurance's routes seal bank accounts with a key of its settings (any 32 bytes will do here).
+            environment["INSURANCE_ACCOUNT_KEY"] = Data(repeating: 1, count: 32).base64EncodedString()
             let configuration = try LifelineConfiguration.load(
                 service: definition.name, defaultHTTPPort: 0, reader: ConfigReader(environment: environment))
             let logger = Logger(label: "contract")

@@ -1,0 +1,128 @@
+import Foundation
+import LifelineEvents
+import LifelineEventBus
+import LifelinePersistence
+import Logging
+
+/// What a household has committed (reserved or paid) per line and year. Its row is locked by the
+/// approving transaction, so concurrent approvals for one household are decided one after the other.
+enum HouseholdUsage {
+    static func committed(year: Int, household: String, line: InsuranceLine, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let rows = try await connection.query("""
+            SELECT committed_fen FROM household_usage WHERE year = \(year) AND household_id = \(household) AND line = \(line.rawValue)
+            """, logger: logger)
+        for try await value in rows.decode(Int64.self) { return value }
+        return 0
+    }
+
+    /// Locks the household's row of the line and year (creating it) and returns what it has committed.
+    static func lock(year: Int, household: String, line: InsuranceLine, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        try await connection.query("""
+            INSERT INTO household_usage (year, household_id, line) VALUES (\(year), \(household), \(line.rawValue)) ON CONFLICT DO NOTHING
+            """, logger: logger)
+        let rows = try await connection.query("""
+            SELECT committed_fen FROM household_usage WHERE year = \(year) AND household_id = \(household) AND line = \(line.rawValue) FOR UPDATE
+            """, logger: logger)
+        for try await value in rows.decode(Int64.self) { return value }
+        throw InsuranceError(.recordMissing, "额度记录未能读取")
+    }
+}
+
+/// The fund's ledger (资金台账): every reservation, release and payout is an entry, and the year's
+/// balance row holds their sums. Every change goes through one conditional UPDATE of the balance row,
+/// which waits for the row's lock and refuses what would take reserved plus paid above the fund, so
+/// approvals from any number of instances can never overspend it; the CHECK of the table guards the same.
+struct FundLedger: Sendable {
+    let publisher: EventPublisher
+    let logger: Logger
+
+    /// What the claim touches.
+    struct Entry: Sendable {
+        var year: Int
+        var claimId: String
+        var householdId: String
+        var townCode: String
+        var line: InsuranceLine
+        var by: String
+    }
+
+    /// Reserves `amount` for an approval unless the fund cannot cover it; returns whether it did.
+    func reserve(_ amount: Int64, for entry: Entry, yearCapFen: Int64, on connection: PostgresConnection) async throws -> Bool {
+        let reserved = try await connection.query("""
+            UPDATE policy_years SET reserved_fen = reserved_fen + \(amount)
+            WHERE year = \(entry.year) AND reserved_fen + paid_fen + \(amount) <= fund_fen
+            RETURNING fund_fen, reserved_fen + paid_fen, thresholds_bp
+            """, logger: logger)
+        var balance: (fund: Int64, committed: Int64, thresholds: [Int])?
+        for try await row in reserved.decode((Int64, Int64, [Int]).self) { balance = row }
+        guard let balance else { return false }
+        let usage = try await connection.query("""
+            UPDATE household_usage SET committed_fen = committed_fen + \(amount)
+            WHERE year = \(entry.year) AND household_id = \(entry.householdId) AND line = \(entry.line.rawValue) AND committed_fen + \(amount) <= \(yearCapFen)
+            RETURNING 1
+            """, logger: logger)
+        var capHeld = false
+        for try await _ in usage { capHeld = true }
+        // The caller computed the amount under the row's lock, within the cap: anything else is a bug, and the transaction rolls back.
+        guard capHeld else { throw InsuranceError(.recordMissing, "本户年度限额校验失败") }
+        try await record(.reservation, amount, entry, on: connection)
+        try await thresholdsCrossed(year: entry.year, fund: balance.fund, committed: balance.committed, thresholds: balance.thresholds, on: connection)
+        return true
+    }
+
+    /// Pays a reserved amount: the reservation is released and the payout recorded.
+    func pay(_ amount: Int64, for entry: Entry, on connection: PostgresConnection) async throws {
+        try await connection.query("""
+            UPDATE policy_years SET reserved_fen = reserved_fen - \(amount), paid_fen = paid_fen + \(amount) WHERE year = \(entry.year)
+            """, logger: logger)
+        try await record(.release, amount, entry, on: connection)
+        try await record(.payout, amount, entry, on: connection)
+    }
+
+    /// Gives a reservation back to the fund and to the household's yearly cap.
+    func release(_ amount: Int64, for entry: Entry, on connection: PostgresConnection) async throws {
+        // The household's row before the balance row, as approvals lock them: no two transactions wait for each other.
+        try await connection.query("""
+            UPDATE household_usage SET committed_fen = committed_fen - \(amount)
+            WHERE year = \(entry.year) AND household_id = \(entry.householdId) AND line = \(entry.line.rawValue)
+            """, logger: logger)
+        try await connection.query("UPDATE policy_years SET reserved_fen = reserved_fen - \(amount) WHERE year = \(entry.year)", logger: logger)
+        try await record(.release, amount, entry, on: connection)
+    }
+
+    /// What is left of the year's fund now (read under the caller's transaction).
+    static func remaining(year: Int, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let rows = try await connection.query("SELECT fund_fen - reserved_fen - paid_fen FROM policy_years WHERE year = \(year)", logger: logger)
+        for try await value in rows.decode(Int64.self) { return value }
+        return 0
+    }
+
+    private enum Kind: String { case reservation, release, payout }
+
+    private func record(_ kind: Kind, _ amount: Int64, _ entry: Entry, on connection: PostgresConnection) async throws {
+        guard amount > 0 else { return }
+        try await connection.query("""
+            INSERT INTO ledger_entries (year, claim_id, household_id, town_code, line, kind, amount_fen, by_user)
+            VALUES (\(entry.year), \(entry.claimId), \(entry.householdId), \(entry.townCode), \(entry.line.rawValue), \(kind.rawValue), \(amount), \(entry.by))
+            """, logger: logger)
+    }
+
+    /// Publishes `FundThresholdReached` once per year and threshold when committed money crosses it
+    /// (the balance row is locked by this transaction, so no two approvals see the same crossing).
+    private func thresholdsCrossed(year: Int, fund: Int64, committed: Int64, thresholds: [Int], on connection: PostgresConnection) async throws {
+        guard fund > 0 else { return }
+        for threshold in thresholds.sorted() where committed * 10_000 >= fund * Int64(threshold) {
+            let inserted = try await connection.query("""
+                INSERT INTO fund_thresholds_reached (year, threshold_bp, committed_fen) VALUES (\(year), \(threshold), \(committed))
+                ON CONFLICT DO NOTHING RETURNING 1
+                """, logger: logger)
+            var fresh = false
+            for try await _ in inserted { fresh = true }
+            guard fresh else { continue }
+            logger.notice("fund threshold reached", metadata: ["year": "\(year)", "thresholdBasisPoints": "\(threshold)"])
+            try await publisher.publish(FundThresholdReached(
+                year: year, thresholdBasisPoints: threshold, fundFen: fund, committedFen: committed, remainingFen: fund - committed, reachedAt: Date()),
+                on: connection)
+        }
+    }
+}
