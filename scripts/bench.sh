@@ -14,11 +14,14 @@ bash scripts/build.sh .run/bench/build.log -c release --product lifeline-bench
 bash scripts/build.sh .run/bench/build-intake.log -c release --product lifeline-intake
 bash scripts/build.sh .run/bench/build-hotline.log -c release --product lifeline-hotline
 bash scripts/build.sh .run/bench/build-screening.log -c release --product lifeline-department-screening
+bash scripts/build.sh .run/bench/build-insurance.log -c release --product lifeline-insurance
+bash scripts/build.sh .run/bench/build-token.log -c release --product lifeline-token
 bin="$(swift build -c release --show-bin-path)"
 command="make bench (BENCH_RUNS=${BENCH_RUNS:-5}, BENCH_LATENCY_RUNS=${BENCH_LATENCY_RUNS:-${BENCH_RUNS:-5}})"
-# BENCH_ONLY=intake (or screening, hotline) measures that service's figures again and keeps the others of the
-# previous run.
-if [ "${BENCH_ONLY:-all}" = intake ] || [ "${BENCH_ONLY:-all}" = screening ] || [ "${BENCH_ONLY:-all}" = hotline ]; then
+# BENCH_ONLY=intake (or screening, hotline, insurance) measures that service's figures again and keeps the
+# others of the previous run.
+if [ "${BENCH_ONLY:-all}" = intake ] || [ "${BENCH_ONLY:-all}" = screening ] || [ "${BENCH_ONLY:-all}" = hotline ] \
+  || [ "${BENCH_ONLY:-all}" = insurance ]; then
   only="${BENCH_ONLY}"
   intake_output="$(bash "scripts/bench/$only.sh" "$bin")"
   echo "$intake_output"
@@ -49,7 +52,10 @@ $(bash scripts/bench/screening.sh "$bin")
 <!-- /measured-screening -->
 <!-- measured-hotline -->
 $(bash scripts/bench/hotline.sh "$bin")
-<!-- /measured-hotline -->"
+<!-- /measured-hotline -->
+<!-- measured-insurance -->
+$(bash scripts/bench/insurance.sh "$bin")
+<!-- /measured-insurance -->"
 echo "$output"
 {
   echo "## Measured $(date -u +%Y-%m-%d) with \`make bench\` (\`$command\`)"
