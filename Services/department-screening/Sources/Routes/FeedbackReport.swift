@@ -35,10 +35,10 @@ struct FeedbackReport: Sendable {
                 let url = FileManager.default.temporaryDirectory.appendingPathComponent("feedback-\(UUID().uuidString).xlsx")
                 defer { try? FileManager.default.removeItem(at: url) }
                 try XLSXWriter.write(rows: ([Self.header] + rows).map { $0.map(XLSXWriter.Cell.text) }, to: url)
-                return Self.download(try Data(contentsOf: url), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name: name + ".xlsx")
+                return DownloadResponse.make(try Data(contentsOf: url), contentType: DownloadResponse.xlsx, fileName: name + ".xlsx")
             }
             let text = CSVWriter.byteOrderMark + CSVWriter.line(Self.header) + rows.map(CSVWriter.line).joined()
-            return Self.download(Data(text.utf8), type: "text/csv; charset=utf-8", name: name + ".csv")
+            return DownloadResponse.make(Data(text.utf8), contentType: DownloadResponse.csv, fileName: name + ".csv")
         }
     }
 
@@ -63,13 +63,5 @@ struct FeedbackReport: Sendable {
             ])
         }
         return lines
-    }
-
-    static func download(_ data: Data, type: String, name: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = type
-        headers[.contentDisposition] = "attachment; filename=\"\(name)\""
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: data)))
     }
 }

@@ -43,7 +43,7 @@ struct WorkOrderClassifier: Sendable {
             for clause in clauses {
                 for phrase in rule.phrases where !phrase.isEmpty {
                     var searchStart = clause.startIndex
-                    while let range = clause.range(of: phrase, range: searchStart..<clause.endIndex) {
+                    while let range = clause.firstOccurrence(of: phrase, from: searchStart) {
                         searchStart = range.upperBound
                         let discount = discountReason(rule: rule, clause: clause, at: range)
                         if !matches.contains(where: { $0.rule == rule.name && $0.phrase == phrase && $0.discounted == discount }) {
@@ -55,7 +55,7 @@ struct WorkOrderClassifier: Sendable {
             }
             if counted { firedRules.append(rule) }
         }
-        let thirdParty = cues.contains { $0.kind == .thirdParty && text.contains($0.phrase) }
+        let thirdParty = cues.contains { $0.kind == .thirdParty && text.includes($0.phrase) }
         let category: WorkOrderCategory =
             firedRules.contains { $0.category == .dispute } ? .dispute
             : firedRules.contains { $0.category == .complaint } ? .complaint
@@ -72,10 +72,10 @@ struct WorkOrderClassifier: Sendable {
     /// Why an occurrence does not count: a negation cue just before it in its clause, or a phrase of the
     /// rule's `unless` list in the same clause.
     private func discountReason(rule: TextRule, clause: Substring, at range: Range<Substring.Index>) -> String? {
-        if let other = rule.unless.first(where: { !$0.isEmpty && clause.contains($0) }) { return "other sense: \(other)" }
+        if let other = rule.unless.first(where: { !$0.isEmpty && clause.includes($0) }) { return "other sense: \(other)" }
         let before = clause[clause.startIndex..<range.lowerBound]
         for cue in cues where cue.kind == .negation {
-            guard let found = before.range(of: cue.phrase, options: .backwards) else { continue }
+            guard let found = before.lastOccurrence(of: cue.phrase) else { continue }
             let gap = before.distance(from: found.upperBound, to: before.endIndex)
             if gap <= cue.maxGap { return "negated by \(cue.phrase)" }
         }

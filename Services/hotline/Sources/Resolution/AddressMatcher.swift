@@ -21,7 +21,7 @@ struct AddressMatcher: Sendable {
         var text = address.filter { !$0.isWhitespace }
         for prefix in Self.prefixes where text.hasPrefix(prefix) { text.removeFirst(prefix.count) }
         guard !text.isEmpty else { return nil }
-        let namedTowns = Set(towns.filter { town in Self.variants(of: town.name, suffixes: Self.townSuffixes).contains { text.contains($0) } }.map(\.code))
+        let namedTowns = Set(towns.filter { town in Self.variants(of: town.name, suffixes: Self.townSuffixes).contains { text.includes($0) } }.map(\.code))
         var candidates: [(code: String, score: Int)] = []
         for village in villages {
             let inNamedTown = namedTowns.contains(String(village.code.prefix(9)))
@@ -29,11 +29,11 @@ struct AddressMatcher: Sendable {
             if !namedTowns.isEmpty && !inNamedTown { continue }
             let core = Self.core(of: village.name, suffixes: Self.villageSuffixes)
             guard core.count >= 2 else { continue }
-            if text.contains(village.name) {
+            if text.includes(village.name) {
                 candidates.append((village.code, 3))
-            } else if Self.villageSuffixes.contains(where: { text.contains(core + $0) }) {
+            } else if Self.villageSuffixes.contains(where: { text.includes(core + $0) }) {
                 candidates.append((village.code, 2))
-            } else if core.count >= 3, text.contains(core) {
+            } else if core.count >= 3, text.includes(core) {
                 candidates.append((village.code, 1))
             }
         }

@@ -57,9 +57,9 @@ struct PolicyRoutes: Sendable {
             let report = try await answeringInsuranceErrors { try await policies.report(year: year, by: grouping) }
             let name = "insurance-fund-\(year)-by-\(grouping.rawValue)"
             switch format {
-            case "csv": return Self.download(report.csv(), type: "text/csv; charset=utf-8", name: name + ".csv")
+            case "csv": return DownloadResponse.make(report.csv(), contentType: DownloadResponse.csv, fileName: name + ".csv")
             case "xlsx":
-                return Self.download(try report.xlsx(), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name: name + ".xlsx")
+                return DownloadResponse.make(try report.xlsx(), contentType: DownloadResponse.xlsx, fileName: name + ".xlsx")
             default: return try JSONResponse.make(report)
             }
         }
@@ -70,13 +70,5 @@ struct PolicyRoutes: Sendable {
             throw APIError.validation([.init(field: "year", message: "年份应在\(PolicyYear.years.lowerBound)至\(PolicyYear.years.upperBound)之间")])
         }
         return year
-    }
-
-    static func download(_ data: Data, type: String, name: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = type
-        headers[.contentDisposition] = "attachment; filename=\"\(name)\""
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: data)))
     }
 }

@@ -89,11 +89,9 @@ struct MonitoringRoutes: Sendable {
             let name = "monitoring-entries-\(region.isEmpty ? "all" : region)-\(year)"
             switch format {
             case "csv":
-                return Self.download(EntryExport.csv(rows, wholeIdNumbers: whole), type: "text/csv; charset=utf-8", name: name + ".csv")
+                return DownloadResponse.make(EntryExport.csv(rows, wholeIdNumbers: whole), contentType: DownloadResponse.csv, fileName: name + ".csv")
             case "xlsx":
-                return Self.download(
-                    try EntryExport.xlsx(rows, wholeIdNumbers: whole), type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    name: name + ".xlsx")
+                return DownloadResponse.make(try EntryExport.xlsx(rows, wholeIdNumbers: whole), contentType: DownloadResponse.xlsx, fileName: name + ".xlsx")
             default:
                 throw APIError.validation([.init(field: "format", message: "应为 csv 或 xlsx")])
             }
@@ -107,16 +105,6 @@ struct MonitoringRoutes: Sendable {
             _ = try context.requireOfficial([.district])
             return try JSONResponse.make(try await cases.auditCheck())
         }
-    }
-}
-
-extension MonitoringRoutes {
-    static func download(_ data: Data, type: String, name: String) -> Response {
-        var headers = HTTPFields()
-        headers[.contentType] = type
-        headers[.contentDisposition] = "attachment; filename=\"\(name)\""
-        headers[.cacheControl] = "no-store"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: .init(bytes: data)))
     }
 }
 
