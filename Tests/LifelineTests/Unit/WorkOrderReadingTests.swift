@@ -146,3 +146,21 @@ import Testing
         #expect(Self.matcher.village(in: "") == nil)
     }
 }
+
+/// The byte-exact phrase search the classifier and the address matcher use.
+@Suite struct PhraseSearchTests {
+    @Test func findsTheFirstTheNextAndTheLastOccurrence() throws {
+        let text = "老人住院了，孩子也住院了"
+        let first = try #require(text.firstOccurrence(of: "住院"))
+        #expect(text[first] == "住院" && text.distance(from: text.startIndex, to: first.lowerBound) == 2)
+        let next = try #require(text.firstOccurrence(of: "住院", from: first.upperBound))
+        #expect(text.distance(from: text.startIndex, to: next.lowerBound) == 9)
+        #expect(text.lastOccurrence(of: "住院") == next)
+        #expect(text.firstOccurrence(of: "住院", from: next.upperBound) == nil)
+        #expect(text.includes("孩子") && !text.includes("孩子们") && !text.includes(""))
+        // On a substring (a clause), the ranges are the substring's.
+        let clause = text.split(separator: "，")[1]
+        #expect(clause.firstOccurrence(of: "住院").map { clause[$0] } == "住院")
+        #expect("abc".firstOccurrence(of: "abcd") == nil && "ab-ab".lastOccurrence(of: "ab").map { "ab-ab".distance(from: "ab-ab".startIndex, to: $0.lowerBound) } == 3)
+    }
+}
