@@ -23,7 +23,8 @@ rm -rf "$state"
 mkdir -p "$state"
 load_before="$(cut -d' ' -f1 /proc/loadavg)"
 # A schema of its own each time: the bench's years, claims and ledger start empty.
-psql "$DATABASE_ADMIN_URL" -qAt -c "DROP SCHEMA IF EXISTS insurance CASCADE; CREATE SCHEMA insurance AUTHORIZATION svc_insurance" >/dev/null
+PGOPTIONS="-c client_min_messages=warning" psql "$DATABASE_ADMIN_URL" -qAt \
+  -c "DROP SCHEMA IF EXISTS insurance CASCADE; CREATE SCHEMA insurance AUTHORIZATION svc_insurance" >/dev/null
 
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
