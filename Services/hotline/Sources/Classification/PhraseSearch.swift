@@ -30,13 +30,17 @@ extension StringProtocol {
 enum PhraseSearch {
     /// The byte offset of the first (or last) occurrence of `phrase` in `text` at or after `from`.
     static func offsets<Text: Collection<UInt8>>(of phrase: String, in text: Text, from: Int, last: Bool) -> Int? {
-        let needle = Array(phrase.utf8)
-        guard !needle.isEmpty else { return nil }
-        if let found = text.withContiguousStorageIfAvailable({ scan(needle, in: $0, from: from, last: last) }) { return found }
-        return Array(text).withUnsafeBufferPointer { scan(needle, in: $0, from: from, last: last) }
+        guard !phrase.isEmpty else { return nil }
+        // Native strings hand out their bytes without a copy; the copies are for bridged ones only.
+        func search(_ needle: UnsafeBufferPointer<UInt8>) -> Int? {
+            if let found = text.withContiguousStorageIfAvailable({ scan(needle, in: $0, from: from, last: last) }) { return found }
+            return Array(text).withUnsafeBufferPointer { scan(needle, in: $0, from: from, last: last) }
+        }
+        if let found = phrase.utf8.withContiguousStorageIfAvailable(search) { return found }
+        return Array(phrase.utf8).withUnsafeBufferPointer(search)
     }
 
-    private static func scan(_ needle: [UInt8], in haystack: UnsafeBufferPointer<UInt8>, from: Int, last: Bool) -> Int? {
+    private static func scan(_ needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>, from: Int, last: Bool) -> Int? {
         let count = needle.count
         guard from >= 0, haystack.count - from >= count else { return nil }
         let highest = haystack.count - count

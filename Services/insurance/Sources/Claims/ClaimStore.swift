@@ -89,7 +89,9 @@ struct ClaimStore: Sendable {
             try await audit.record("claim.file", by: .init(user), subject: id, householdId: household.householdId,
                                    detail: ["line": line.rawValue, "lossFen": String(request.lossFen), "coverage": coverage.basis.rawValue], on: connection)
             var view = try await ClaimView.one(id, on: connection, logger: logger)
-            view.estimate = try await estimate(view, on: connection)
+            let used = try await HouseholdUsage.committed(year: request.year, household: household.householdId, line: line, on: connection, logger: logger)
+            view.estimate = rule.payout(
+                lossFen: request.lossFen, otherPaymentsFen: request.otherPaymentsFen, category: coverage.category, usedThisYearFen: used)
             view.duplicate = false
             return view
         }

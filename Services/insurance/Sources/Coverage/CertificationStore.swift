@@ -90,29 +90,35 @@ struct CertificationStore: Sendable {
 
     func list(regionPrefix: String) async throws -> [View] {
         try await database.transaction { connection in
-            let rows = try await connection.query("""
-                SELECT id FROM certifications WHERE village_code LIKE \(regionPrefix + "%") ORDER BY certified_at DESC LIMIT 2000
-                """, logger: logger)
-            var ids: [String] = []
-            for try await id in rows.decode(String.self) { ids.append(id) }
-            var list: [View] = []
-            for id in ids { list.append(try await Self.view(id, on: connection, logger: logger)) }
-            return list
+            var binds = PostgresBindings()
+            binds.append(regionPrefix + "%")
+            return try await Self.views(where: "village_code LIKE $1 ORDER BY certified_at DESC LIMIT 2000", binds: binds, on: connection, logger: logger)
         }
     }
 
     static func view(_ id: String, on connection: PostgresConnection, logger: Logger) async throws -> View {
-        let rows = try await connection.query("""
-            SELECT household_id, village_code, kind, reason, to_char(valid_from, 'YYYY-MM-DD'), to_char(valid_until, 'YYYY-MM-DD'), certified_by,
-                   certified_at, revoked_by, revoked_at, revocation_reason
-            FROM certifications WHERE id = \(id)
-            """, logger: logger)
-        for try await row in rows.decode((String, String, String, String, String, String, String, Date, String?, Date?, String?).self) {
-            return View(
-                certificationId: id, householdId: row.0, villageCode: row.1, kind: row.2, kindName: Request.kinds[row.2] ?? row.2, reason: row.3,
-                validFrom: row.4, validUntil: row.5, certifiedBy: row.6, certifiedAt: row.7, revokedBy: row.8, revokedAt: row.9,
-                revocationReason: row.10)
+        var binds = PostgresBindings()
+        binds.append(id)
+        guard let view = try await views(where: "id = $1", binds: binds, on: connection, logger: logger).first else {
+            throw InsuranceError(.notFound, "未找到该认定")
         }
-        throw InsuranceError(.notFound, "未找到该认定")
+        return view
+    }
+
+    /// The certifications chosen by `condition` (SQL after WHERE, with its binds), in one query.
+    static func views(where condition: String, binds: PostgresBindings, on connection: PostgresConnection, logger: Logger) async throws -> [View] {
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT id, household_id, village_code, kind, reason, to_char(valid_from, 'YYYY-MM-DD'), to_char(valid_until, 'YYYY-MM-DD'), certified_by,
+                   certified_at, revoked_by, revoked_at, revocation_reason
+            FROM certifications WHERE \(condition)
+            """, binds: binds), logger: logger)
+        var list: [View] = []
+        for try await row in rows.decode((String, String, String, String, String, String, String, String, Date, String?, Date?, String?).self) {
+            list.append(View(
+                certificationId: row.0, householdId: row.1, villageCode: row.2, kind: row.3, kindName: Request.kinds[row.3] ?? row.3, reason: row.4,
+                validFrom: row.5, validUntil: row.6, certifiedBy: row.7, certifiedAt: row.8, revokedBy: row.9, revokedAt: row.10,
+                revocationReason: row.11))
+        }
+        return list
     }
 }

@@ -52,12 +52,10 @@ struct CoverageQueries: Sendable {
             for try await (caseId, category, started, ended) in rows.decode((String, String, String, String?).self) {
                 periods.append(.init(caseId: caseId, category: category, startedOn: started, endedOn: ended))
             }
-            var certifications: [CertificationStore.View] = []
-            var ids: [String] = []
-            for try await certification in try await connection.query(
-                "SELECT id FROM certifications WHERE household_id = \(id) ORDER BY valid_from", logger: logger
-            ).decode(String.self) { ids.append(certification) }
-            for certification in ids { certifications.append(try await CertificationStore.view(certification, on: connection, logger: logger)) }
+            var binds = PostgresBindings()
+            binds.append(id)
+            let certifications = try await CertificationStore.views(
+                where: "household_id = $1 ORDER BY valid_from", binds: binds, on: connection, logger: logger)
             let year = Int(day.prefix(4)) ?? 0
             var lines: [View.LineUse] = []
             for rule in try await PolicyStore.policy(year, on: connection, logger: logger)?.lines ?? [] {
