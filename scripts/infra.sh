@@ -95,6 +95,17 @@ start_tansu() {
   echo "infra: tansu did not start; see $state/tansu.log" >&2; exit 1
 }
 
+stop_tansu() {
+  if tansu_running; then
+    local pid
+    pid="$(cat "$state/tansu.pid")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$state/tansu.pid"
+}
+
 write_keys_and_env() {
   if [ ! -f "$state/keys/private.pem" ]; then
     mkdir -p "$state/keys"
@@ -128,14 +139,13 @@ case "$action" in
     start_tansu
     write_keys_and_env
     ;;
+  broker-restart)
+    # A broker with nothing in it (Tansu keeps its log in memory): the benches start latency runs on one.
+    stop_tansu
+    start_tansu
+    ;;
   down)
-    if tansu_running; then
-      pid="$(cat "$state/tansu.pid")"
-      kill "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-      kill -9 "$pid" 2>/dev/null || true
-    fi
-    rm -f "$state/tansu.pid"
+    stop_tansu
     if pg_running; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_home/data" -m fast -w stop >/dev/null; fi
     ;;
   pg-stop)
@@ -149,5 +159,5 @@ case "$action" in
     "$0" down "$profile"
     rm -rf "$pg_home" "$state"
     ;;
-  *) echo "usage: infra.sh up|down|reset run|test" >&2; exit 2 ;;
+  *) echo "usage: infra.sh up|down|reset|pg-stop|pg-start|broker-restart run|test|bench" >&2; exit 2 ;;
 esac
