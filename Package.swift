@@ -65,6 +65,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
         // Insurance seals bank account numbers (AES-GCM) with it; jwt-kit depends on the same version.
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        // Notification's SMS and WeChat gateway adapters.
+        .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         // Tests only: the contract test reads docs/openapi.yaml and docs/asyncapi.yaml with these.
         .package(url: "https://github.com/jpsim/Yams", exact: "6.2.2"),
         .package(url: "https://github.com/mattpolzin/OpenAPIKit", exact: "6.4.0"),
@@ -202,5 +204,11 @@ let package = Package(
         + service(
             "Insurance", directory: "insurance", executable: "InsuranceMain",
             extraDependencies: ["LifelineFiles", .product(name: "Crypto", package: "swift-crypto")])
-        + service("Notification", directory: "notification", executable: "NotificationMain")
+        + service(
+            "Notification", directory: "notification", executable: "NotificationMain",
+            extraDependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ])
 )

@@ -16,12 +16,13 @@ bash scripts/build.sh .run/bench/build-hotline.log -c release --product lifeline
 bash scripts/build.sh .run/bench/build-screening.log -c release --product lifeline-department-screening
 bash scripts/build.sh .run/bench/build-insurance.log -c release --product lifeline-insurance
 bash scripts/build.sh .run/bench/build-token.log -c release --product lifeline-token
+bash scripts/build.sh .run/bench/build-notification.log -c release --product lifeline-notification
 bin="$(swift build -c release --show-bin-path)"
 command="make bench (BENCH_RUNS=${BENCH_RUNS:-5}, BENCH_LATENCY_RUNS=${BENCH_LATENCY_RUNS:-${BENCH_RUNS:-5}})"
-# BENCH_ONLY=intake (or screening, hotline, insurance) measures that service's figures again and keeps the
+# BENCH_ONLY=intake (or screening, hotline, insurance, notification) measures that service's figures again and keeps the
 # others of the previous run.
 if [ "${BENCH_ONLY:-all}" = intake ] || [ "${BENCH_ONLY:-all}" = screening ] || [ "${BENCH_ONLY:-all}" = hotline ] \
-  || [ "${BENCH_ONLY:-all}" = insurance ]; then
+  || [ "${BENCH_ONLY:-all}" = insurance ] || [ "${BENCH_ONLY:-all}" = notification ]; then
   only="${BENCH_ONLY}"
   intake_output="$(bash "scripts/bench/$only.sh" "$bin")"
   echo "$intake_output"
@@ -55,7 +56,10 @@ $(bash scripts/bench/hotline.sh "$bin")
 <!-- /measured-hotline -->
 <!-- measured-insurance -->
 $(bash scripts/bench/insurance.sh "$bin")
-<!-- /measured-insurance -->"
+<!-- /measured-insurance -->
+<!-- measured-notification -->
+$(bash scripts/bench/notification.sh "$bin")
+<!-- /measured-notification -->"
 echo "$output"
 {
   echo "## Measured $(date -u +%Y-%m-%d) with \`make bench\` (\`$command\`)"

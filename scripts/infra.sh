@@ -15,11 +15,11 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 action="${1:?usage: infra.sh up|down run|test}"
 profile="${2:?usage: infra.sh up|down run|test}"
 case "$profile" in
-  run)  pg_port="${LIFELINE_PG_PORT:-55432}"; kafka_port="${LIFELINE_KAFKA_PORT:-59092}" ;;
-  test) pg_port="${LIFELINE_PG_PORT:-55433}"; kafka_port="${LIFELINE_KAFKA_PORT:-59093}" ;;
-  bench) pg_port="${LIFELINE_PG_PORT:-55434}"; kafka_port="${LIFELINE_KAFKA_PORT:-59094}" ;;
+  run)  pg_port="${LIFELINE_PG_PORT:-55432}"; kafka_port="${LIFELINE_KAFKA_PORT:-59092}"; gateway_port=59180; smtp_port=59125 ;;
+  test) pg_port="${LIFELINE_PG_PORT:-55433}"; kafka_port="${LIFELINE_KAFKA_PORT:-59093}"; gateway_port=59181; smtp_port=59126 ;;
+  bench) pg_port="${LIFELINE_PG_PORT:-55434}"; kafka_port="${LIFELINE_KAFKA_PORT:-59094}"; gateway_port=59182; smtp_port=59127 ;;
   # The fault-tolerance tests stop and freeze this PostgreSQL and Tansu, so they get their own.
-  fault) pg_port="${LIFELINE_PG_PORT:-55435}"; kafka_port="${LIFELINE_KAFKA_PORT:-59095}" ;;
+  fault) pg_port="${LIFELINE_PG_PORT:-55435}"; kafka_port="${LIFELINE_KAFKA_PORT:-59095}"; gateway_port=59183; smtp_port=59128 ;;
   *) echo "infra: unknown profile $profile (run, test, bench or fault)" >&2; exit 2 ;;
 esac
 state="$root/.run/$profile"
@@ -95,6 +95,25 @@ start_tansu() {
   echo "infra: tansu did not start; see $state/tansu.log" >&2; exit 1
 }
 
+# The SMS, WeChat and SMTP stand-ins notification sends to (scripts/standin/gateway.py).
+standin_running() { [ -f "$state/standin.pid" ] && kill -0 "$(cat "$state/standin.pid")" 2>/dev/null; }
+start_standin() {
+  if standin_running; then return; fi
+  nohup "$root/.venv/bin/python" "$root/scripts/standin/gateway.py" "$gateway_port" "$smtp_port" lifeline:standin-secret \
+    >"$state/standin.log" 2>&1 &
+  echo $! > "$state/standin.pid"
+  for _ in $(seq 1 100); do
+    curl -fs "http://127.0.0.1:$gateway_port/health" >/dev/null 2>&1 && return
+    kill -0 "$(cat "$state/standin.pid")" 2>/dev/null || break
+    sleep 0.1
+  done
+  echo "infra: the gateway stand-in did not start; see $state/standin.log" >&2; exit 1
+}
+stop_standin() {
+  if standin_running; then kill "$(cat "$state/standin.pid")" 2>/dev/null || true; fi
+  rm -f "$state/standin.pid"
+}
+
 stop_tansu() {
   if tansu_running; then
     local pid
@@ -129,6 +148,16 @@ export AUTH_PUBLIC_KEY_FILE=$state/keys/public.pem
 export AUTH_PRIVATE_KEY_FILE=$state/keys/private.pem
 export INSURANCE_ACCOUNT_KEY_FILE=$state/keys/insurance-account.key
 export KCAT_BROKER=127.0.0.1:$kafka_port
+export NOTIFY_SMS_URL=http://127.0.0.1:$gateway_port/sms
+export NOTIFY_SMS_ACCOUNT=lifeline
+export NOTIFY_SMS_SECRET=standin-secret
+export NOTIFY_WECHAT_URL=http://127.0.0.1:$gateway_port/wechat/cgi-bin/message/template/send
+export NOTIFY_WECHAT_TOKEN=standin-token
+export NOTIFY_SMTP_HOST=127.0.0.1
+export NOTIFY_SMTP_PORT=$smtp_port
+export NOTIFY_REPORT_SECRET=standin-report-secret
+export NOTIFY_INSURER_EMAIL=claims@insurer.example.cn
+export STANDIN_URL=http://127.0.0.1:$gateway_port
 ENV
 }
 
@@ -137,6 +166,7 @@ case "$action" in
     start_postgres
     provision
     start_tansu
+    start_standin
     write_keys_and_env
     ;;
   broker-restart)
@@ -145,6 +175,7 @@ case "$action" in
     start_tansu
     ;;
   down)
+    stop_standin
     stop_tansu
     if pg_running; then runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_home/data" -m fast -w stop >/dev/null; fi
     ;;

@@ -70,3 +70,5 @@ printf '%-21s %s\n' posters "curl -H \"Authorization: Bearer \$TOKEN\" http://12
 printf '%-21s %s\n' token "$bin/lifeline-token issue --key $AUTH_PRIVATE_KEY_FILE --user demo --role district --region 370115"
 printf '%-21s %s\n' review "http://127.0.0.1:8084/v1/statistics, /v1/leads/triage, /v1/cases/due (docs/review.md takes a case from a lead to monitoring)"
 printf '%-21s %s\n' insurance "http://127.0.0.1:8085/v1/fund?year=2026, /v1/policy-years, /v1/claims (docs/insurance.md files, approves and pays a claim)"
+printf '%-21s %s\n' notification "http://127.0.0.1:8086/v1/inbox (a token's inbox), /v1/messages?status=queued; quiet hours hold households' SMS 22:00-07:00"
+printf '%-21s %s\n' sms-wechat-email "$STANDIN_URL/received (what the stand-in SMS, WeChat and SMTP servers received; docs/notification.md)"

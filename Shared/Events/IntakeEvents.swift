@@ -25,6 +25,10 @@ public struct ApplicationSubmitted: DomainEvent, Hashable {
     public var statement: String
     /// When intake accepted it.
     public var submittedAt: Date
+    /// The applicant's openid on the district's WeChat official account, when the form was opened
+    /// from WeChat and the account's sign-in gave it (added compatibly: absent in earlier events).
+    /// Notification sends WeChat template messages to it.
+    public var wechatOpenId: String?
 
     public var partitionKey: String { householdId }
     public var subject: String? { applicationNumber }
@@ -32,8 +36,10 @@ public struct ApplicationSubmitted: DomainEvent, Hashable {
     /// Creates the event.
     public init(
         applicationNumber: String, householdId: String, householdIsProvisional: Bool, villageCode: String,
-        applicant: ContactDetails, householdSize: Int, difficulties: [DifficultyType], statement: String, submittedAt: Date
+        applicant: ContactDetails, householdSize: Int, difficulties: [DifficultyType], statement: String, submittedAt: Date,
+        wechatOpenId: String? = nil
     ) {
+        self.wechatOpenId = wechatOpenId
         self.applicationNumber = applicationNumber
         self.householdId = householdId
         self.householdIsProvisional = householdIsProvisional

@@ -15,6 +15,15 @@ enum OutsideSystem {
         }
         await producer.shutdown()
     }
+
+    /// Publishes events as they are, ids included (a redelivery publishes the same id again).
+    static func publish(cloudEvents: [(topic: String, key: String, event: CloudEvent)]) async throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: Logger(label: "outside"))
+        for (topic, key, event) in cloudEvents {
+            try await producer.send(KafkaRecord(topic: topic, key: key, event: event))
+        }
+        await producer.shutdown()
+    }
 }
 
 /// Takes review cases through their steps over HTTP, as the village, town and district would.

@@ -12,6 +12,9 @@ struct ApplicationRequest: Decodable, Sendable {
     var difficulties: [String]?
     var statement: String?
     var consent: Bool?
+    /// The applicant's openid on the district's WeChat official account, when the page was opened from
+    /// WeChat (set by the page from the account's sign-in; optional).
+    var wechatOpenId: String?
 
     /// The district whose villages intake serves (济阳区).
     static let districtCode = "370115"
@@ -59,13 +62,22 @@ struct ApplicationRequest: Decodable, Sendable {
         if statement.count > 2000 {
             problems.append(.init(field: "statement", message: "情况说明不能超过2000字"))
         }
+        let openId = wechatOpenId?.trimmingCharacters(in: .whitespaces) ?? ""
+        if !openId.isEmpty && !Self.isOpenId(openId) {
+            problems.append(.init(field: "wechatOpenId", message: "微信标识无效，请从公众号重新打开申请页面"))
+        }
         if consent != true {
             problems.append(.init(field: "consent", message: "需要同意信息使用授权才能提交"))
         }
         guard problems.isEmpty, let idNumber else { return .failure(.validation(problems)) }
         return .success(ValidApplication(
             villageCode: village, applicantName: name, idNumber: idNumber, phone: phone, householdSize: size,
-            difficulties: kinds, statement: statement))
+            difficulties: kinds, statement: statement, wechatOpenId: openId.isEmpty ? nil : openId))
+    }
+
+    /// An openid as WeChat issues them: 6 to 64 letters, digits, `-` or `_`.
+    static func isOpenId(_ text: String) -> Bool {
+        (6...64).contains(text.count) && text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 }
 
@@ -78,4 +90,5 @@ struct ValidApplication: Sendable {
     var householdSize: Int
     var difficulties: [DifficultyType]
     var statement: String
+    var wechatOpenId: String? = nil
 }

@@ -25,7 +25,7 @@ struct NewApplication: Sendable {
             applicationNumber: number, householdId: household, householdIsProvisional: householdIsProvisional,
             villageCode: application.villageCode, applicant: ContactDetails(name: application.applicantName, phone: application.phone),
             householdSize: application.householdSize, difficulties: application.difficulties, statement: application.statement,
-            submittedAt: now)
+            submittedAt: now, wechatOpenId: application.wechatOpenId)
     }
 }
 

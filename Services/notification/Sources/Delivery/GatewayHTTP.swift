@@ -1,0 +1,46 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Posts JSON to an outside gateway and reads its answer; a connection problem or a timeout is a
+/// temporary failure, as are 408, 429 and 5xx; other 4xx answers are final.
+struct GatewayHTTP: Sendable {
+    var timeout: TimeAmount = .seconds(10)
+
+    struct Answer: Sendable {
+        var status: Int
+        var body: Data
+        var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
+    }
+
+    func post(_ url: String, json: [String: Any], headers: [(String, String)]) async throws(DeliveryFailure) -> Answer {
+        let body: Data
+        do {
+            body = try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys])
+        } catch {
+            throw .permanent("encoding_failed", "the message could not be encoded")
+        }
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json; charset=utf-8")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(bytes: body))
+        let answer: Answer
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            let bytes = try await response.body.collect(upTo: 1 << 20)
+            answer = Answer(status: Int(response.status.code), body: Data(bytes.readableBytesView))
+        } catch {
+            throw .temporary("gateway_unreachable", "the gateway did not answer (\(type(of: error)))")
+        }
+        switch answer.status {
+        case 200..<300: return answer
+        case 408, 429, 500...599:
+            throw .temporary("gateway_unavailable", "the gateway answered HTTP \(answer.status)")
+        default:
+            let code = (answer.json?["code"] as? String).map { " (\($0.prefix(40)))" } ?? ""
+            throw .permanent("gateway_rejected", "the gateway refused the message: HTTP \(answer.status)\(code)")
+        }
+    }
+}
