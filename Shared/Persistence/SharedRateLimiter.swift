@@ -42,15 +42,21 @@ public struct SharedRateLimiter: Sendable {
         Double(capacity) / max(0.001, Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18)
     }
 
-    /// Takes one token for `key` if there is one.
-    public func acquire(_ key: String) async throws -> Decision {
-        let capacity = Double(self.capacity), rate = refillPerSecond
+    /// Takes `cost` tokens (one by default) for `key` if there are that many, all or none: a sender
+    /// that wants a batch through asks once for the batch instead of once per item. A cost above the
+    /// capacity is never allowed.
+    public func acquire(_ key: String, cost: Int = 1) async throws -> Decision {
+        precondition(cost >= 1, "a rate limit takes at least one token")
+        let capacity = Double(self.capacity), rate = refillPerSecond, tokens = Double(cost)
+        guard cost <= self.capacity else {
+            return Decision(allowed: false, retryAfterSeconds: max(1, Int((tokens / rate).rounded(.up))))
+        }
         let taken = try await write("""
-            INSERT INTO rate_limit_buckets AS b (scope, key, tokens, updated_at) VALUES (\(scope), \(key), \(capacity - 1), clock_timestamp())
+            INSERT INTO rate_limit_buckets AS b (scope, key, tokens, updated_at) VALUES (\(scope), \(key), \(capacity - tokens), clock_timestamp())
             ON CONFLICT (scope, key) DO UPDATE SET
-                tokens = LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * \(rate)) - 1,
+                tokens = LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * \(rate)) - \(tokens),
                 updated_at = clock_timestamp()
-            WHERE LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * \(rate)) >= 1
+            WHERE LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * \(rate)) >= \(tokens)
             RETURNING tokens
             """)
         if taken > 0 {
@@ -58,7 +64,7 @@ public struct SharedRateLimiter: Sendable {
             return Decision(allowed: true, retryAfterSeconds: 0)
         }
         let missing = try await database.query("""
-            SELECT 1 - LEAST(\(capacity), tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at)::float8 * \(rate))
+            SELECT \(tokens) - LEAST(\(capacity), tokens + EXTRACT(EPOCH FROM clock_timestamp() - updated_at)::float8 * \(rate))
             FROM rate_limit_buckets WHERE scope = \(scope) AND key = \(key)
             """)
         var wait = 1.0

@@ -6,18 +6,20 @@
       household id, case ids RUN-i), one per bench household, as fast as the broker takes them. Each
       calls for four messages: the household's SMS, the village's inbox, the grid member's SMS and inbox.
   gateway GATEWAY_URL COUNT CONCURRENCY RUN
-      The ceiling beside it: COUNT SMS posted straight to the stand-in gateway by CONCURRENCY clients,
-      as notification posts them; prints the seconds it took.
+      The ceiling beside it: COUNT SMS posted straight to the stand-in gateway by CONCURRENCY clients
+      on kept-alive connections, as notification posts them; prints the seconds it took and the errors.
   latency BOOTSTRAP GATEWAY_URL RATE SECONDS WARMUP RUN HOUSEHOLDS OFFSET OUT
       Open loop: CaseDecided events at RATE per second for WARMUP + SECONDS seconds, on a schedule
       independent of answers; then reads from the stand-in when each grid member's SMS (its text names
       the case) arrived; writes "case scheduled_s received_s|lost" per measured event to OUT.
 """
 import base64
+import http.client
 import json
 import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 import uuid
 
@@ -74,18 +76,27 @@ if mode == "gateway":
     counter, lock, errors = iter(range(count)), threading.Lock(), []
 
     def worker():
+        # One kept-alive connection per client, as notification's HTTP client keeps its connections.
+        url = urllib.parse.urlparse(gateway)
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
         while True:
             with lock:
                 i = next(counter, None)
             if i is None:
+                connection.close()
                 return
             body = json.dumps({"messageId": f"{run}-{i}", "phone": "13900000000", "text": text, "segments": [text]}, ensure_ascii=False).encode()
-            request = urllib.request.Request(f"{gateway}/sms", data=body, method="POST", headers={
-                "Content-Type": "application/json; charset=utf-8", "Authorization": credentials, "Idempotency-Key": f"{run}-{i}"})
             try:
-                urllib.request.urlopen(request, timeout=30).read()
+                connection.request("POST", "/sms", body=body, headers={
+                    "Content-Type": "application/json; charset=utf-8", "Authorization": credentials, "Idempotency-Key": f"{run}-{i}"})
+                answer = connection.getresponse()
+                answer.read()
+                if answer.status != 200:
+                    errors.append(answer.status)
             except Exception as error:  # noqa: BLE001 - counted and reported
                 errors.append(error)
+                connection.close()
+                connection = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
     started = time.time()
     threads = [threading.Thread(target=worker) for _ in range(concurrency)]
     for t in threads:

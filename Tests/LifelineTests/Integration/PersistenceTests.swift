@@ -37,6 +37,24 @@ import Testing
         }
     }
 
+    /// A batch takes its tokens all at once or not at all; what the bucket cannot give whole is refused
+    /// with the wait, and single tokens still come while the bucket has them.
+    @Test func aRateLimitGivesABatchAllOrNone() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            try await TestDatabase.with(configuration) { database in
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let limiter = SharedRateLimiter(scope: "test.batch", capacity: 10, period: .seconds(3600), database: database)
+                #expect(try await limiter.acquire("k", cost: 8).allowed)
+                let refused = try await limiter.acquire("k", cost: 3)
+                #expect(!refused.allowed && refused.retryAfterSeconds >= 1)
+                #expect(try await limiter.acquire("k", cost: 2).allowed)
+                #expect(!(try await limiter.acquire("k").allowed))
+                #expect(!(try await limiter.acquire("other", cost: 11).allowed))  // above the capacity: never
+                #expect(try await limiter.acquire("other", cost: 10).allowed)
+            }
+        }
+    }
+
     @Test func aServiceRoleCannotReadAnotherServicesSchema() async throws {
         try await TestDatabase.with(try TestEnvironment.database(schema: "review")) { database in
             do {

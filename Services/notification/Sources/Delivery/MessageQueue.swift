@@ -27,13 +27,24 @@ struct MessageQueue: Sendable {
         var channel: String
     }
 
-    func enqueue(_ notices: [Notice], cause: CloudEvent, on connection: PostgresConnection) async throws {
-        for notice in notices {
-            try await enqueue(notice, cause: cause, on: connection)
-        }
+    /// The audit events of the messages one event caused, published together (one statement per type).
+    private struct AuditEvents {
+        var recorded: [MessageRecorded] = []
+        var delivered: [MessageDelivered] = []
+        var failed: [MessageFailed] = []
     }
 
-    private func enqueue(_ notice: Notice, cause: CloudEvent, on connection: PostgresConnection) async throws {
+    func enqueue(_ notices: [Notice], cause: CloudEvent, on connection: PostgresConnection) async throws {
+        var events = AuditEvents()
+        for notice in notices {
+            try await enqueue(notice, cause: cause, into: &events, on: connection)
+        }
+        try await publisher.publishAll(events.recorded, on: connection, causedBy: cause)
+        try await publisher.publishAll(events.delivered, on: connection, causedBy: cause)
+        try await publisher.publishAll(events.failed, on: connection, causedBy: cause)
+    }
+
+    private func enqueue(_ notice: Notice, cause: CloudEvent, into events: inout AuditEvents, on connection: PostgresConnection) async throws {
         let recipients = try await recipients(of: notice, on: connection)
         guard !recipients.isEmpty else { return }
         var fields = notice.fields
@@ -77,18 +88,16 @@ struct MessageQueue: Sendable {
             let reference = MessageReference(
                 messageId: id, sourceEventId: cause.id, sourceEventType: cause.type, householdId: notice.householdId,
                 regionCode: region, audience: notice.audience.rawValue, channel: recipient.channel)
-            try await publisher.publish(MessageRecorded(
+            events.recorded.append(MessageRecorded(
                 messageId: id, householdId: notice.householdId, villageCode: region,
-                recipientKind: notice.audience.rawValue, channel: recipient.channel, recordedAt: moment
-            ), on: connection, causedBy: cause)
+                recipientKind: notice.audience.rawValue, channel: recipient.channel, recordedAt: moment))
             switch status {
             case "delivered":
-                try await publisher.publish(MessageDelivered(message: reference, deliveredAt: moment), on: connection, causedBy: cause)
+                events.delivered.append(MessageDelivered(message: reference, deliveredAt: moment))
             case "failed":
-                try await publisher.publish(MessageFailed(
+                events.failed.append(MessageFailed(
                     message: reference, attempts: 0, reasonCode: "stale_event",
-                    reason: "the event is older than \(settings.maxEventAgeHours) hours; written to inboxes only", failedAt: moment
-                ), on: connection, causedBy: cause)
+                    reason: "the event is older than \(settings.maxEventAgeHours) hours; written to inboxes only", failedAt: moment))
             default: break
             }
         }

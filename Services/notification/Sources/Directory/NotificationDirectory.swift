@@ -2,12 +2,19 @@ import Foundation
 import LifelineEvents
 import LifelinePersistence
 import Logging
+import Synchronization
 
 /// Notification's copy of who can be reached: households' phones (the register's and the latest
 /// applicant's) and WeChat openids from intake, the grid (units, their names and grid members) from
 /// `intake.grid`, and the offices' e-mail addresses they gave notification.
 struct NotificationDirectory: Sendable {
     let logger: Logger
+    /// Villages' and towns' names change a few times a year: each is read at most once a minute.
+    private let names = PlaceNameCache(seconds: 60)
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
 
     /// A grid member to reach.
     struct GridMember: Sendable, Hashable {
@@ -105,6 +112,13 @@ struct NotificationDirectory: Sendable {
 
     /// The village's and its town's names, when the grid has them.
     func placeNames(of village: String, on connection: PostgresConnection) async throws -> (village: String?, town: String?) {
+        if let cached = names.get(village) { return cached }
+        let found = try await readPlaceNames(of: village, on: connection)
+        names.put(village, found)
+        return found
+    }
+
+    private func readPlaceNames(of village: String, on connection: PostgresConnection) async throws -> (village: String?, town: String?) {
         let rows = try await connection.query("""
             WITH RECURSIVE up (code, level, name, parent_code, depth) AS (
                 SELECT code, level, name, parent_code, 0 FROM grid_units WHERE code = \(village)
@@ -127,5 +141,29 @@ struct NotificationDirectory: Sendable {
             "SELECT email FROM office_emails WHERE office_code = \(office)", logger: logger
         ).decode(String.self) { return email }
         return nil
+    }
+}
+
+/// Place names read recently, per village code.
+final class PlaceNameCache: Sendable {
+    private let seconds: Double
+    private let entries = Mutex<[String: (at: Date, village: String?, town: String?)]>([:])
+
+    init(seconds: Double) {
+        self.seconds = seconds
+    }
+
+    func get(_ village: String) -> (village: String?, town: String?)? {
+        entries.withLock { entries in
+            guard let entry = entries[village], Date().timeIntervalSince(entry.at) < seconds else { return nil }
+            return (entry.village, entry.town)
+        }
+    }
+
+    func put(_ village: String, _ names: (village: String?, town: String?)) {
+        entries.withLock { entries in
+            if entries.count > 10_000 { entries.removeAll() }
+            entries[village] = (Date(), names.village, names.town)
+        }
     }
 }
