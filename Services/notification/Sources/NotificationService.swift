@@ -124,8 +124,12 @@ extension Dispatcher {
     static func make(_ dependencies: ServiceDependencies) -> Dispatcher {
         let settings = NotificationSettings.from(dependencies)
         var channels: [String: any DeliveryChannel] = [:]
-        if let url = settings.smsURL { channels["sms"] = SMSGateway(url: url, account: settings.smsAccount, secret: settings.smsSecret) }
-        if let url = settings.wechatURL { channels["wechat"] = WeChatGateway(url: url, accessToken: settings.wechatToken) }
+        let connections = GatewayConnections(connections: settings.sendConcurrency)
+        let http = GatewayHTTP(connections: connections)
+        if let url = settings.smsURL {
+            channels["sms"] = SMSGateway(url: url, account: settings.smsAccount, secret: settings.smsSecret, http: http)
+        }
+        if let url = settings.wechatURL { channels["wechat"] = WeChatGateway(url: url, accessToken: settings.wechatToken, http: http) }
         if let host = settings.smtpHost {
             channels["email"] = SMTPMailer(host: host, port: settings.smtpPort, from: settings.mailFrom, heloName: "lifeline-notification")
         }
@@ -134,7 +138,8 @@ extension Dispatcher {
             limiters[channel] = SharedRateLimiter(scope: "notification.\(channel)", capacity: rate, period: .seconds(1), database: dependencies.database)
         }
         return Dispatcher(
-            database: dependencies.database, publisher: dependencies.publisher, channels: channels, limiters: limiters, settings: settings,
+            database: dependencies.database, publisher: dependencies.publisher, channels: channels, connections: connections, limiters: limiters,
+            settings: settings,
             logger: dependencies.logger)
     }
 }

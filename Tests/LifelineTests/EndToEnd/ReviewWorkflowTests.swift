@@ -113,7 +113,8 @@ extension EndToEndTests {
             for secret in [headId, phone, "透析", "尿毒症", "疾病"] { #expect(!announcement.text.contains(secret)) }
 
             // An objection holds the case until the town resolves it.
-            #expect(try await driver.post("/v1/cases/\(caseId)/objections", ["receivedOn": BeijingToday.text, "content": "村民反映该户有营业执照"], as: .village).status == 200)
+            let objection = try await driver.post("/v1/cases/\(caseId)/objections", ["receivedOn": BeijingToday.text, "content": "村民反映该户有营业执照"], as: .village)
+            #expect(objection.status == 200, "\(objection.text)")
             let held = try await driver.post("/v1/cases/\(caseId)/entry", ["approved": true, "cadre": ["name": "张帮扶", "phone": "13800001111"]], as: .district)
             #expect(held.status == 409 && held.text.contains("objections_open"))
             let resolved = try await driver.post("/v1/cases/\(caseId)/objections/1/resolution", ["upheld": false, "resolution": "经核实，营业执照已于2020年注销"], as: .town)

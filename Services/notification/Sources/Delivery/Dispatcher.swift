@@ -16,6 +16,8 @@ struct Dispatcher: Service {
     let database: Database
     let publisher: EventPublisher
     let channels: [String: any DeliveryChannel]
+    /// The HTTP connections of the gateway channels, closed when the dispatcher stops.
+    let connections: GatewayConnections?
     let limiters: [String: SharedRateLimiter]
     let settings: NotificationSettings
     let logger: Logger
@@ -43,6 +45,7 @@ struct Dispatcher: Service {
                 if sent == 0 { try? await Task.sleep(for: .milliseconds(settings.pollMilliseconds)) }
             }
         }
+        await connections?.shutdown()
     }
 
     /// What became of a leased message in a round.

@@ -2,10 +2,44 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOPosix
+import Synchronization
+
+/// The dispatcher's HTTP client, made on first use with as many connections per gateway as the
+/// dispatcher sends at once (AsyncHTTPClient's shared client keeps 8, which capped sending), and shut
+/// down when the dispatcher stops.
+final class GatewayConnections: Sendable {
+    private let connections: Int
+    private let client = Mutex<HTTPClient?>(nil)
+
+    init(connections: Int) {
+        self.connections = connections
+    }
+
+    var http: HTTPClient {
+        client.withLock { client in
+            if let client { return client }
+            var configuration = HTTPClient.Configuration()
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: connections)
+            let made = HTTPClient(eventLoopGroup: MultiThreadedEventLoopGroup.singleton, configuration: configuration)
+            client = made
+            return made
+        }
+    }
+
+    func shutdown() async {
+        let made = client.withLock { client -> HTTPClient? in
+            defer { client = nil }
+            return client
+        }
+        try? await made?.shutdown()
+    }
+}
 
 /// Posts JSON to an outside gateway and reads its answer; a connection problem or a timeout is a
 /// temporary failure, as are 408, 429 and 5xx; other 4xx answers are final.
 struct GatewayHTTP: Sendable {
+    let connections: GatewayConnections
     var timeout: TimeAmount = .seconds(10)
 
     struct Answer: Sendable {
@@ -28,7 +62,7 @@ struct GatewayHTTP: Sendable {
         request.body = .bytes(ByteBuffer(bytes: body))
         let answer: Answer
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
+            let response = try await connections.http.execute(request, timeout: timeout)
             let bytes = try await response.body.collect(upTo: 1 << 20)
             answer = Answer(status: Int(response.status.code), body: Data(bytes.readableBytesView))
         } catch {

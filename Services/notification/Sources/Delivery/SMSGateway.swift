@@ -8,7 +8,7 @@ struct SMSGateway: DeliveryChannel {
     let url: String
     let account: String
     let secret: String
-    let http = GatewayHTTP()
+    let http: GatewayHTTP
 
     var name: String { "sms" }
 
@@ -29,7 +29,7 @@ struct SMSGateway: DeliveryChannel {
 struct WeChatGateway: DeliveryChannel {
     let url: String
     let accessToken: String
-    let http = GatewayHTTP()
+    let http: GatewayHTTP
 
     var name: String { "wechat" }
 
