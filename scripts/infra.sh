@@ -112,6 +112,8 @@ start_standin() {
 stop_standin() {
   if standin_running; then kill "$(cat "$state/standin.pid")" 2>/dev/null || true; fi
   rm -f "$state/standin.pid"
+  # One started by a concurrent `up` that lost the pid file to the other is stopped by its port.
+  pkill -f "scripts/standin/gateway.py $gateway_port " 2>/dev/null || true
 }
 
 stop_tansu() {
