@@ -30,8 +30,9 @@ from urllib.parse import parse_qs, urlparse
 
 from aiosmtpd.controller import Controller
 
-# A parent that ignores SIGTERM (a Swift test runner does, for swift-service-lifecycle) passes that on:
-# `infra.sh down` must still stop this process.
+# A parent that blocks or ignores SIGTERM (the Swift test runner does) passes that on: `infra.sh down`
+# must still stop this process.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM})
 signal.signal(signal.SIGTERM, signal.SIG_DFL)
 http_port, smtp_port = int(sys.argv[1]), int(sys.argv[2])
 credentials = sys.argv[3] if len(sys.argv) > 3 else "lifeline:standin-secret"
