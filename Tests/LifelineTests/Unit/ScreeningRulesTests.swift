@@ -73,6 +73,23 @@ import Testing
         #expect(rule.condition == "大额医疗支出，近12个月合计不低于家庭年收入的50%")
     }
 
+    /// One household's costs arrive in any order (keyed by record id, on different partitions): the
+    /// earlier-dated cost that arrives last completes the total of the 12 months ending at the later one.
+    @Test func aCostArrivingAfterALaterOneCompletesThatOnesTotal() {
+        let later = Self.record { $0.kind = .medicalExpense; $0.date = "2026-11-12"; $0.amountFen = 2_500_000; $0.details = nil }
+        let earlier = Self.record { $0.kind = .medicalExpense; $0.date = "2026-06-10"; $0.amountFen = 3_000_000; $0.details = nil }
+        let tooEarly = Self.record { $0.kind = .medicalExpense; $0.date = "2025-11-12"; $0.amountFen = 3_000_000; $0.details = nil }
+        var state = HouseholdState(monitored: [], facts: [:], warnedFactKeys: [], recentlyWarned: [])
+        state.add(later, to: "H1")
+        #expect(!state.fires(Self.medical, record: later, household: "H1"))  // 25,000 yuan so far
+        var outside = state
+        outside.add(tooEarly, to: "H1")
+        #expect(!outside.fires(Self.medical, record: tooEarly, household: "H1"))  // a window holds 2025-11-12 or 2026-11-12, not both
+        state.add(earlier, to: "H1")
+        #expect(state.fires(Self.medical, record: earlier, household: "H1"))  // 55,000 yuan in the 12 months to 2026-11-12
+        #expect(HouseholdState.day("2026-06-10", monthsBefore: -12) == "2027-06-10")
+    }
+
     /// The aggregate window's first day, as PostgreSQL's `date - interval 'n months'` computes it.
     @Test func aWindowStartsWholeMonthsEarlier() {
         #expect(HouseholdState.day("2026-11-03", monthsBefore: 12) == "2025-11-03")

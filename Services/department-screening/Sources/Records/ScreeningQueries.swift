@@ -75,8 +75,8 @@ struct ScreeningQueries: Sendable {
         return found
     }
 
-    /// The households' earlier amounts that the rules may add up (within the widest window before the
-    /// batch's dates) and their reported incomes.
+    /// The households' amounts that the rules may add up with the batch's (within the widest window
+    /// before or after the batch's dates: records arrive in any order) and their reported incomes.
     func amountFacts(households: [String], rules: [WarningRule], around dates: [String]) async throws -> [String: [HouseholdState.AmountFact]] {
         guard !households.isEmpty else { return [:] }
         let aggregate = rules.filter { $0.aggregateMonths != nil }
@@ -84,7 +84,7 @@ struct ScreeningQueries: Sendable {
         let kinds = Array(Set(aggregate.flatMap(\.kinds)))
         let months = aggregate.compactMap(\.aggregateMonths).max() ?? 0
         let from = validDates.min().map { HouseholdState.day($0, monthsBefore: months) } ?? "2000-01-01"
-        let to = validDates.max() ?? "2000-01-01"
+        let to = validDates.max().map { HouseholdState.day($0, monthsBefore: -months) } ?? "2000-01-01"
         let rows = try await connection.query("""
             SELECT household_id, kind, to_char(fact_date, 'YYYY-MM-DD'), amount_fen FROM department_records
             WHERE household_id = ANY(\(households)) AND status <> 'rejected' AND amount_fen IS NOT NULL AND fact_date IS NOT NULL

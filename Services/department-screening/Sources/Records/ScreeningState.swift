@@ -40,8 +40,16 @@ struct HouseholdState: Sendable {
         let known = facts[household] ?? []
         var total: Int64?
         if let months = rule.aggregateMonths {
-            let from = Self.day(record.date, monthsBefore: months)
-            total = known.filter { rule.kinds.contains($0.kind) && $0.date > from && $0.date <= record.date }.reduce(0) { $0 + $1.amountFen }
+            // The largest total of any window of `months` that holds this record's date: the window
+            // ending at it, or at a later fact within `months`. Records of one household come keyed by
+            // record id, so on different partitions and in any order: the fact that completes a total
+            // may be dated before facts that arrived earlier.
+            let counted = known.filter { rule.kinds.contains($0.kind) }
+            let ends = [record.date] + counted.map(\.date).filter { $0 > record.date && Self.day($0, monthsBefore: months) < record.date }
+            total = ends.map { end in
+                let from = Self.day(end, monthsBefore: months)
+                return counted.filter { $0.date > from && $0.date <= end }.reduce(0) { $0 + $1.amountFen }
+            }.max()
         }
         // The latest income the household is known by (家庭收入核对), the later report winning a tie.
         let income = known.enumerated().filter { $0.element.kind == FactKind.householdIncome.rawValue }
@@ -60,8 +68,8 @@ struct HouseholdState: Sendable {
         if let months = rule.aggregateMonths { recentlyWarned.insert(HouseholdRule(householdId: household, ruleId: rule.id, months: months)) }
     }
 
-    /// `yyyy-MM-dd` `months` months earlier, the day kept within the month (as PostgreSQL's
-    /// `date - interval 'n months'`).
+    /// `yyyy-MM-dd` `months` months earlier (later for a negative `months`), the day kept within the
+    /// month (as PostgreSQL's `date - interval 'n months'`).
     static func day(_ text: String, monthsBefore months: Int) -> String {
         let parts = text.split(separator: "-").compactMap { Int($0) }
         guard parts.count == 3 else { return text }
