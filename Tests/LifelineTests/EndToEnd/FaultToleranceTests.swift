@@ -141,11 +141,18 @@ import Glibc
         }
     }
 
-    /// review and two hotline instances (a 3 s relay lease), all ready and owning partitions.
-    func startReviewAndTwoHotlines(_ environment: [String: String]) async throws -> (ServiceProcess, ServiceProcess, ServiceProcess) {
+    /// The fault profile's environment for a service process: info logs (the tests read assignments
+    /// from them) and a 3 s relay lease.
+    static func serviceEnvironment(_ environment: [String: String]) -> [String: String] {
         var serviceEnvironment = environment
         serviceEnvironment["LOG_LEVEL"] = "info"
         serviceEnvironment["OUTBOX_LEASE_SECONDS"] = "3"
+        return serviceEnvironment
+    }
+
+    /// review and two hotline instances (a 3 s relay lease), all ready and owning partitions.
+    func startReviewAndTwoHotlines(_ environment: [String: String]) async throws -> (ServiceProcess, ServiceProcess, ServiceProcess) {
+        let serviceEnvironment = Self.serviceEnvironment(environment)
         let review = try ServiceProcess.start("lifeline-review", environment: serviceEnvironment)
         let first = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
         let second = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
@@ -202,15 +209,38 @@ import Glibc
 
     @Test func twoInstancesShareABacklogAndWhenTheLeaderIsKilledTheOtherFinishesItExactlyOnce() async throws {
         let environment = try await FaultInfrastructure.up()
-        let (review, first, second) = try await startReviewAndTwoHotlines(environment)
-        defer { Self.stop([first, second, review]) }
+        let (review, firstStarted, secondStarted) = try await startReviewAndTwoHotlines(environment)
+        var hotlines = [firstStarted, secondStarted]
+        defer { Self.stop(hotlines + [review]) }
         // Both instances own partitions of the intake group before the backlog is sent (on Tansu a
         // group of two new members can take a minute or more to form while the other groups form).
-        _ = try await eventually("both hotlines in the work-order group", timeout: .seconds(300), interval: .seconds(1)) { () -> Bool? in
-            [first, second].allSatisfy { process in
-                process.log.split(separator: "\n").contains { $0.contains("kafka.group=hotline.work-order-intake") && $0.contains("partitions assigned") }
-            } ? true : nil
+        let groupLines = { (process: ServiceProcess) in
+            process.log.split(separator: "\n").filter { $0.contains("kafka.group=hotline.work-order-intake") }
         }
+        let inGroup = { (process: ServiceProcess) in groupLines(process).contains { $0.contains("partitions assigned") } }
+        for attempt in 1...2 {
+            let current = hotlines
+            do {
+                _ = try await eventually("both hotlines in the work-order group", timeout: .seconds(150), interval: .seconds(1)) { () -> Bool? in
+                    current.allSatisfy(inGroup) ? true : nil
+                }
+                break
+            } catch {
+                for process in current {
+                    print("hotline \(process.process.processIdentifier) work-order group log:\n" + groupLines(process).suffix(40).joined(separator: "\n"))
+                }
+                guard attempt == 1 else { throw error }
+                // Tansu was seen (on a loaded CI machine) never to answer one member's JoinGroup; a member
+                // that joins afresh gets in. Apache Kafka has no such stall. docs/reliability.md.
+                for (index, process) in current.enumerated() where !inGroup(process) {
+                    print("reliability: hotline \(process.process.processIdentifier) got no partitions in 150 s; replacing it")
+                    await process.terminate()
+                    hotlines[index] = try ServiceProcess.start("lifeline-hotline", environment: Self.serviceEnvironment(environment))
+                    try await hotlines[index].waitUntilReady()
+                }
+            }
+        }
+        let (first, second) = (hotlines[0], hotlines[1])
         let holder = try await eventually("a hotline relay leads") { try await relayHolder(schema: "hotline", environment: environment) }
         let leaderPid = pid_t(holder.split(separator: "/")[1]) ?? 0
         let (doomed, survivor) = first.process.processIdentifier == leaderPid ? (first, second) : (second, first)
