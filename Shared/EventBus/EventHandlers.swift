@@ -35,7 +35,9 @@ public enum HandlingOutcome: Sendable, Equatable {
 /// error and is dead-lettered) and applies the policy for types nobody registered.
 public struct EventHandlers: Sendable {
     private var handlers: [String: @Sendable (ReceivedEvent, PostgresConnection) async throws -> Void] = [:]
-    private var batchHandlers: [String: @Sendable ([ReceivedEvent], PostgresConnection) async throws -> Void] = [:]
+    /// Batch handlers by batch number; `batchOfType` says which batch a type belongs to.
+    private var batchHandlers: [@Sendable ([ReceivedEvent], PostgresConnection) async throws -> Void] = []
+    private var batchOfType: [String: Int] = [:]
     private var fallback: (@Sendable (ReceivedEvent, PostgresConnection) async throws -> Void)?
     /// The policy for types no handler registered.
     public let unknownTypes: UnknownEventPolicy
@@ -62,12 +64,28 @@ public struct EventHandlers: Sendable {
     public mutating func onBatch<Event: DomainEvent>(
         _ type: Event.Type, _ handle: @escaping @Sendable ([(payload: Event, received: ReceivedEvent)], PostgresConnection) async throws -> Void
     ) {
-        precondition(handlers[Event.eventType] == nil, "one handler per event type: \(Event.eventType)")
-        batchHandlers[Event.eventType] = { events, connection in
-            try await handle(try events.map { (try $0.payload(Event.self), $0) }, connection)
+        onBatch([BatchedType.of(type) { $0 }], handle)
+    }
+
+    /// Handles events of several types a run at a time: consecutive events of any of `types` within a
+    /// batch the bus took from Kafka come together, in order, each read into a `Value` (for handlers
+    /// whose statements cost the same for one event or many, whatever the events' types). Otherwise as
+    /// `onBatch` for one type.
+    public mutating func onBatch<Value: Sendable>(
+        _ types: [BatchedType<Value>], _ handle: @escaping @Sendable ([(payload: Value, received: ReceivedEvent)], PostgresConnection) async throws -> Void
+    ) {
+        let number = batchHandlers.count
+        var readers: [String: @Sendable (ReceivedEvent) throws -> Value] = [:]
+        for member in types {
+            precondition(handlers[member.type] == nil, "one handler per event type: \(member.type)")
+            readers[member.type] = member.read
+            batchOfType[member.type] = number
+            handlers[member.type] = { received, connection in
+                try await handle([(try member.read(received), received)], connection)
+            }
         }
-        handlers[Event.eventType] = { received, connection in
-            try await handle([(try received.payload(Event.self), received)], connection)
+        batchHandlers.append { [readers] events, connection in
+            try await handle(try events.map { (try readers[$0.type]!($0), $0) }, connection)
         }
     }
 
@@ -87,22 +105,21 @@ public struct EventHandlers: Sendable {
     /// The event types with a typed handler, sorted.
     public var eventTypes: [String] { handlers.keys.sorted() }
 
-    /// Runs the handlers of `events` in order inside the caller's transaction, consecutive events of a
-    /// type registered with `onBatch` together; one outcome per event.
+    /// Runs the handlers of `events` in order inside the caller's transaction, consecutive events of the
+    /// types registered with one `onBatch` together; one outcome per event.
     public func handleAll(_ events: [ReceivedEvent], on connection: PostgresConnection) async throws -> [HandlingOutcome] {
         var outcomes: [HandlingOutcome] = []
         outcomes.reserveCapacity(events.count)
         var index = events.startIndex
         while index < events.endIndex {
-            let type = events[index].type
-            guard let batch = batchHandlers[type] else {
+            guard let number = batchOfType[events[index].type] else {
                 outcomes.append(try await handle(events[index], on: connection))
                 index += 1
                 continue
             }
             var end = index + 1
-            while end < events.endIndex && events[end].type == type { end += 1 }
-            try await batch(Array(events[index..<end]), connection)
+            while end < events.endIndex && batchOfType[events[end].type] == number { end += 1 }
+            try await batchHandlers[number](Array(events[index..<end]), connection)
             outcomes += Array(repeating: HandlingOutcome.handled, count: end - index)
             index = end
         }
@@ -121,5 +138,18 @@ public struct EventHandlers: Sendable {
         case .deadLetter:
             throw EventContractError(code: .unsupportedType, field: "ce_type", reason: "no handler for \(received.type) in this consumer")
         }
+    }
+}
+
+/// One event type of a batch registered with `EventHandlers.onBatch(_:_:)`: how its payload becomes the
+/// value the batch handler takes.
+public struct BatchedType<Value: Sendable>: Sendable {
+    /// The CloudEvents type.
+    public let type: String
+    let read: @Sendable (ReceivedEvent) throws -> Value
+
+    /// Events of `event`'s type, decoded and turned into a `Value` by `transform`.
+    public static func of<Event: DomainEvent>(_ event: Event.Type, _ transform: @escaping @Sendable (Event) -> Value) -> BatchedType {
+        BatchedType(type: Event.eventType, read: { transform(try $0.payload(Event.self)) })
     }
 }

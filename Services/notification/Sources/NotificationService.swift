@@ -64,58 +64,66 @@ public enum NotificationService {
     )
 }
 
-/// The typed handlers of the `notifier` consumer: each event's notices queued in its transaction.
+/// The handlers of the `notifier` consumer: the notices of a run of consecutive events (whatever their
+/// types) queued together in the consumer's transaction, with a few statements for the whole run.
 struct Notifier: Sendable {
-    let enqueue: @Sendable ([Notice], CloudEvent, PostgresConnection) async throws -> Void
-    let rememberApplicant: @Sendable (ApplicationSubmitted, PostgresConnection) async throws -> Void
+    /// One event's notices with the event.
+    typealias Caused = (notices: [Notice], cause: CloudEvent)
+    let enqueue: @Sendable ([Caused], PostgresConnection) async throws -> Void
+    let rememberApplicants: @Sendable ([ApplicationSubmitted], PostgresConnection) async throws -> Void
 
     init(
-        enqueue: @escaping @Sendable ([Notice], CloudEvent, PostgresConnection) async throws -> Void,
-        rememberApplicant: @escaping @Sendable (ApplicationSubmitted, PostgresConnection) async throws -> Void
+        enqueue: @escaping @Sendable ([Caused], PostgresConnection) async throws -> Void,
+        rememberApplicants: @escaping @Sendable ([ApplicationSubmitted], PostgresConnection) async throws -> Void
     ) {
         self.enqueue = enqueue
-        self.rememberApplicant = rememberApplicant
+        self.rememberApplicants = rememberApplicants
     }
 
     init(queue: MessageQueue, directory: NotificationDirectory) {
         self.init(
-            enqueue: { notices, cause, connection in try await queue.enqueue(notices, cause: cause, on: connection) },
-            rememberApplicant: { application, connection in try await directory.apply(application, on: connection) })
+            enqueue: { caused, connection in try await queue.enqueue(caused, on: connection) },
+            rememberApplicants: { applications, connection in try await directory.apply(applications, on: connection) })
     }
+
+    /// What one event asks of the notifier: its notices, and an application's contact to remember
+    /// (before its own notice is addressed).
+    struct Work: Sendable {
+        var notices: [Notice]
+        var application: ApplicationSubmitted?
+    }
+
+    /// Every event type someone hears of, with its audience rules.
+    static let notifiedTypes: [BatchedType<Work>] = [
+        .of(ApplicationSubmitted.self) { Work(notices: AudienceRules.notices($0), application: $0) },
+        .of(ApplicationHeldForVerification.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(GridLeadRaised.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(RiskLeadRaised.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(WarningRaised.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(CaseOpened.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(LeadJoinedCase.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(CaseStageChanged.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(ObjectionLodged.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(ObjectionResolved.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(CaseOverdue.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(CaseDecided.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(MonitoringStarted.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(RiskEliminated.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(ClaimFiled.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(ClaimApproved.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(ClaimPaid.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(ClaimRejected.self) { Work(notices: AudienceRules.notices($0)) },
+        .of(FundThresholdReached.self) { Work(notices: AudienceRules.notices($0)) },
+    ]
 
     func handlers() -> EventHandlers {
         var handlers = EventHandlers(unknownTypes: .ignore)
-        handlers.on(ApplicationSubmitted.self) { [enqueue, rememberApplicant] event, context in
-            try await rememberApplicant(event, context.connection)
-            try await enqueue(AudienceRules.notices(event), context.event, context.connection)
+        handlers.onBatch(Self.notifiedTypes) { [enqueue, rememberApplicants] events, connection in
+            let applications = events.compactMap(\.payload.application)
+            if !applications.isEmpty { try await rememberApplicants(applications, connection) }
+            try await enqueue(events.map { ($0.payload.notices, $0.received.event) }, connection)
         }
-        on(ApplicationHeldForVerification.self, AudienceRules.notices, &handlers)
-        on(GridLeadRaised.self, AudienceRules.notices, &handlers)
-        on(RiskLeadRaised.self, AudienceRules.notices, &handlers)
-        on(WarningRaised.self, AudienceRules.notices, &handlers)
-        on(CaseOpened.self, AudienceRules.notices, &handlers)
-        on(LeadJoinedCase.self, AudienceRules.notices, &handlers)
-        on(CaseStageChanged.self, AudienceRules.notices, &handlers)
-        on(ObjectionLodged.self, AudienceRules.notices, &handlers)
-        on(ObjectionResolved.self, AudienceRules.notices, &handlers)
-        on(CaseOverdue.self, AudienceRules.notices, &handlers)
-        on(CaseDecided.self, AudienceRules.notices, &handlers)
-        on(MonitoringStarted.self, AudienceRules.notices, &handlers)
-        on(RiskEliminated.self, AudienceRules.notices, &handlers)
-        on(ClaimFiled.self, AudienceRules.notices, &handlers)
-        on(ClaimApproved.self, AudienceRules.notices, &handlers)
-        on(ClaimPaid.self, AudienceRules.notices, &handlers)
-        on(ClaimRejected.self, AudienceRules.notices, &handlers)
-        on(FundThresholdReached.self, AudienceRules.notices, &handlers)
         return handlers
-    }
-
-    private func on<Event: DomainEvent>(
-        _ type: Event.Type, _ rules: @escaping @Sendable (Event) -> [Notice], _ handlers: inout EventHandlers
-    ) {
-        handlers.on(type) { [enqueue] event, context in
-            try await enqueue(rules(event), context.event, context.connection)
-        }
     }
 }
 

@@ -165,6 +165,41 @@ import Testing
         }
     }
 
+    /// A batch registered for several types gets consecutive events of any of them together, in order,
+    /// each read into the batch's value (notification's notifier queues a mixed run with a few statements).
+    @Test func aBatchOfSeveralTypesGetsTheirEventsTogetherInOrder() async throws {
+        final class Calls: Sendable { let list = Mutex<[[String]]>([]) }
+        let calls = Calls()
+        var handlers = EventHandlers(unknownTypes: .deadLetter)
+        handlers.onBatch([
+            BatchedType.of(TestEvent.self) { "t\($0.sequence)" },
+            BatchedType.of(OtherTestEvent.self) { "o\($0.sequence)" },
+        ]) { events, connection in
+            calls.list.withLock { $0.append(events.map(\.payload)) }
+            for (value, received) in events {
+                try await connection.query("INSERT INTO seen (event_id, note) VALUES (\(received.event.id), \(value))", logger: Logger(label: "h"))
+            }
+        }
+        try await withConsumer(handlers: handlers) { topic, producer, database, _ in
+            let records = try (0..<40).map { index -> KafkaRecord in
+                var record = try record(topic, id: String(format: "m%02d", index), sequence: index)
+                if index % 2 == 1 {
+                    record.headers = record.headers.map { $0.key == "ce_type" ? KafkaHeader(key: "ce_type", text: OtherTestEvent.eventType) : $0 }
+                }
+                return record
+            }
+            for result in await producer.sendAll(records) { _ = try result.get() }
+            _ = try await eventually("every event processed") { try await seenInOrder(database).count == 40 ? true : nil }
+            var notes: [String] = []
+            for try await note in try await database.query("SELECT note FROM seen ORDER BY position").decode(String.self) { notes.append(note) }
+            #expect(notes == (0..<40).map { $0 % 2 == 1 ? "o\($0)" : "t\($0)" })
+            let seenCalls = calls.list.withLock { $0 }
+            // Some call got both types at once, and every call kept the order they were sent in.
+            #expect(seenCalls.contains { call in call.contains { $0.hasPrefix("t") } && call.contains { $0.hasPrefix("o") } }, "\(seenCalls)")
+            #expect(seenCalls.allSatisfy { call in call.map { Int($0.dropFirst())! } == call.map { Int($0.dropFirst())! }.sorted() })
+        }
+    }
+
     @Test func typedHandlersDecodeTheirEventsAndFollowThePolicyForUnknownTypes() async throws {
         var handlers = EventHandlers(unknownTypes: .deadLetter)
         handlers.on(TestEvent.self) { event, context in
@@ -324,7 +359,7 @@ import Testing
             }
             _ = try await eventually("both processed") { try await seen(database) == ["future", "known"] ? true : nil }
             var notes: [String] = []
-            for try await note in try await database.query("SELECT note FROM seen ORDER BY event_id").decode(String.self) { notes.append(note) }
+            for try await note in try await database.query("SELECT note FROM seen ORDER BY position").decode(String.self) { notes.append(note) }
             #expect(notes == ["villageDoctorReferral?", "gridReport"])
             #expect(try await FaultInfrastructureFreeCount.messages(on: deadLetters) == 0)
         }
@@ -337,4 +372,13 @@ enum FaultInfrastructureFreeCount {
         let environment = ["KAFKA_BOOTSTRAP_SERVERS": try TestEnvironment.require("KAFKA_BOOTSTRAP_SERVERS")]
         return try await FaultInfrastructure.count(topic: topic, environment: environment, window: .seconds(5))
     }
+}
+
+/// A second event type with `TestEvent`'s shape, for handlers of several types.
+struct OtherTestEvent: DomainEvent, Hashable {
+    static let eventType = "lifeline.test.OtherTestEvent.v1"
+    static var topic: EventTopic { EventTopic(name: "test.unused", partitions: 1) }
+    var household: String
+    var sequence: Int
+    var partitionKey: String { household }
 }

@@ -67,7 +67,7 @@ import Testing
     }
 
     @Test func everyEventTypeIsEitherNotifiedOrSilentForAReason() {
-        let notifier = Notifier(enqueue: { _, _, _ in }, rememberApplicant: { _, _ in })
+        let notifier = Notifier(enqueue: { _, _ in }, rememberApplicants: { _, _ in })
         let handled = Set(notifier.handlers().eventTypes)
         let silent = Set(AudienceRules.silent.keys)
         let all = Set(EventCatalog.all.map { $0.eventType })

@@ -151,56 +151,78 @@ struct Dispatcher: Service {
         }
     }
 
-    /// Records a round's outcomes and their events in one transaction. A message another instance
-    /// finished meanwhile (this lease ran out) is left as it is, its events published already.
+    /// Records a round's outcomes and their events in one transaction, with one statement per kind of
+    /// outcome and per event type. A message another instance finished meanwhile (this lease ran out)
+    /// is left as it is, its events published already.
     private func record(_ outcomes: [(Leased, Outcome)]) async throws {
+        var deferred: [(id: String, due: Date)] = []
+        var retried: [(id: String, due: Date, failure: DeliveryFailure)] = []
+        var sent: [(leased: Leased, receipt: DeliveryReceipt)] = []
+        var failed: [(leased: Leased, failure: DeliveryFailure)] = []
+        for (leased, outcome) in outcomes {
+            switch outcome {
+            case .deferred(let due): deferred.append((leased.message.id, due))
+            case .retry(let failure, let due):
+                retried.append((leased.message.id, due, failure))
+                logger.info("message not sent; will try again", metadata: [
+                    "message.id": "\(leased.message.id)", "attempt": "\(leased.message.attempt)", "error.code": "\(failure.code)",
+                ])
+            case .sent(let receipt): sent.append((leased, receipt))
+            case .failed(let failure): failed.append((leased, failure))
+            }
+        }
         try await database.transaction { connection in
             let at = now()
-            for (leased, outcome) in outcomes {
-                let id = leased.message.id
-                switch outcome {
-                case .deferred(let due):
-                    try await connection.query("""
-                        UPDATE messages SET lease_until = NULL, attempts = attempts - 1, next_attempt_at = \(due) WHERE id = \(id) AND status = 'queued'
-                        """, logger: logger)
-                case .retry(let failure, let due):
-                    try await connection.query("""
-                        UPDATE messages SET lease_until = NULL, next_attempt_at = \(due), last_error_code = \(failure.code), last_error = \(failure.reason)
-                        WHERE id = \(id) AND status = 'queued'
-                        """, logger: logger)
-                    logger.info("message not sent; will try again", metadata: [
-                        "message.id": "\(id)", "attempt": "\(leased.message.attempt)", "error.code": "\(failure.code)",
-                    ])
-                case .sent(let receipt):
-                    let updated = try await connection.query("""
-                        UPDATE messages SET status = \(receipt.delivered ? "delivered" : "sent"), sent_at = \(at),
-                            delivered_at = \(receipt.delivered ? at : nil), gateway_reference = \(receipt.reference), lease_until = NULL,
-                            last_error_code = NULL, last_error = NULL
-                        WHERE id = \(id) AND status = 'queued'
-                        RETURNING 1
-                        """, logger: logger)
-                    guard try await Self.changed(updated) else { continue }
-                    try await publisher.publish(
-                        MessageSent(message: leased.reference, attempt: leased.message.attempt, gatewayReference: receipt.reference, sentAt: at),
-                        on: connection)
-                    if receipt.delivered {
-                        try await publisher.publish(MessageDelivered(message: leased.reference, deliveredAt: at), on: connection)
-                    }
-                case .failed(let failure):
-                    let updated = try await connection.query("""
-                        UPDATE messages SET status = 'failed', failed_at = \(at), lease_until = NULL, last_error_code = \(failure.code),
-                            last_error = \(failure.reason)
-                        WHERE id = \(id) AND status = 'queued'
-                        RETURNING 1
-                        """, logger: logger)
-                    guard try await Self.changed(updated) else { continue }
-                    try await publisher.publish(
-                        MessageFailed(
-                            message: leased.reference, attempts: leased.message.attempt, reasonCode: failure.code, reason: failure.reason,
-                            failedAt: at),
-                        on: connection)
+            if !deferred.isEmpty {
+                try await connection.query("""
+                    UPDATE messages m SET lease_until = NULL, attempts = m.attempts - 1, next_attempt_at = d.due
+                    FROM unnest(\(deferred.map(\.id))::text[], \(deferred.map(\.due))::timestamptz[]) AS d(id, due)
+                    WHERE m.id = d.id AND m.status = 'queued'
+                    """, logger: logger)
+            }
+            if !retried.isEmpty {
+                try await connection.query("""
+                    UPDATE messages m SET lease_until = NULL, next_attempt_at = r.due, last_error_code = r.code, last_error = r.reason
+                    FROM unnest(\(retried.map(\.id))::text[], \(retried.map(\.due))::timestamptz[], \(retried.map(\.failure.code))::text[],
+                        \(retried.map(\.failure.reason))::text[]) AS r(id, due, code, reason)
+                    WHERE m.id = r.id AND m.status = 'queued'
+                    """, logger: logger)
+            }
+            if !sent.isEmpty {
+                let changed = try await Self.ids(connection.query("""
+                    UPDATE messages m SET status = CASE WHEN s.delivered THEN 'delivered' ELSE 'sent' END, sent_at = \(at),
+                        delivered_at = CASE WHEN s.delivered THEN \(at)::timestamptz END, gateway_reference = NULLIF(s.reference, ''),
+                        lease_until = NULL, last_error_code = NULL, last_error = NULL
+                    FROM unnest(\(sent.map(\.leased.message.id))::text[], \(sent.map(\.receipt.delivered))::bool[],
+                        \(sent.map { $0.receipt.reference ?? "" })::text[]) AS s(id, delivered, reference)
+                    WHERE m.id = s.id AND m.status = 'queued'
+                    RETURNING m.id
+                    """, logger: logger))
+                let done = sent.filter { changed.contains($0.leased.message.id) }
+                try await publisher.publishAll(done.map { message, receipt in
+                    MessageSent(message: message.reference, attempt: message.message.attempt, gatewayReference: receipt.reference, sentAt: at)
+                }, on: connection)
+                try await publisher.publishAll(done.filter(\.receipt.delivered).map { message, _ in
+                    MessageDelivered(message: message.reference, deliveredAt: at)
+                }, on: connection)
+            }
+            if !failed.isEmpty {
+                let changed = try await Self.ids(connection.query("""
+                    UPDATE messages m SET status = 'failed', failed_at = \(at), lease_until = NULL, last_error_code = f.code, last_error = f.reason
+                    FROM unnest(\(failed.map(\.leased.message.id))::text[], \(failed.map(\.failure.code))::text[],
+                        \(failed.map(\.failure.reason))::text[]) AS f(id, code, reason)
+                    WHERE m.id = f.id AND m.status = 'queued'
+                    RETURNING m.id
+                    """, logger: logger))
+                let done = failed.filter { changed.contains($0.leased.message.id) }
+                try await publisher.publishAll(done.map { message, failure in
+                    MessageFailed(
+                        message: message.reference, attempts: message.message.attempt, reasonCode: failure.code, reason: failure.reason,
+                        failedAt: at)
+                }, on: connection)
+                for (message, failure) in done {
                     logger.warning("message failed", metadata: [
-                        "message.id": "\(id)", "attempts": "\(leased.message.attempt)", "error.code": "\(failure.code)",
+                        "message.id": "\(message.message.id)", "attempts": "\(message.message.attempt)", "error.code": "\(failure.code)",
                     ])
                 }
             }
@@ -219,10 +241,10 @@ struct Dispatcher: Service {
         return quiet.nextAllowed(after: due)
     }
 
-    /// Whether an `UPDATE … RETURNING 1` changed a row.
-    static func changed(_ rows: PostgresRowSequence) async throws -> Bool {
-        var changed = false
-        for try await _ in rows { changed = true }
-        return changed
+    /// The ids an `UPDATE … RETURNING m.id` changed.
+    static func ids(_ rows: PostgresRowSequence) async throws -> Set<String> {
+        var ids = Set<String>()
+        for try await id in rows.decode(String.self) { ids.insert(id) }
+        return ids
     }
 }

@@ -27,40 +27,86 @@ struct MessageQueue: Sendable {
         var channel: String
     }
 
-    /// The audit events of the messages one event caused, published together (one statement per type).
-    private struct AuditEvents {
-        var recorded: [MessageRecorded] = []
-        var delivered: [MessageDelivered] = []
-        var failed: [MessageFailed] = []
+    /// One message to write.
+    private struct Row {
+        var id: String
+        var cause: CloudEvent
+        var notice: Notice
+        var region: String
+        var recipient: Recipient
+        var title: String
+        var body: String
+        var status: String
+        var templateVersion: Int
+        var due: Date
     }
 
-    func enqueue(_ notices: [Notice], cause: CloudEvent, on connection: PostgresConnection) async throws {
-        var events = AuditEvents()
+    /// Queues the notices of a run of events (each with the event that caused it) with a few statements
+    /// for the whole run: the directory read once, the messages written with one statement, their audit
+    /// events with one statement per type.
+    func enqueue(_ caused: [(notices: [Notice], cause: CloudEvent)], on connection: PostgresConnection) async throws {
+        let notices = caused.flatMap(\.notices)
+        guard !notices.isEmpty else { return }
+        var households = Set<String>(), villages = Set<String>(), offices = Set<String>()
         for notice in notices {
-            try await enqueue(notice, cause: cause, into: &events, on: connection)
+            if let village = notice.villageCode { villages.insert(village) }
+            if let office = office(of: notice) { offices.insert(office) }
+            if notice.audience == .household || notice.audience == .gridMember, let household = notice.householdId {
+                households.insert(household)
+            }
         }
-        try await publisher.publishAll(events.recorded, on: connection, causedBy: cause)
-        try await publisher.publishAll(events.delivered, on: connection, causedBy: cause)
-        try await publisher.publishAll(events.failed, on: connection, causedBy: cause)
+        let known = try await directory.lookUp(households: households, villages: villages, offices: offices, on: connection)
+        let moment = self.now()
+        var rows: [Row] = []
+        for (eventNotices, cause) in caused {
+            let stale = moment.timeIntervalSince(cause.time) > Double(settings.maxEventAgeHours) * 3600
+            for notice in eventNotices {
+                rows += try await messages(for: notice, cause: cause, stale: stale, at: moment, known: known)
+            }
+        }
+        guard !rows.isEmpty else { return }
+        let inserted = try await insert(rows, at: moment, on: connection)
+        var recorded: [(payload: MessageRecorded, cause: CloudEvent?)] = []
+        var delivered: [(payload: MessageDelivered, cause: CloudEvent?)] = []
+        var failed: [(payload: MessageFailed, cause: CloudEvent?)] = []
+        for row in rows where inserted.contains(row.id) {
+            let notice = row.notice, channel = row.recipient.channel
+            let reference = MessageReference(
+                messageId: row.id, sourceEventId: row.cause.id, sourceEventType: row.cause.type, householdId: notice.householdId,
+                regionCode: row.region, audience: notice.audience.rawValue, channel: channel)
+            recorded.append((MessageRecorded(
+                messageId: row.id, householdId: notice.householdId, villageCode: row.region,
+                recipientKind: notice.audience.rawValue, channel: channel, recordedAt: moment), row.cause))
+            switch row.status {
+            case "delivered":
+                delivered.append((MessageDelivered(message: reference, deliveredAt: moment), row.cause))
+            case "failed":
+                failed.append((MessageFailed(message: reference, attempts: 0, reasonCode: "stale_event", reason: staleReason, failedAt: moment), row.cause))
+            default: break
+            }
+        }
+        try await publisher.publishAll(recorded, on: connection)
+        try await publisher.publishAll(delivered, on: connection)
+        try await publisher.publishAll(failed, on: connection)
     }
 
-    private func enqueue(_ notice: Notice, cause: CloudEvent, into events: inout AuditEvents, on connection: PostgresConnection) async throws {
-        let recipients = try await recipients(of: notice, on: connection)
-        guard !recipients.isEmpty else { return }
+    private var staleReason: String { "the event is older than \(settings.maxEventAgeHours) hours; written to inboxes only" }
+
+    /// The messages one notice calls for: its audience's people on their channels, the text rendered
+    /// once. An inbox message is delivered by being written; a stale event's others fail at once.
+    private func messages(for notice: Notice, cause: CloudEvent, stale: Bool, at moment: Date, known: Known) async throws -> [Row] {
+        let recipients = recipients(of: notice, known: known)
+        guard !recipients.isEmpty else { return [] }
         var fields = notice.fields
-        if let village = notice.villageCode {
-            let names = try await directory.placeNames(of: village, on: connection)
+        if let village = notice.villageCode, let names = known.placeNames[village] {
             fields["villageName"] = names.village
             fields["townName"] = names.town
         }
-        guard let rendered = try await render(notice.template, fields) else { return }
-        let (version, title, body) = rendered
-        let moment = self.now()
+        guard let (version, title, body) = try await render(notice.template, fields) else { return [] }
         // Messages of no village (the fund's) belong to the district: its officials see them, and all
         // of a message's events share one partition key.
         let region = notice.villageCode ?? settings.districtCode
-        let stale = moment.timeIntervalSince(cause.time) > Double(settings.maxEventAgeHours) * 3600
-        for recipient in recipients {
+        return recipients.map { recipient in
             let text = recipient.channel == "sms" ? SMSText.signed(body, signature: settings.smsSignature) : body
             var status = "queued", due = moment
             if recipient.channel == "inbox" {
@@ -71,36 +117,35 @@ struct MessageQueue: Sendable {
                 due = quiet.nextAllowed(after: moment)
             }
             let id = "MSG" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(20).lowercased()
-            let rows = try await connection.query("""
-                INSERT INTO messages (id, event_id, event_type, case_id, household_id, village_code, recipient_kind, recipient, recipient_address,
-                    channel, title, body, status, template_key, template_version, next_attempt_at, created_at, delivered_at, failed_at,
-                    last_error_code, last_error)
-                VALUES (\(id), \(cause.id), \(cause.type), \(notice.caseId), \(notice.householdId), \(region),
-                    \(notice.audience.rawValue), \(recipient.id), \(recipient.address), \(recipient.channel), \(title), \(text), \(status),
-                    \(notice.template), \(version), \(due), \(moment), \(status == "delivered" ? moment : nil), \(status == "failed" ? moment : nil),
-                    \(status == "failed" ? "stale_event" : nil),
-                    \(status == "failed" ? "the event is older than \(settings.maxEventAgeHours) hours; written to inboxes only" : nil))
-                ON CONFLICT (event_id, recipient, channel) DO NOTHING RETURNING id
-                """, logger: logger)
-            var inserted = false
-            for try await _ in rows { inserted = true }
-            guard inserted else { continue }
-            let reference = MessageReference(
-                messageId: id, sourceEventId: cause.id, sourceEventType: cause.type, householdId: notice.householdId,
-                regionCode: region, audience: notice.audience.rawValue, channel: recipient.channel)
-            events.recorded.append(MessageRecorded(
-                messageId: id, householdId: notice.householdId, villageCode: region,
-                recipientKind: notice.audience.rawValue, channel: recipient.channel, recordedAt: moment))
-            switch status {
-            case "delivered":
-                events.delivered.append(MessageDelivered(message: reference, deliveredAt: moment))
-            case "failed":
-                events.failed.append(MessageFailed(
-                    message: reference, attempts: 0, reasonCode: "stale_event",
-                    reason: "the event is older than \(settings.maxEventAgeHours) hours; written to inboxes only", failedAt: moment))
-            default: break
-            }
+            return Row(
+                id: id, cause: cause, notice: notice, region: region, recipient: recipient, title: title, body: text, status: status,
+                templateVersion: version, due: due)
         }
+    }
+
+    /// Writes the rows with one statement; returns the ids written (a message already written for its
+    /// source event, recipient and channel, by a redelivery, is left out).
+    private func insert(_ rows: [Row], at moment: Date, on connection: PostgresConnection) async throws -> Set<String> {
+        let result = try await connection.query("""
+            INSERT INTO messages (id, event_id, event_type, case_id, household_id, village_code, recipient_kind, recipient, recipient_address,
+                channel, title, body, status, template_key, template_version, next_attempt_at, created_at, delivered_at, failed_at,
+                last_error_code, last_error)
+            SELECT id, event_id, event_type, NULLIF(case_id, ''), NULLIF(household_id, ''), village_code, kind, recipient, address,
+                channel, title, body, status, template_key, template_version, due, \(moment),
+                CASE WHEN status = 'delivered' THEN \(moment)::timestamptz END, CASE WHEN status = 'failed' THEN \(moment)::timestamptz END,
+                CASE WHEN status = 'failed' THEN 'stale_event' END, CASE WHEN status = 'failed' THEN \(staleReason) END
+            FROM unnest(\(rows.map(\.id))::text[], \(rows.map(\.cause.id))::text[], \(rows.map(\.cause.type))::text[],
+                \(rows.map { $0.notice.caseId ?? "" })::text[], \(rows.map { $0.notice.householdId ?? "" })::text[], \(rows.map(\.region))::text[],
+                \(rows.map(\.notice.audience.rawValue))::text[], \(rows.map(\.recipient.id))::text[], \(rows.map(\.recipient.address))::text[],
+                \(rows.map(\.recipient.channel))::text[], \(rows.map(\.title))::text[], \(rows.map(\.body))::text[], \(rows.map(\.status))::text[],
+                \(rows.map(\.notice.template))::text[], \(rows.map(\.templateVersion))::int8[], \(rows.map(\.due))::timestamptz[])
+                AS m(id, event_id, event_type, case_id, household_id, village_code, kind, recipient, address, channel, title, body, status,
+                    template_key, template_version, due)
+            ON CONFLICT (event_id, recipient, channel) DO NOTHING RETURNING id
+            """, logger: logger)
+        var inserted = Set<String>()
+        for try await id in result.decode(String.self) { inserted.insert(id) }
+        return inserted
     }
 
     /// The text in use for `key` filled with `fields`; version 1 when a newer version cannot be
@@ -116,48 +161,47 @@ struct MessageQueue: Sendable {
         return (1, entry.title, body)
     }
 
+    /// The office whose e-mail a notice may go to: the town's or the district's.
+    private func office(of notice: Notice) -> String? {
+        switch notice.audience {
+        case .town:
+            guard let village = notice.villageCode, village.count >= 9 else { return settings.districtCode }
+            return String(village.prefix(9))
+        case .district:
+            return notice.villageCode.map { String($0.prefix(6)) } ?? settings.districtCode
+        case .household, .gridMember, .village, .insurer:
+            return nil
+        }
+    }
+
     /// The people an audience means for this notice, on their channels.
-    func recipients(of notice: Notice, on connection: PostgresConnection) async throws -> [Recipient] {
-        let village = notice.villageCode
+    func recipients(of notice: Notice, known: Known) -> [Recipient] {
         switch notice.audience {
         case .household:
             guard let household = notice.householdId else { return [] }
-            var phone = notice.contact?.phone, openId = notice.wechatOpenId
-            if phone == nil || openId == nil, let known = try await directory.contact(of: household, on: connection) {
-                phone = phone ?? known.phone
-                openId = openId ?? known.wechatOpenId
-            }
+            let contact = known.contacts[household]
+            let phone = notice.contact?.phone ?? contact?.phone, openId = notice.wechatOpenId ?? contact?.wechatOpenId
             // WeChat for a household that follows the account, SMS otherwise.
             if let openId { return [Recipient(id: "household:\(household)", address: openId, channel: "wechat")] }
             if let phone, MobileNumber.isValid(phone) { return [Recipient(id: "household:\(household)", address: phone, channel: "sms")] }
             return []
         case .gridMember:
-            return try await directory.gridMembers(of: notice.householdId, village: village, on: connection).flatMap { member in
+            return known.gridMembers(of: notice.householdId, village: notice.villageCode).flatMap { member in
                 // Every grid member has a personal inbox; an SMS only with a mobile number.
                 [Recipient(id: "member:\(member.id)", address: "user:\(member.id)", channel: "inbox")]
                     + (MobileNumber.isValid(member.phone) ? [Recipient(id: "member:\(member.id)", address: member.phone, channel: "sms")] : [])
             }
         case .village:
-            guard let village else { return [] }
+            guard let village = notice.villageCode else { return [] }
             return [Recipient(id: "office:\(village)", address: "office:\(village)", channel: "inbox")]
-        case .town:
-            guard let village, village.count >= 9 else { return try await office(settings.districtCode, on: connection) }
-            return try await office(String(village.prefix(9)), on: connection)
-        case .district:
-            return try await office(village.map { String($0.prefix(6)) } ?? settings.districtCode, on: connection)
+        case .town, .district:
+            guard let code = office(of: notice) else { return [] }
+            return [Recipient(id: "office:\(code)", address: "office:\(code)", channel: "inbox")]
+                + (known.emails[code].map { [Recipient(id: "office:\(code)", address: $0, channel: "email")] } ?? [])
         case .insurer:
             var recipients = [Recipient(id: "office:insurer", address: "office:insurer", channel: "inbox")]
             if let email = settings.insurerEmail { recipients.append(Recipient(id: "office:insurer", address: email, channel: "email")) }
             return recipients
         }
-    }
-
-    /// An office's inbox, and its e-mail when it gave one.
-    private func office(_ code: String, on connection: PostgresConnection) async throws -> [Recipient] {
-        var recipients = [Recipient(id: "office:\(code)", address: "office:\(code)", channel: "inbox")]
-        if let email = try await directory.email(of: code, on: connection) {
-            recipients.append(Recipient(id: "office:\(code)", address: email, channel: "email"))
-        }
-        return recipients
     }
 }

@@ -46,12 +46,25 @@ struct NotificationDirectory: Sendable {
             """, logger: logger)
     }
 
-    /// The applicant's phone (and openid) become the household's first way in: they asked for help.
-    func apply(_ application: ApplicationSubmitted, on connection: PostgresConnection) async throws {
+    /// The applicants' phones (and openids) become their households' first way in: they asked for
+    /// help. One statement for a run of applications; a household's latest application wins, and an
+    /// openid stays until a newer one replaces it.
+    func apply(_ applications: [ApplicationSubmitted], on connection: PostgresConnection) async throws {
+        var latest: [String: (village: String, phone: String, openId: String?)] = [:]
+        var order: [String] = []
+        for application in applications {
+            let earlier = latest[application.householdId]
+            if earlier == nil { order.append(application.householdId) }
+            latest[application.householdId] = (
+                application.villageCode, application.applicant.phone, application.wechatOpenId ?? earlier?.openId
+            )
+        }
+        let rows = order.map { ($0, latest[$0]!) }
         try await connection.query("""
             INSERT INTO household_contacts (household_id, village_code, applicant_phone, wechat_openid, updated_at)
-            VALUES (\(application.householdId), \(application.villageCode), \(application.applicant.phone), \(application.wechatOpenId),
-                '-infinity')
+            SELECT h, v, p, NULLIF(o, ''), '-infinity'
+            FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1.village))::text[], \(rows.map(\.1.phone))::text[],
+                \(rows.map { $0.1.openId ?? "" })::text[]) AS a(h, v, p, o)
             ON CONFLICT (household_id) DO UPDATE SET applicant_phone = EXCLUDED.applicant_phone,
                 wechat_openid = coalesce(EXCLUDED.wechat_openid, household_contacts.wechat_openid)
             """, logger: logger)
@@ -70,100 +83,121 @@ struct NotificationDirectory: Sendable {
 
     // MARK: looking up
 
-    /// The household (its successor when merged) and how to reach it.
-    func contact(of household: String, on connection: PostgresConnection) async throws -> HouseholdContact? {
+    /// What the directory knows of the households, units and offices a run of notices names, read
+    /// with a few statements for the whole run (`Known`).
+    func lookUp(households: Set<String>, villages: Set<String>, offices: Set<String>, on connection: PostgresConnection) async throws -> Known {
+        var known = Known()
+        if !households.isEmpty {
+            // The household (its successor when merged), how to reach it, and its household group.
+            let rows = try await connection.query("""
+                SELECT h.household_id, h.household_group_id, coalesce(s.register_phone, s.applicant_phone, h.register_phone, h.applicant_phone),
+                    CASE WHEN s.household_id IS NOT NULL THEN
+                        CASE WHEN s.register_phone IS NULL OR s.register_phone = s.applicant_phone THEN s.wechat_openid END
+                    ELSE CASE WHEN h.register_phone IS NULL OR h.register_phone = h.applicant_phone THEN h.wechat_openid END END
+                FROM household_contacts h LEFT JOIN household_contacts s ON s.household_id = h.superseded_by
+                WHERE h.household_id = ANY(\(Array(households))::text[])
+                """, logger: logger)
+            for try await (household, group, phone, openId) in rows.decode((String, String?, String?, String?).self) {
+                known.contacts[household] = HouseholdContact(phone: phone, wechatOpenId: openId)
+                if let group { known.householdGroups[household] = group }
+            }
+        }
+        let units = villages.union(known.householdGroups.values)
+        if !units.isEmpty {
+            let rows = try await connection.query(
+                "SELECT code, members::text FROM grid_units WHERE code = ANY(\(Array(units))::text[])", logger: logger)
+            for try await (code, text) in rows.decode((String, String).self) {
+                let members = try JSONDecoder().decode([GridUnitRegistered.Member].self, from: Data(text.utf8))
+                known.unitMembers[code] = members.filter { $0.duty.contains("网格") || $0.duty.contains("联户") }
+                    .map { GridMember(id: $0.id, name: $0.name, phone: $0.phone) }
+            }
+        }
+        if !offices.isEmpty {
+            let rows = try await connection.query(
+                "SELECT office_code, email FROM office_emails WHERE office_code = ANY(\(Array(offices))::text[])", logger: logger)
+            for try await (office, email) in rows.decode((String, String).self) { known.emails[office] = email }
+        }
+        known.placeNames = try await placeNames(of: villages, on: connection)
+        return known
+    }
+
+    /// The villages' and their towns' names, when the grid has them: from the cache, the others read
+    /// with one statement.
+    private func placeNames(of villages: Set<String>, on connection: PostgresConnection) async throws -> [String: PlaceNames] {
+        var found: [String: PlaceNames] = [:]
+        var missing: [String] = []
+        for village in villages {
+            if let cached = names.get(village) { found[village] = cached } else { missing.append(village) }
+        }
+        guard !missing.isEmpty else { return found }
         let rows = try await connection.query("""
-            SELECT coalesce(s.register_phone, s.applicant_phone, h.register_phone, h.applicant_phone),
-                CASE WHEN s.household_id IS NOT NULL THEN
-                    CASE WHEN s.register_phone IS NULL OR s.register_phone = s.applicant_phone THEN s.wechat_openid END
-                ELSE CASE WHEN h.register_phone IS NULL OR h.register_phone = h.applicant_phone THEN h.wechat_openid END END
-            FROM household_contacts h LEFT JOIN household_contacts s ON s.household_id = h.superseded_by
-            WHERE h.household_id = \(household)
+            WITH RECURSIVE up (origin, code, level, name, parent_code, depth) AS (
+                SELECT code, code, level, name, parent_code, 0 FROM grid_units WHERE code = ANY(\(missing)::text[])
+                UNION ALL
+                SELECT up.origin, g.code, g.level, g.name, g.parent_code, up.depth + 1
+                FROM grid_units g JOIN up ON g.code = up.parent_code WHERE up.depth < 4
+            )
+            SELECT origin, level, name FROM up
             """, logger: logger)
-        for try await (phone, openId) in rows.decode((String?, String?).self) {
-            return HouseholdContact(phone: phone, wechatOpenId: openId)
+        var read: [String: PlaceNames] = Dictionary(uniqueKeysWithValues: missing.map { ($0, PlaceNames()) })
+        for try await (origin, level, name) in rows.decode((String, String, String).self) {
+            if level == GridUnitLevel.village.rawValue { read[origin]?.village = name }
+            if level == GridUnitLevel.town.rawValue { read[origin]?.town = name }
         }
-        return nil
-    }
-
-    /// The household's grid members: the 联户长 of its household group, else the village unit's
-    /// members whose duty is a grid member's (网格长, 网格员), else nobody.
-    func gridMembers(of household: String?, village: String?, on connection: PostgresConnection) async throws -> [GridMember] {
-        var group: String?
-        if let household {
-            for try await value in try await connection.query(
-                "SELECT household_group_id FROM household_contacts WHERE household_id = \(household)", logger: logger
-            ).decode(String?.self) { group = value }
+        for (village, names) in read {
+            self.names.put(village, names)
+            found[village] = names
         }
-        if let group, let members = try await members(of: group, on: connection), !members.isEmpty { return members }
-        guard let village else { return [] }
-        return try await members(of: village, on: connection) ?? []
-    }
-
-    private func members(of unit: String, on connection: PostgresConnection) async throws -> [GridMember]? {
-        let rows = try await connection.query("SELECT members::text FROM grid_units WHERE code = \(unit)", logger: logger)
-        for try await text in rows.decode(String.self) {
-            let members = try JSONDecoder().decode([GridUnitRegistered.Member].self, from: Data(text.utf8))
-            return members.filter { $0.duty.contains("网格") || $0.duty.contains("联户") }
-                .map { GridMember(id: $0.id, name: $0.name, phone: $0.phone) }
-        }
-        return nil
-    }
-
-    /// The village's and its town's names, when the grid has them.
-    func placeNames(of village: String, on connection: PostgresConnection) async throws -> (village: String?, town: String?) {
-        if let cached = names.get(village) { return cached }
-        let found = try await readPlaceNames(of: village, on: connection)
-        names.put(village, found)
         return found
     }
+}
 
-    private func readPlaceNames(of village: String, on connection: PostgresConnection) async throws -> (village: String?, town: String?) {
-        let rows = try await connection.query("""
-            WITH RECURSIVE up (code, level, name, parent_code, depth) AS (
-                SELECT code, level, name, parent_code, 0 FROM grid_units WHERE code = \(village)
-                UNION ALL
-                SELECT g.code, g.level, g.name, g.parent_code, up.depth + 1 FROM grid_units g JOIN up ON g.code = up.parent_code WHERE up.depth < 4
-            )
-            SELECT level, name FROM up
-            """, logger: logger)
-        var names: (village: String?, town: String?) = (nil, nil)
-        for try await (level, name) in rows.decode((String, String).self) {
-            if level == GridUnitLevel.village.rawValue { names.village = name }
-            if level == GridUnitLevel.town.rawValue { names.town = name }
-        }
-        return names
-    }
+/// A village's and its town's names.
+struct PlaceNames: Sendable, Hashable {
+    var village: String?
+    var town: String?
+}
 
-    /// The e-mail address an office gave, if any.
-    func email(of office: String, on connection: PostgresConnection) async throws -> String? {
-        for try await email in try await connection.query(
-            "SELECT email FROM office_emails WHERE office_code = \(office)", logger: logger
-        ).decode(String.self) { return email }
-        return nil
+/// What the directory knew of a run's households, units and offices when it was read.
+struct Known: Sendable {
+    var contacts: [String: NotificationDirectory.HouseholdContact] = [:]
+    /// Household → its household group's code (a grid unit).
+    var householdGroups: [String: String] = [:]
+    /// Grid unit → its members whose duty is a grid member's (网格长, 网格员, 联户长).
+    var unitMembers: [String: [NotificationDirectory.GridMember]] = [:]
+    /// Office code → the e-mail address it gave.
+    var emails: [String: String] = [:]
+    var placeNames: [String: PlaceNames] = [:]
+
+    /// The household's grid members: the 联户长 of its household group, else the village unit's
+    /// members whose duty is a grid member's, else nobody.
+    func gridMembers(of household: String?, village: String?) -> [NotificationDirectory.GridMember] {
+        if let household, let group = householdGroups[household], let members = unitMembers[group], !members.isEmpty { return members }
+        guard let village else { return [] }
+        return unitMembers[village] ?? []
     }
 }
 
 /// Place names read recently, per village code.
 final class PlaceNameCache: Sendable {
     private let seconds: Double
-    private let entries = Mutex<[String: (at: Date, village: String?, town: String?)]>([:])
+    private let entries = Mutex<[String: (at: Date, names: PlaceNames)]>([:])
 
     init(seconds: Double) {
         self.seconds = seconds
     }
 
-    func get(_ village: String) -> (village: String?, town: String?)? {
+    func get(_ village: String) -> PlaceNames? {
         entries.withLock { entries in
             guard let entry = entries[village], Date().timeIntervalSince(entry.at) < seconds else { return nil }
-            return (entry.village, entry.town)
+            return entry.names
         }
     }
 
-    func put(_ village: String, _ names: (village: String?, town: String?)) {
+    func put(_ village: String, _ names: PlaceNames) {
         entries.withLock { entries in
             if entries.count > 10_000 { entries.removeAll() }
-            entries[village] = (Date(), names.village, names.town)
+            entries[village] = (Date(), names)
         }
     }
 }
