@@ -33,6 +33,10 @@ struct NotificationSettings: Sendable {
     var perSecond: [String: Int]
     /// How often the dispatcher looks for due messages when idle (`NOTIFY_POLL_MILLISECONDS`, 100).
     var pollMilliseconds: Int
+    /// How long a round's messages stay leased to the instance that took them
+    /// (`NOTIFY_LEASE_SECONDS`, 600): after an instance dies mid-round, its messages are sent again
+    /// (under the same idempotency key) once this has passed.
+    var leaseSeconds: Int
     /// Messages sent at once by one instance (`NOTIFY_SEND_CONCURRENCY`, 16).
     var sendConcurrency: Int
     /// Events older than this are written to inboxes but not sent outside (`NOTIFY_MAX_EVENT_AGE_HOURS`,
@@ -86,6 +90,7 @@ struct NotificationSettings: Sendable {
         ]
         pollMilliseconds = try settings.int("NOTIFY_POLL_MILLISECONDS", default: 100, range: 10...60_000)
         sendConcurrency = try settings.int("NOTIFY_SEND_CONCURRENCY", default: 16, range: 1...256)
+        leaseSeconds = try settings.int("NOTIFY_LEASE_SECONDS", default: 600, range: 30...86_400)
         maxEventAgeHours = try settings.int("NOTIFY_MAX_EVENT_AGE_HOURS", default: 72, range: 1...100_000)
         reportSecret = settings.optionalString("NOTIFY_REPORT_SECRET")
         templateCacheSeconds = try settings.int("NOTIFY_TEMPLATE_CACHE_SECONDS", default: 10, range: 0...3600)

@@ -60,31 +60,29 @@ struct Dispatcher: Service {
         case deferred(due: Date)
     }
 
+    /// Longest wait for one database step of a round (leasing, taking the rates, recording). A call
+    /// whose connection the server closed between statements can hang rather than fail (see
+    /// `Deadline`); the step is then given up and, for recording, tried again.
+    static let databaseDeadline = Duration.seconds(30)
+
     /// One round: lease, take the rates, send, and record every outcome in one transaction (one commit
     /// per round, not per message). Returns how many messages it took.
     func round() async throws -> Int {
-        let leased = try await lease()
+        let leased = try await Deadline.run(limit: Self.databaseDeadline) { try await lease() }
         guard !leased.isEmpty else { return 0 }
+        logger.debug("round leased messages", metadata: ["messages": "\(leased.count)"])
         var outcomes: [(Leased, Outcome)] = []
-        var sendable: [Leased] = []
-        for (channel, group) in Dictionary(grouping: leased, by: \.channel).sorted(by: { $0.key < $1.key }) {
-            guard let limiter = limiters[channel] else {
-                sendable += group
-                continue
-            }
-            // The whole group at once when the rate allows it; otherwise as many as it allows, one by one.
-            if try await limiter.acquire("send", cost: group.count).allowed {
-                sendable += group
-                continue
-            }
-            for message in group {
-                let decision = try await limiter.acquire("send")
-                if decision.allowed {
-                    sendable.append(message)
-                } else {
-                    outcomes.append((message, .deferred(due: held(message, now().addingTimeInterval(Double(decision.retryAfterSeconds))))))
-                }
-            }
+        let sendable: [Leased]
+        do {
+            let (allowed, held) = try await Deadline.run(limit: Self.databaseDeadline) { try await takeRates(for: leased) }
+            sendable = allowed
+            outcomes += held
+        } catch {
+            // The rates could not be read (the database is out): nothing is sent this round, and the
+            // messages go back to the queue as soon as the outcome can be recorded.
+            logger.warning("could not take the rates; the round's messages wait", metadata: ["error.type": "\(type(of: error))"])
+            sendable = []
+            outcomes = leased.map { ($0, .deferred(due: now())) }
         }
         let sent = await withTaskGroup(of: (Leased, Outcome).self, returning: [(Leased, Outcome)].self) { group in
             var running = 0, results: [(Leased, Outcome)] = []
@@ -100,21 +98,61 @@ struct Dispatcher: Service {
             return results
         }
         outcomes += sent
-        do {
-            try await record(outcomes)
-        } catch {
-            // The database is out: the leases run out and the messages are taken again (the gateways
-            // recognise a resend by its idempotency key).
-            logger.warning("could not record a round's deliveries; its messages will be taken again", metadata: [
-                "messages": "\(outcomes.count)", "error.type": "\(type(of: error))",
-            ])
-        }
+        logger.debug("round sent messages", metadata: ["messages": "\(sent.count)"])
+        try await recordWaitingOutOutages(outcomes)
+        logger.debug("round recorded", metadata: ["messages": "\(outcomes.count)"])
         return leased.count
+    }
+
+    /// Records the outcomes, trying again (1 s, doubling to 30 s) while the database is out: the messages
+    /// were sent, and this instance is the one that knows it. Only when the instance stops first do the
+    /// leases run out and the messages go again (the gateways recognise a resend by its idempotency key).
+    private func recordWaitingOutOutages(_ outcomes: [(Leased, Outcome)]) async throws {
+        var pause = 1.0
+        while true {
+            do {
+                try await Deadline.run(limit: Self.databaseDeadline) { try await record(outcomes) }
+                return
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                logger.warning("could not record a round's deliveries; trying again", metadata: [
+                    "messages": "\(outcomes.count)", "error.type": "\(type(of: error))", "retry.seconds": "\(pause)",
+                ])
+                try await Task.sleep(for: .seconds(pause))
+                pause = min(30, pause * 2)
+            }
+        }
+    }
+
+    /// The messages the shared per-channel rates allow now, and the others with when to try them.
+    private func takeRates(for leased: [Leased]) async throws -> (allowed: [Leased], held: [(Leased, Outcome)]) {
+        var allowed: [Leased] = [], held: [(Leased, Outcome)] = []
+        for (channel, group) in Dictionary(grouping: leased, by: \.channel).sorted(by: { $0.key < $1.key }) {
+            guard let limiter = limiters[channel] else {
+                allowed += group
+                continue
+            }
+            // The whole group at once when the rate allows it; otherwise as many as it allows, one by one.
+            if try await limiter.acquire("send", cost: group.count).allowed {
+                allowed += group
+                continue
+            }
+            for message in group {
+                let decision = try await limiter.acquire("send")
+                if decision.allowed {
+                    allowed.append(message)
+                } else {
+                    held.append((message, .deferred(due: self.held(message, now().addingTimeInterval(Double(decision.retryAfterSeconds))))))
+                }
+            }
+        }
+        return (allowed, held)
     }
 
     private func lease() async throws -> [Leased] {
         let rows = try await database.query("""
-            UPDATE messages SET lease_until = now() + interval '10 minutes', attempts = attempts + 1
+            UPDATE messages SET lease_until = now() + make_interval(secs => \(settings.leaseSeconds)), attempts = attempts + 1
             WHERE id IN (
                 SELECT id FROM messages
                 WHERE status = 'queued' AND next_attempt_at <= \(now()) AND (lease_until IS NULL OR lease_until < now())
