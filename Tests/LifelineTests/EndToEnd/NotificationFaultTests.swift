@@ -23,11 +23,18 @@ extension FaultToleranceTests {
         }
     }
 
-    /// What the stand-in received by SMS for phones starting with `prefix`.
-    static func smsReceived(prefix: String, environment: [String: String]) async throws -> [[String: Any]] {
+    /// What the stand-in received by SMS for phones starting with `prefix`, after its first `since`
+    /// records (those of earlier runs on the same stand-in).
+    static func smsReceived(prefix: String, since: Int = 0, environment: [String: String]) async throws -> [[String: Any]] {
         let standin = environment["STANDIN_URL"] ?? ""
-        let all = try await HTTP.get("\(standin)/received?channel=sms").json["received"] as? [[String: Any]] ?? []
+        let all = try await HTTP.get("\(standin)/received?channel=sms&since=\(since)").json["received"] as? [[String: Any]] ?? []
         return all.filter { ($0["address"] as? String)?.hasPrefix(prefix) == true }
+    }
+
+    /// How many records the stand-in holds, of every channel.
+    static func standinRecords(environment: [String: String]) async throws -> Int {
+        let standin = environment["STANDIN_URL"] ?? ""
+        return (try await HTTP.get("\(standin)/received").json["received"] as? [[String: Any]] ?? []).count
     }
 
     @Test func notificationWaitsOutADatabaseOutageAndAKilledDispatcherSendsEachMessageOnce() async throws {
@@ -41,6 +48,7 @@ extension FaultToleranceTests {
         defer { Self.stop([notification]) }
         try await notification.waitUntilReady()
 
+        let since = try await Self.standinRecords(environment: environment)
         // The directory as intake would have filled it: one village, its grid member, 120 households.
         let village = TestData.villageCode()
         let prefix = "13" + String(Int.random(in: 100...999))  // this run's phones: 13xxx + 6 digits
@@ -66,7 +74,7 @@ extension FaultToleranceTests {
         let first = Array(households.prefix(60))
         for result in await producer.sendAll(Self.decisions(first, village: village)) { _ = try result.get() }
         _ = try await eventually("the first SMS sent", timeout: .seconds(120), interval: .milliseconds(100)) { () -> Bool? in
-            try await Self.smsReceived(prefix: prefix, environment: environment).count >= 10 ? true : nil
+            try await Self.smsReceived(prefix: prefix, since: since, environment: environment).count >= 10 ? true : nil
         }
         try await FaultInfrastructure.run("pg-stop")
         try await Task.sleep(for: .seconds(20))
@@ -85,12 +93,15 @@ extension FaultToleranceTests {
             return counts.map { $0.sent == 120 && $0.queued == 0 } == true ? true : nil
         }
         #expect(notification.process.isRunning, "the outage is waited out without a restart")
+        // What was sent during the outage was recorded after it, not sent again.
+        let afterOutage = try await Self.smsReceived(prefix: prefix, since: since, environment: environment)
+        #expect(afterOutage.count == 120 && afterOutage.allSatisfy { ($0["duplicate"] as? Bool) == false }, "\(afterOutage.count) requests")
 
         // 2. The process is killed in the middle of its sends; a new one finishes after the lease.
         let second = Array(households.suffix(60))
         for result in await producer.sendAll(Self.decisions(second, village: village)) { _ = try result.get() }
         _ = try await eventually("the second run's SMS going out", timeout: .seconds(120), interval: .milliseconds(100)) { () -> Bool? in
-            try await Self.smsReceived(prefix: prefix, environment: environment).filter { ($0["duplicate"] as? Bool) == false }.count >= 140 ? true : nil
+            try await Self.smsReceived(prefix: prefix, since: since, environment: environment).filter { ($0["duplicate"] as? Bool) == false }.count >= 140 ? true : nil
         }
         kill(notification.process.processIdentifier, SIGKILL)
         notification = try ServiceProcess.start("lifeline-notification", environment: serviceEnvironment)
@@ -100,7 +111,7 @@ extension FaultToleranceTests {
             return counts.map { $0.sent == 240 && $0.queued == 0 } == true ? true : nil
         }
 
-        let received = try await Self.smsReceived(prefix: prefix, environment: environment)
+        let received = try await Self.smsReceived(prefix: prefix, since: since, environment: environment)
         let firstTimes = received.filter { ($0["duplicate"] as? Bool) == false }
         let keys = Set(received.compactMap { $0["idempotencyKey"] as? String })
         print("reliability: notification: 240 SMS through a 20 s PostgreSQL outage and a SIGKILL; gateway got \(received.count) requests, \(received.count - firstTimes.count) recognised resends")

@@ -73,6 +73,7 @@ struct Dispatcher: Service {
         logger.debug("round leased messages", metadata: ["messages": "\(leased.count)"])
         var outcomes: [(Leased, Outcome)] = []
         let sendable: [Leased]
+        var ratesUnavailable = false
         do {
             let (allowed, held) = try await Deadline.run(limit: Self.databaseDeadline) { try await takeRates(for: leased) }
             sendable = allowed
@@ -83,6 +84,7 @@ struct Dispatcher: Service {
             logger.warning("could not take the rates; the round's messages wait", metadata: ["error.type": "\(type(of: error))"])
             sendable = []
             outcomes = leased.map { ($0, .deferred(due: now())) }
+            ratesUnavailable = true
         }
         let sent = await withTaskGroup(of: (Leased, Outcome).self, returning: [(Leased, Outcome)].self) { group in
             var running = 0, results: [(Leased, Outcome)] = []
@@ -101,12 +103,14 @@ struct Dispatcher: Service {
         logger.debug("round sent messages", metadata: ["messages": "\(sent.count)"])
         try await recordWaitingOutOutages(outcomes)
         logger.debug("round recorded", metadata: ["messages": "\(outcomes.count)"])
-        return leased.count
+        return ratesUnavailable ? 0 : leased.count  // nothing sent: pause before the next round
     }
 
-    /// Records the outcomes, trying again (1 s, doubling to 30 s) while the database is out: the messages
-    /// were sent, and this instance is the one that knows it. Only when the instance stops first do the
-    /// leases run out and the messages go again (the gateways recognise a resend by its idempotency key).
+    /// Records the outcomes, trying again (1 s, doubling to 30 s) while the database is out or busy
+    /// (`FailureClass` infrastructure or retriable): the messages were sent, and this instance is the one
+    /// that knows it. Any other error is not waited for (it would stop every round): it is logged, and
+    /// the leases run out, so the messages go again under their idempotency keys, as when the instance
+    /// stops first.
     private func recordWaitingOutOutages(_ outcomes: [(Leased, Outcome)]) async throws {
         var pause = 1.0
         while true {
@@ -116,6 +120,13 @@ struct Dispatcher: Service {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
+                let failure = FailureClass.of(error)
+                guard failure == .infrastructure || failure == .retriable else {
+                    logger.error("could not record a round's deliveries; its messages go again when their leases run out", metadata: [
+                        "messages": "\(outcomes.count)", "error.type": "\(type(of: error))",
+                    ])
+                    return
+                }
                 logger.warning("could not record a round's deliveries; trying again", metadata: [
                     "messages": "\(outcomes.count)", "error.type": "\(type(of: error))", "retry.seconds": "\(pause)",
                 ])
@@ -190,18 +201,19 @@ struct Dispatcher: Service {
     }
 
     /// Records a round's outcomes and their events in one transaction, with one statement per kind of
-    /// outcome and per event type. A message another instance finished meanwhile (this lease ran out)
-    /// is left as it is, its events published already.
+    /// outcome and per event type. Each update holds only while the row is still `queued` at the attempt
+    /// this round leased: a message another instance leased again or finished meanwhile (this lease ran
+    /// out) is left as it is, and its events are that instance's to publish.
     private func record(_ outcomes: [(Leased, Outcome)]) async throws {
-        var deferred: [(id: String, due: Date)] = []
-        var retried: [(id: String, due: Date, failure: DeliveryFailure)] = []
+        var deferred: [(id: String, attempt: Int, due: Date)] = []
+        var retried: [(id: String, attempt: Int, due: Date, failure: DeliveryFailure)] = []
         var sent: [(leased: Leased, receipt: DeliveryReceipt)] = []
         var failed: [(leased: Leased, failure: DeliveryFailure)] = []
         for (leased, outcome) in outcomes {
             switch outcome {
-            case .deferred(let due): deferred.append((leased.message.id, due))
+            case .deferred(let due): deferred.append((leased.message.id, leased.message.attempt, due))
             case .retry(let failure, let due):
-                retried.append((leased.message.id, due, failure))
+                retried.append((leased.message.id, leased.message.attempt, due, failure))
                 logger.info("message not sent; will try again", metadata: [
                     "message.id": "\(leased.message.id)", "attempt": "\(leased.message.attempt)", "error.code": "\(failure.code)",
                 ])
@@ -214,16 +226,17 @@ struct Dispatcher: Service {
             if !deferred.isEmpty {
                 try await connection.query("""
                     UPDATE messages m SET lease_until = NULL, attempts = m.attempts - 1, next_attempt_at = d.due
-                    FROM unnest(\(deferred.map(\.id))::text[], \(deferred.map(\.due))::timestamptz[]) AS d(id, due)
-                    WHERE m.id = d.id AND m.status = 'queued'
+                    FROM unnest(\(deferred.map(\.id))::text[], \(deferred.map(\.attempt))::int8[], \(deferred.map(\.due))::timestamptz[])
+                        AS d(id, attempt, due)
+                    WHERE m.id = d.id AND m.attempts = d.attempt AND m.status = 'queued'
                     """, logger: logger)
             }
             if !retried.isEmpty {
                 try await connection.query("""
                     UPDATE messages m SET lease_until = NULL, next_attempt_at = r.due, last_error_code = r.code, last_error = r.reason
-                    FROM unnest(\(retried.map(\.id))::text[], \(retried.map(\.due))::timestamptz[], \(retried.map(\.failure.code))::text[],
-                        \(retried.map(\.failure.reason))::text[]) AS r(id, due, code, reason)
-                    WHERE m.id = r.id AND m.status = 'queued'
+                    FROM unnest(\(retried.map(\.id))::text[], \(retried.map(\.attempt))::int8[], \(retried.map(\.due))::timestamptz[],
+                        \(retried.map(\.failure.code))::text[], \(retried.map(\.failure.reason))::text[]) AS r(id, attempt, due, code, reason)
+                    WHERE m.id = r.id AND m.attempts = r.attempt AND m.status = 'queued'
                     """, logger: logger)
             }
             if !sent.isEmpty {
@@ -231,9 +244,9 @@ struct Dispatcher: Service {
                     UPDATE messages m SET status = CASE WHEN s.delivered THEN 'delivered' ELSE 'sent' END, sent_at = \(at),
                         delivered_at = CASE WHEN s.delivered THEN \(at)::timestamptz END, gateway_reference = NULLIF(s.reference, ''),
                         lease_until = NULL, last_error_code = NULL, last_error = NULL
-                    FROM unnest(\(sent.map(\.leased.message.id))::text[], \(sent.map(\.receipt.delivered))::bool[],
-                        \(sent.map { $0.receipt.reference ?? "" })::text[]) AS s(id, delivered, reference)
-                    WHERE m.id = s.id AND m.status = 'queued'
+                    FROM unnest(\(sent.map(\.leased.message.id))::text[], \(sent.map(\.leased.message.attempt))::int8[],
+                        \(sent.map(\.receipt.delivered))::bool[], \(sent.map { $0.receipt.reference ?? "" })::text[]) AS s(id, attempt, delivered, reference)
+                    WHERE m.id = s.id AND m.attempts = s.attempt AND m.status = 'queued'
                     RETURNING m.id
                     """, logger: logger))
                 let done = sent.filter { changed.contains($0.leased.message.id) }
@@ -247,9 +260,9 @@ struct Dispatcher: Service {
             if !failed.isEmpty {
                 let changed = try await Self.ids(connection.query("""
                     UPDATE messages m SET status = 'failed', failed_at = \(at), lease_until = NULL, last_error_code = f.code, last_error = f.reason
-                    FROM unnest(\(failed.map(\.leased.message.id))::text[], \(failed.map(\.failure.code))::text[],
-                        \(failed.map(\.failure.reason))::text[]) AS f(id, code, reason)
-                    WHERE m.id = f.id AND m.status = 'queued'
+                    FROM unnest(\(failed.map(\.leased.message.id))::text[], \(failed.map(\.leased.message.attempt))::int8[],
+                        \(failed.map(\.failure.code))::text[], \(failed.map(\.failure.reason))::text[]) AS f(id, attempt, code, reason)
+                    WHERE m.id = f.id AND m.attempts = f.attempt AND m.status = 'queued'
                     RETURNING m.id
                     """, logger: logger))
                 let done = failed.filter { changed.contains($0.leased.message.id) }

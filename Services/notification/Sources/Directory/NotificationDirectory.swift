@@ -55,8 +55,9 @@ struct NotificationDirectory: Sendable {
         for application in applications {
             let earlier = latest[application.householdId]
             if earlier == nil { order.append(application.householdId) }
+            // A household's village is the first application's (a later one only updates the contact).
             latest[application.householdId] = (
-                application.villageCode, application.applicant.phone, application.wechatOpenId ?? earlier?.openId
+                earlier?.village ?? application.villageCode, application.applicant.phone, application.wechatOpenId ?? earlier?.openId
             )
         }
         let rows = order.map { ($0, latest[$0]!) }
