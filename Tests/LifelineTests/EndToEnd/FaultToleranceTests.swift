@@ -221,7 +221,7 @@ import Glibc
         for attempt in 1...2 {
             let current = hotlines
             do {
-                _ = try await eventually("both hotlines in the work-order group", timeout: .seconds(150), interval: .seconds(1)) { () -> Bool? in
+                _ = try await eventually("both hotlines in the work-order group", timeout: .seconds(120), interval: .seconds(1)) { () -> Bool? in
                     current.allSatisfy(inGroup) ? true : nil
                 }
                 break
@@ -233,7 +233,7 @@ import Glibc
                 // Tansu was seen (on a loaded CI machine) never to answer one member's JoinGroup; a member
                 // that joins afresh gets in. Apache Kafka has no such stall. docs/reliability.md.
                 for (index, process) in current.enumerated() where !inGroup(process) {
-                    print("reliability: hotline \(process.process.processIdentifier) got no partitions in 150 s; replacing it")
+                    print("reliability: hotline \(process.process.processIdentifier) got no partitions in 120 s; replacing it")
                     await process.terminate()
                     hotlines[index] = try ServiceProcess.start("lifeline-hotline", environment: Self.serviceEnvironment(environment))
                     try await hotlines[index].waitUntilReady()
