@@ -112,7 +112,8 @@ struct Dispatcher: Service {
     /// the leases run out, so the messages go again under their idempotency keys, as when the instance
     /// stops first.
     private func recordWaitingOutOutages(_ outcomes: [(Leased, Outcome)]) async throws {
-        var pause = 1.0
+        let patience = RetryPolicy(initialBackoff: .seconds(1), maximumBackoff: .seconds(30))
+        var attempt = 0
         while true {
             do {
                 try await Deadline.run(limit: Self.databaseDeadline) { try await record(outcomes) }
@@ -127,11 +128,12 @@ struct Dispatcher: Service {
                     ])
                     return
                 }
+                attempt += 1
+                let pause = patience.backoff(afterAttempt: attempt)
                 logger.warning("could not record a round's deliveries; trying again", metadata: [
-                    "messages": "\(outcomes.count)", "error.type": "\(type(of: error))", "retry.seconds": "\(pause)",
+                    "messages": "\(outcomes.count)", "error.type": "\(type(of: error))", "retry.after": "\(pause)",
                 ])
-                try await Task.sleep(for: .seconds(pause))
-                pause = min(30, pause * 2)
+                try await Task.sleep(for: pause)
             }
         }
     }

@@ -44,7 +44,7 @@ struct MessageQueue: Sendable {
     /// Queues the notices of a run of events (each with the event that caused it) with a few statements
     /// for the whole run: the directory read once, the messages written with one statement, their audit
     /// events with one statement per type.
-    func enqueue(_ caused: [(notices: [Notice], cause: CloudEvent)], on connection: PostgresConnection) async throws {
+    func enqueue(_ caused: [Notifier.Caused], on connection: PostgresConnection) async throws {
         let notices = caused.flatMap(\.notices)
         guard !notices.isEmpty else { return }
         var households = Set<String>(), villages = Set<String>(), offices = Set<String>()
