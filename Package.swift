@@ -50,6 +50,8 @@ let package = Package(
         .executable(name: "lifeline-review", targets: ["ReviewMain"]),
         .executable(name: "lifeline-insurance", targets: ["InsuranceMain"]),
         .executable(name: "lifeline-notification", targets: ["NotificationMain"]),
+        .executable(name: "lifeline-accounts", targets: ["AccountsMain"]),
+        .executable(name: "lifeline-console", targets: ["ConsoleMain"]),
         .executable(name: "lifeline-token", targets: ["TokenTool"]),
         .executable(name: "lifeline-bench", targets: ["Bench"]),
     ],
@@ -65,6 +67,8 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", exact: "0.9.20"),
         // Insurance seals bank account numbers (AES-GCM) with it; jwt-kit depends on the same version.
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
+        // The console's pages: logic-less templates kept as resources.
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         // Notification's SMS and WeChat gateway adapters.
         .package(url: "https://github.com/swift-server/async-http-client", exact: "1.37.0"),
         // Tests only: the contract test reads docs/openapi.yaml and docs/asyncapi.yaml with these.
@@ -175,7 +179,7 @@ let package = Package(
             dependencies: [
                 "LifelineKafka", "LifelineEvents", "LifelinePersistence", "LifelineEventBus",
                 "LifelineRuntime", "LifelineAuth", "LifelineFiles",
-                "Intake", "IntakeDemo", "DepartmentScreening", "Hotline", "Review", "Insurance", "Notification",
+                "Intake", "IntakeDemo", "DepartmentScreening", "Hotline", "Review", "Insurance", "Notification", "Accounts", "Console",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
                 .product(name: "Yams", package: "Yams"),
@@ -211,4 +215,31 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ])
+        + service(
+            "Accounts", directory: "accounts", executable: "AccountsMain",
+            // Passwords are hashed with scrypt from swift-crypto's CryptoExtras (never hand-written).
+            extraDependencies: [
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "CryptoExtras", package: "swift-crypto"),
+            ])
+        + [
+            // The operators' console: server-rendered pages over the services' public HTTP APIs. It has no
+            // schema and no topics, so it is not a LifelineService.
+            .target(
+                name: "Console",
+                dependencies: [
+                    "LifelineRuntime", "LifelineAuth",
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "Mustache", package: "swift-mustache"),
+                    .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                    .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                    .product(name: "Crypto", package: "swift-crypto"),
+                    .product(name: "Logging", package: "swift-log"),
+                    .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                ],
+                path: "Services/console/Sources",
+                resources: [.copy("Resources/templates"), .copy("Resources/public")],
+                swiftSettings: swiftSettings
+            ),
+            .executableTarget(name: "ConsoleMain", dependencies: ["Console"], path: "Services/console/Main", swiftSettings: swiftSettings),
+        ]
 )

@@ -26,7 +26,7 @@ state="$root/.run/$profile"
 checkout_id="$(printf '%s' "$root" | md5sum | cut -c1-8)"
 pg_home="/var/tmp/lifeline-$checkout_id-$profile"
 pg_bin="/usr/lib/postgresql/15/bin"
-services=(intake department_screening hotline review insurance notification)
+services=(intake department_screening hotline review insurance notification accounts)
 mkdir -p "$state"
 
 pg_running() { [ -f "$pg_home/data/postmaster.pid" ] && runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_home/data" status >/dev/null 2>&1; }
@@ -140,6 +140,11 @@ write_keys_and_env() {
     mkdir -p "$state/keys"
     (umask 077 && openssl rand -base64 32 > "$state/keys/insurance-account.key")
   fi
+  # The console seals its session cookie with this key (AES-256-GCM): 32 random bytes, base64.
+  if [ ! -f "$state/keys/console-session.key" ]; then
+    mkdir -p "$state/keys"
+    (umask 077 && openssl rand -base64 32 > "$state/keys/console-session.key")
+  fi
   cat > "$state/env" <<ENV
 export DATABASE_HOST=127.0.0.1
 export DATABASE_PORT=$pg_port
@@ -150,6 +155,7 @@ export KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$kafka_port
 export AUTH_PUBLIC_KEY_FILE=$state/keys/public.pem
 export AUTH_PRIVATE_KEY_FILE=$state/keys/private.pem
 export INSURANCE_ACCOUNT_KEY_FILE=$state/keys/insurance-account.key
+export CONSOLE_SESSION_KEY_FILE=$state/keys/console-session.key
 export KCAT_BROKER=127.0.0.1:$kafka_port
 export NOTIFY_SMS_URL=http://127.0.0.1:$gateway_port/sms
 export NOTIFY_SMS_ACCOUNT=lifeline

@@ -71,3 +71,10 @@ public struct TokenKeys: Sendable {
         }
     }
 }
+
+extension TokenKeys {
+    /// Whether `pem` is a PEM P-256 private key (checked at start-up by whoever signs).
+    public static func isPrivateKey(pem: String) -> Bool {
+        (try? ES256PrivateKey(pem: pem)) != nil
+    }
+}

@@ -1,0 +1,4 @@
+import Accounts
+import LifelineRuntime
+
+await ServiceMain.run(AccountsService.definition, defaultHTTPPort: AccountsService.defaultHTTPPort)
