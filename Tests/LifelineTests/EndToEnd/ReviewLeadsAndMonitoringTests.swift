@@ -1,3 +1,4 @@
+import Accounts
 import Foundation
 import LifelineAuth
 import LifelineEvents
@@ -165,8 +166,9 @@ extension EndToEndTests {
 
     /// Jiyang's figures from the source article, reproduced from leads through all five steps:
     /// 15户41人, 7 户 边缘易致贫户 and 8 户 突发严重困难户.
+    /// The village official then sees the same figures on the console's dashboard, in a real browser.
     @Test func theSeedDistrictsFifteenHouseholdsAreIdentifiedThroughAllFiveSteps() async throws {
-        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+        try await withServices([ReviewService.definition, AccountsService.definition], overrides: Self.reviewOverrides) { services in
             let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
             let marginalSizes: [Int] = [3, 3, 2, 3, 2, 3, 2]
             let hardshipSizes: [Int] = [3, 3, 3, 3, 3, 3, 2, 3]
@@ -193,6 +195,25 @@ extension EndToEndTests {
             let risks = try #require(figures["byRisk"] as? [[String: Any]])
             #expect(risks.first { $0["key"] as? String == "accident" }?["households"] as? Int == 8)
             #expect(risks.first { $0["key"] as? String == "illness" }?["households"] as? Int == 15)
+
+            // The console's dashboard shows the same figures, drawn on the server as SVG.
+            let console = try await InProcessConsole.start(services: ["accounts": services["accounts"]!.baseURL, "review": driver.review])
+            defer { Task { await console.stop() } }
+            let accounts = AccountsClient(baseURL: services["accounts"]!.baseURL)
+            let mobile = TestData.phone()
+            let (_, initial) = try await accounts.create(name: "郭村官", mobile: mobile, role: .village, region: driver.village)
+            try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+            try await withBrowser("dashboard") { browser in
+                try await consoleSignIn(browser, console, mobile: mobile, password: Self.consolePassword)
+                try await browser.waitFor(css: "#user-name")
+                try await browser.navigate("\(console.baseURL)/dashboard")
+                try await browser.waitFor(css: "#summary")
+                #expect(try await browser.text(of: "#summary") == "15户41人：7户边缘易致贫户，8户突发严重困难户")
+                #expect(try await browser.text(of: "#monitored-people") == "41")
+                #expect(try await browser.elements(css: "svg.chart rect.chart-bar").count >= 6)
+                #expect(try await browser.text(of: ".chart-card").contains("边缘易致贫户"))
+                await screenshot(browser, "dashboard")
+            }
         }
     }
 

@@ -9,7 +9,9 @@ import Logging
 enum TestGrid {
     /// The village `code` of 垛石镇 with a management area, two household groups (`code + "001"`,
     /// `code + "002"`), a village official and one 联户长 per group (`GM<group code>`).
-    static func village(_ code: String, name: String = "测试村") async throws {
+    /// `phones` are the three members' work mobiles (fixed by default; pass unique ones where accounts
+    /// are opened for them, since an account's mobile number is unique).
+    static func village(_ code: String, name: String = "测试村", phones: [String] = ["13900000001", "13900000002", "13900000003"]) async throws {
         let town = String(code.prefix(9))
         let area = town + "A99"
         let grid = Grid(
@@ -21,9 +23,9 @@ enum TestGrid {
                 GridUnit(level: .householdGroup, code: code + "002", name: "第二联户网格", parentCode: code),
             ],
             members: [
-                GridMember(id: "GM\(code)A", name: "王建国", phone: "13900000001", duty: "村网格长", level: .village, unitCode: code),
-                GridMember(id: "GM\(code)001", name: "李春花", phone: "13900000002", duty: "联户长", level: .householdGroup, unitCode: code + "001"),
-                GridMember(id: "GM\(code)002", name: "赵志强", phone: "13900000003", duty: "联户长", level: .householdGroup, unitCode: code + "002"),
+                GridMember(id: "GM\(code)A", name: "王建国", phone: phones[0], duty: "村网格长", level: .village, unitCode: code),
+                GridMember(id: "GM\(code)001", name: "李春花", phone: phones[1], duty: "联户长", level: .householdGroup, unitCode: code + "001"),
+                GridMember(id: "GM\(code)002", name: "赵志强", phone: phones[2], duty: "联户长", level: .householdGroup, unitCode: code + "002"),
             ])
         try await withIntakeDatabase { database in
             try await GridStore(database: database, logger: Logger(label: "test-grid")).upsert(grid, publisher: publisher(database))

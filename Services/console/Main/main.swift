@@ -1,0 +1,3 @@
+import Console
+
+await ConsoleService.main()

@@ -1,0 +1,89 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// A service's public HTTP API as the console calls it, with the official's own token, like any other
+/// client. Answers are JSON objects read into dictionaries for the templates.
+struct Backend: Sendable {
+    let name: String
+    let baseURL: String
+
+    /// One answer: the status and the JSON object (empty when the body was not an object).
+    struct Answer: @unchecked Sendable {
+        var status: Int
+        var json: [String: Any]
+        var body: Data
+
+        var ok: Bool { (200..<300).contains(status) }
+        /// The service's error (`{"error": {"code", "message", "field", "details"}}`), empty when none.
+        var error: [String: Any] { json["error"] as? [String: Any] ?? [:] }
+        /// The service's error code (`account_locked`, `validation_failed`, …).
+        var code: String { error["code"] as? String ?? "" }
+        /// The service's message.
+        var message: String { error["message"] as? String ?? "" }
+        /// Field problems (`details`) by field name.
+        var fieldProblems: [(field: String, message: String)] {
+            (error["details"] as? [[String: Any]] ?? []).compactMap { problem in
+                guard let field = problem["field"] as? String, let message = problem["message"] as? String else { return nil }
+                return (field, message)
+            }
+        }
+    }
+
+    /// The service could not be reached (or did not answer in time).
+    struct Unreachable: Error, CustomStringConvertible {
+        let service: String
+        var description: String { "\(service) unreachable" }
+    }
+
+    func get(_ path: String, token: String?) async throws -> Answer {
+        try await send(.GET, path, token: token, body: nil)
+    }
+
+    func post(_ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil) async throws -> Answer {
+        try await send(.POST, path, token: token, body: try JSONSerialization.data(withJSONObject: json), forwardedFor: forwardedFor)
+    }
+
+    func patch(_ path: String, json: [String: Any], token: String?) async throws -> Answer {
+        try await send(.PATCH, path, token: token, body: try JSONSerialization.data(withJSONObject: json))
+    }
+
+    private func send(_ method: HTTPMethod, _ path: String, token: String?, body: Data?, forwardedFor: String? = nil) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = method
+        request.headers.add(name: "Accept", value: "application/json")
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        if let forwardedFor { request.headers.add(name: "X-Forwarded-For", value: forwardedFor) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+            let buffer = try await response.body.collect(upTo: 8 * 1024 * 1024)
+            let data = Data(buffer: buffer)
+            let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+            return Answer(status: Int(response.status.code), json: json, body: data)
+        } catch {
+            throw Unreachable(service: name)
+        }
+    }
+}
+
+/// The services the console talks to.
+struct Backends: Sendable {
+    let accounts: Backend
+    let intake: Backend
+    let review: Backend
+    let notification: Backend
+    let insurance: Backend
+
+    init(settings: ConsoleSettings) {
+        accounts = Backend(name: "accounts", baseURL: settings.accountsURL)
+        intake = Backend(name: "intake", baseURL: settings.intakeURL)
+        review = Backend(name: "review", baseURL: settings.reviewURL)
+        notification = Backend(name: "notification", baseURL: settings.notificationURL)
+        insurance = Backend(name: "insurance", baseURL: settings.insuranceURL)
+    }
+}

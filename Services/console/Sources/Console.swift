@@ -1,0 +1,188 @@
+import Foundation
+import Hummingbird
+import LifelineAuth
+import Logging
+
+/// The console's request handling: sessions, form tokens, the layout around each page, and the routes
+/// of every page (the pages themselves live in `Pages/`).
+struct Console: Sendable {
+    let settings: ConsoleSettings
+    let backends: Backends
+    let renderer: PageRenderer
+    let logger: Logger
+
+    /// What a page handler answers.
+    enum Outcome {
+        case page(template: String, title: String, values: [String: Any], status: HTTPResponse.Status = .ok)
+        case redirect(String)
+    }
+
+    /// A signed-in official on this request.
+    struct SignedIn: @unchecked Sendable {
+        var session: ConsoleSession
+        /// Set when this request refreshed the access token: the cookie to send back.
+        var renewed: Bool
+        var token: String { session.accessToken ?? "" }
+        var role: Role { session.role }
+        var region: String { session.region }
+        var isOfficial: Bool { [.village, .town, .district, .admin].contains(role) }
+    }
+
+    func addRoutes(to router: Router<ConsoleRequestContext>) {
+        router.get("health/live") { _, _ in Response(status: .ok) }
+        router.get("health/ready") { _, _ in Response(status: .ok) }
+        router.get("assets/:name") { _, context in try Assets.response(for: context.parameters.get("name") ?? "") }
+        router.get("favicon.ico") { _, _ in Response(status: .noContent) }
+        addSignInRoutes(to: router)
+        router.get("/") { request, context in try await respond(request, context) { try await home($0) } }
+        addCaseRoutes(to: router)
+        router.get("dashboard") { request, context in try await respond(request, context) { try await dashboard($0) } }
+        addInboxRoutes(to: router)
+        addHouseholdRoutes(to: router)
+        addAccountRoutes(to: router)
+    }
+
+    // MARK: Sessions
+
+    /// The official signed in on this request, refreshing the access token when it is about to expire;
+    /// nil (with the redirect to answer) when there is none or it ended.
+    func signedIn(_ request: Request) async -> (SignedIn?, redirect: String?) {
+        guard let cookie = request.cookies[ConsoleSession.cookieName]?.value, var session = ConsoleSession.open(cookie, with: settings.sessionKey) else {
+            return (nil, "/sign-in")
+        }
+        if session.passwordChangeRequired { return (SignedIn(session: session, renewed: false), nil) }
+        if let expires = session.accessExpiresAt, expires.timeIntervalSinceNow > 60, session.accessToken != nil {
+            return (SignedIn(session: session, renewed: false), nil)
+        }
+        guard let answer = try? await backends.accounts.post("/v1/session/refresh", json: ["sessionToken": session.sessionToken], token: nil) else {
+            return (nil, "/sign-in?reason=unavailable")
+        }
+        guard answer.ok, let token = answer.json["accessToken"] as? String else {
+            return (nil, answer.code == "account_disabled" ? "/sign-in?reason=disabled" : "/sign-in?reason=expired")
+        }
+        session.accessToken = token
+        session.accessExpiresAt = Date().addingTimeInterval(TimeInterval(answer.json["expiresIn"] as? Int ?? 900))
+        return (SignedIn(session: session, renewed: true), nil)
+    }
+
+    func sessionCookie(_ session: ConsoleSession?) -> Cookie {
+        let value = (try? session?.sealed(with: settings.sessionKey)) ?? ""
+        return try! Cookie.validated(
+            name: ConsoleSession.cookieName, value: value, maxAge: session == nil ? 0 : 12 * 3600, path: "/", secure: settings.secureCookies,
+            httpOnly: true, sameSite: .strict)
+    }
+
+    /// Runs a signed-in page: redirects to sign-in when there is no session, to the password page while
+    /// the initial password is unchanged, answers 403 for a role not in `roles`, and for a POST checks
+    /// the form token and the request's origin first.
+    func respond(
+        _ request: Request, _ context: ConsoleRequestContext, roles: Set<Role>? = nil, form: FormData? = nil,
+        _ handler: (SignedIn) async throws -> Outcome
+    ) async throws -> Response {
+        let (found, redirect) = await signedIn(request)
+        guard let signedIn = found else {
+            var response = Response.redirect(to: redirect ?? "/sign-in", type: .found)
+            response.setCookie(sessionCookie(nil))
+            return response
+        }
+        if signedIn.session.passwordChangeRequired { return Response.redirect(to: "/password", type: .found) }
+        if request.method == .post {
+            guard let form, formTokenMatches(form, expected: signedIn.session.formToken), originMatches(request) else {
+                return render(.page(template: "error", title: "请求无效", values: Self.refusedForm, status: .forbidden), request: request, signedIn: signedIn)
+            }
+        }
+        if let roles, !roles.contains(signedIn.role) {
+            return render(
+                .page(template: "error", title: "无权访问", values: ["heading": "无权访问", "message": "您的账号角色不能使用这个页面。"], status: .forbidden),
+                request: request, signedIn: signedIn)
+        }
+        let outcome: Outcome
+        do {
+            outcome = try await handler(signedIn)
+        } catch let error as Backend.Unreachable {
+            logger.warning("backend unreachable", metadata: ["service": "\(error.service)"])
+            outcome = .page(
+                template: "error", title: "服务暂不可用", values: ["heading": "服务暂不可用", "message": "后台服务暂时无法访问，请稍后重试。"],
+                status: .serviceUnavailable)
+        }
+        return render(outcome, request: request, signedIn: signedIn)
+    }
+
+    nonisolated(unsafe) static let refusedForm: [String: Any] = [
+        "heading": "请求已失效", "message": "表单已过期或来源不明，请返回页面刷新后重新提交。", "csrfRefused": true,
+    ]
+
+    func render(_ outcome: Outcome, request: Request, signedIn: SignedIn?) -> Response {
+        var response: Response
+        switch outcome {
+        case .redirect(let location):
+            response = Response.redirect(to: location, type: .normal)
+        case .page(let template, let title, var values, let status):
+            values["formToken"] = signedIn?.session.formToken ?? ""
+            response = renderer.page(template, title: title, values: values, layout: layout(signedIn, path: request.uri.path), status: status)
+        }
+        if let signedIn, signedIn.renewed { response.setCookie(sessionCookie(signedIn.session)) }
+        return response
+    }
+
+    func formTokenMatches(_ form: FormData, expected: String) -> Bool {
+        guard let given = form["_csrf"], !expected.isEmpty else { return false }
+        return Array(given.utf8).count == Array(expected.utf8).count && zip(given.utf8, expected.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    /// A browser's form post names its origin; one from another site is refused.
+    func originMatches(_ request: Request) -> Bool {
+        guard let origin = request.headers[.origin] else { return true }
+        guard let host = request.head.authority else { return false }
+        return origin == "http://\(host)" || origin == "https://\(host)"
+    }
+
+    // MARK: Layout
+
+    func layout(_ signedIn: SignedIn?, path: String) -> [String: Any] {
+        guard let signedIn else { return ["signedIn": false] }
+        let session = signedIn.session
+        var nav: [[String: Any]] = [["href": "/", "label": "首页"]]
+        if session.role != .gridMember { nav.append(["href": "/dashboard", "label": "统计"]) }
+        nav.append(["href": "/inbox", "label": "消息"])
+        if session.administrator || session.role == .admin { nav.append(["href": "/accounts", "label": "账号"]) }
+        for index in nav.indices { nav[index]["current"] = (nav[index]["href"] as? String) == path }
+        return [
+            "signedIn": true, "userName": session.name, "roleName": session.role.chineseName, "regionName": session.regionName ?? session.region,
+            "nav": nav, "formToken": session.formToken,
+        ]
+    }
+
+    /// The client's address for the accounts audit (the console is the proxy in front of accounts).
+    func clientAddress(_ context: ConsoleRequestContext) -> String? { context.remoteAddress }
+}
+
+extension Role {
+    /// The role's name as officials say it.
+    var chineseName: String {
+        switch self {
+        case .village: "村级"
+        case .gridMember: "联户长"
+        case .town: "镇街"
+        case .district: "区级"
+        case .department: "部门数据专员"
+        case .insurer: "保险公司"
+        case .hotlineOperator: "热线系统"
+        case .admin: "平台管理员"
+        }
+    }
+}
+
+/// The console's stylesheet and images, served from the bundle (nothing from the internet).
+enum Assets {
+    static let types = ["css": "text/css; charset=utf-8", "svg": "image/svg+xml"]
+
+    static func response(for name: String) throws -> Response {
+        let parts = name.split(separator: ".")
+        guard parts.count == 2, parts[0].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" }), let type = types[String(parts[1])],
+            let url = Bundle.module.url(forResource: "public/\(name)", withExtension: nil), let data = FileManager.default.contents(atPath: url.path)
+        else { return Response(status: .notFound) }
+        return Response(
+            status: .ok, headers: [.contentType: type, .cacheControl: "public, max-age=3600"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import LifelineAuth
+
+/// The dashboard (统计): the same figures as review's statistics API and insurance's fund, drawn as
+/// SVG bar charts on the server.
+extension Console {
+    func dashboard(_ signedIn: SignedIn) async throws -> Outcome {
+        let region = signedIn.role == .admin ? "370115" : signedIn.region
+        let answer = try await backends.review.get("/v1/statistics?region=\(region)", token: signedIn.token)
+        guard answer.ok else {
+            return .page(template: "error", title: "统计", values: ["heading": "无法查看统计", "message": answer.message], status: .init(code: answer.status))
+        }
+        let figures = answer.json
+        func bars(_ key: String) -> [BarChart.Bar] {
+            (figures[key] as? [[String: Any]] ?? []).map { row in
+                BarChart.Bar(label: row["name"] as? String ?? "", value: row["households"] as? Int ?? 0, note: "\(row["people"] as? Int ?? 0)人")
+            }
+        }
+        let stageNames = [
+            "homeVerification": "村级入户核实", "democraticAppraisal": "民主评议", "informationComparison": "信息比对", "townReview": "镇级审核",
+            "publicAnnouncement": "纳入公示", "systemEntry": "区级录入", "submitted": "已提交",
+        ]
+        let order = ["submitted", "homeVerification", "democraticAppraisal", "informationComparison", "townReview", "publicAnnouncement", "systemEntry"]
+        let stages = figures["openCasesByStage"] as? [String: Any] ?? [:]
+        let stageBars = order.compactMap { key in (stages[key] as? Int).map { BarChart.Bar(label: stageNames[key] ?? key, value: $0) } }
+        var charts: [[String: Any]] = [
+            ["title": "按监测类别", "svg": BarChart(title: "按监测类别", bars: bars("byCategory"), unit: "户").svg()],
+            ["title": "按镇街", "svg": BarChart(title: "按镇街", bars: bars("byTown"), unit: "户").svg()],
+            ["title": "按发现途径", "svg": BarChart(title: "按发现途径", bars: bars("byRoad"), unit: "户").svg()],
+            ["title": "按风险类型", "svg": BarChart(title: "按风险类型", bars: bars("byRisk"), unit: "户").svg()],
+            ["title": "在办案件（按环节）", "svg": BarChart(title: "在办案件", bars: stageBars, unit: "件").svg()],
+        ]
+        if [.district, .admin].contains(signedIn.role) {
+            let year = String(Display.today().prefix(4))
+            if let fund = try? await backends.insurance.get("/v1/fund?year=\(year)", token: signedIn.token), fund.ok {
+                let total = fund.json["fundFen"] as? Int ?? 0
+                let used = (fund.json["paidFen"] as? Int ?? 0) + (fund.json["reservedFen"] as? Int ?? 0)
+                charts.append([
+                    "title": "\(year)年防返贫保险资金使用",
+                    "svg": BarChart(
+                        title: "保险资金", bars: [
+                            .init(label: "资金总额", value: total / 100), .init(label: "已赔付", value: (fund.json["paidFen"] as? Int ?? 0) / 100),
+                            .init(label: "已预留", value: (fund.json["reservedFen"] as? Int ?? 0) / 100),
+                            .init(label: "结余", value: (fund.json["remainingFen"] as? Int ?? 0) / 100),
+                        ], unit: "元"
+                    ).svg(),
+                    "note": "已使用 \(Display.yuan(fen: used))，共 \(Display.yuan(fen: total))",
+                ])
+            }
+        }
+        return .page(template: "dashboard", title: "统计", values: [
+            "summary": figures["summary"] as? String ?? "", "monitoredHouseholds": figures["monitoredHouseholds"] as? Int ?? 0,
+            "monitoredPeople": figures["monitoredPeople"] as? Int ?? 0, "overdueCases": figures["overdueCases"] as? Int ?? 0,
+            "eliminatedThisYear": figures["eliminatedThisYear"] as? Int ?? 0, "charts": charts,
+        ])
+    }
+}

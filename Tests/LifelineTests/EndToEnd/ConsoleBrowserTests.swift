@@ -1,0 +1,300 @@
+import Accounts
+import Foundation
+import Intake
+import LifelineAuth
+import LifelineEvents
+import Review
+import Testing
+
+/// The operators' console in real headless Chromium (a phone's screen), over real accounts, intake
+/// and review services: signing in, a case from the village to the district, a grid member's phone,
+/// jurisdiction and CSRF. Screenshots go to `artifacts/`.
+extension EndToEndTests {
+    static let consolePassword = "Lifeline2026a"
+
+    func consoleSignIn(_ browser: ChromeSession, _ console: InProcessConsole, mobile: String, password: String) async throws {
+        try await browser.navigate("\(console.baseURL)/sign-in")
+        try await browser.waitFor(css: "#sign-in-form")
+        try await browser.clear(css: "#mobile")
+        try await browser.type(mobile, into: "#mobile")
+        try await browser.type(password, into: "#password")
+        try await browser.click(css: "#sign-in")
+    }
+
+    func consoleSignOut(_ browser: ChromeSession) async throws {
+        try await browser.click(css: "#sign-out")
+        try await browser.waitFor(css: "#notice", condition: .textContains("退出"))
+    }
+
+    func screenshot(_ browser: ChromeSession, _ name: String) async {
+        try? await browser.saveScreenshot(to: Self.artifactDirectory.appendingPathComponent("console-\(name).png").path)
+    }
+
+    /// Runs `body` with a browser, keeping a screenshot of the page a failure left.
+    func withBrowser(_ name: String, _ body: (ChromeSession) async throws -> Void) async throws {
+        let browser = try await ChromeSession.start()
+        do {
+            try await body(browser)
+            let violations = try await browser.browserLog().filter { $0.contains("Content Security Policy") }
+            #expect(violations.isEmpty, "\(violations)")
+        } catch {
+            await screenshot(browser, "\(name)-failure")
+            await browser.quit()
+            throw error
+        }
+        await browser.quit()
+    }
+
+    @Test func consoleSignInRefusesWrongPasswordsLocksAndStopsADisabledAccount() async throws {
+        try await withServices(
+            [AccountsService.definition, ReviewService.definition], overrides: ["accounts": ["ACCOUNTS_LOCKOUT_FAILURES": "3"]]
+        ) { services in
+            let accountsURL = services["accounts"]!.baseURL
+            let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "review": services["review"]!.baseURL])
+            defer { Task { await console.stop() } }
+            let accounts = AccountsClient(baseURL: accountsURL)
+            let mobile = TestData.phone()
+            let village = TestData.villageCode()
+            let (id, initial) = try await accounts.create(name: "孙丽华", mobile: mobile, role: .village, region: village)
+
+            try await withBrowser("sign-in") { browser in
+                // A wrong password is refused without saying whether the number exists.
+                try await consoleSignIn(browser, console, mobile: mobile, password: "wrong-password-1")
+                try await browser.waitFor(css: "#sign-in-error", condition: .textContains("手机号码或密码不正确"))
+                await screenshot(browser, "sign-in-wrong-password")
+
+                // The initial password leads to the forced change, then home.
+                try await consoleSignIn(browser, console, mobile: mobile, password: initial)
+                try await browser.waitFor(css: "#password-required")
+                #expect(try await browser.currentURL().hasSuffix("/password"))
+                try await browser.navigate("\(console.baseURL)/")  // no page before the change
+                try await browser.waitFor(css: "#password-required")
+                try await browser.type(initial, into: "#currentPassword")
+                try await browser.type(Self.consolePassword, into: "#newPassword")
+                try await browser.type(Self.consolePassword, into: "#confirmPassword")
+                try await browser.click(css: "#change-password")
+                try await browser.waitFor(css: "#user-name", condition: .textContains("孙丽华"))
+                #expect(try await browser.text(of: "#user-role") == "村级")
+                try await consoleSignOut(browser)
+
+                // A live session stops buying tokens the moment its account is disabled.
+                let session = try await HTTP.request("POST", "\(accountsURL)/v1/sign-in", json: ["mobile": mobile, "password": Self.consolePassword])
+                let sessionToken = try #require(session.json["sessionToken"] as? String)
+                #expect(session.json["accessToken"] is String)
+                #expect(try await HTTP.request("POST", "\(accountsURL)/v1/session/refresh", json: ["sessionToken": sessionToken]).status == 200)
+                #expect(try await accounts.update(id, ["disabled": true]).status == 200)
+                let refused = try await HTTP.request("POST", "\(accountsURL)/v1/session/refresh", json: ["sessionToken": sessionToken])
+                #expect(refused.status == 401 || refused.status == 403)
+                try await consoleSignIn(browser, console, mobile: mobile, password: Self.consolePassword)
+                try await browser.waitFor(css: "#sign-in-error", condition: .textContains("停用"))
+                await screenshot(browser, "sign-in-disabled")
+                #expect(try await accounts.update(id, ["disabled": false]).status == 200)
+
+                // Three wrong passwords lock the account; then even the right one is refused.
+                for _ in 0..<3 {
+                    try await consoleSignIn(browser, console, mobile: mobile, password: "wrong-password-2")
+                    try await browser.waitFor(css: "#sign-in-error")
+                }
+                #expect(try await browser.text(of: "#sign-in-error").contains("锁定"))
+                try await consoleSignIn(browser, console, mobile: mobile, password: Self.consolePassword)
+                try await browser.waitFor(css: "#sign-in-error", condition: .textContains("锁定"))
+                await screenshot(browser, "sign-in-locked")
+
+                // The administrator's reset lifts the lock and forces a new change.
+                let reset = try await HTTP.request(
+                    "POST", "\(accountsURL)/v1/accounts/\(id)/password-reset", json: [:] as [String: Any],
+                    headers: ["Authorization": "Bearer \(try await AccountsClient.adminToken())"])
+                let newInitial = try #require(reset.json["initialPassword"] as? String)
+                try await consoleSignIn(browser, console, mobile: mobile, password: newInitial)
+                try await browser.waitFor(css: "#password-required")
+            }
+
+            // Every sign-in and change is in the audit, and no password is.
+            let audit = try await accounts.audit(id)
+            let outcomes = Set(audit.compactMap { $0["outcome"] as? String })
+            #expect(outcomes.isSuperset(of: ["wrongPassword", "wrongPasswordLocked", "locked", "disabled", "done"]))
+            let actions = Set(audit.compactMap { $0["action"] as? String })
+            #expect(actions.isSuperset(of: ["signIn", "changePassword", "updateAccount", "resetPassword", "createAccount"]))
+            #expect(!String(describing: audit).contains(Self.consolePassword) && !String(describing: audit).contains(mobile))
+            #expect(try await TestDatabase.count(schema: "accounts", "SELECT count(*) FROM accounts WHERE id = \(id) AND password_hash LIKE 'scrypt$%'") == 1)
+        }
+    }
+
+    @Test func consoleTakesACaseFromTheVillageThroughTheTownToTheDistrict() async throws {
+        try await withServices(
+            [IntakeService.definition, ReviewService.definition, AccountsService.definition], overrides: Self.reviewOverrides
+        ) { services in
+            let (intake, review, accountsURL) = (services["intake"]!.baseURL, services["review"]!.baseURL, services["accounts"]!.baseURL)
+            let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "review": review, "intake": intake])
+            defer { Task { await console.stop() } }
+            let village = TestData.villageCode()
+            let driver = ReviewDriver(review: review, village: village)
+            let phone = TestData.phone()
+            var application = TestData.application(village: village, phone: phone)
+            application["householdSize"] = 3
+            let submitted = try await submit(intake, application)
+            let number = try #require(submitted.json["applicationNumber"] as? String)
+            let opened = try await eventually("the application's case") { () -> [String: Any]? in
+                let list = try await driver.get("/v1/cases?villageCode=\(village)&open=true").json["cases"] as? [[String: Any]] ?? []
+                return list.first { $0["applicationNumber"] as? String == number }
+            }
+            let caseId = try #require(opened["caseId"] as? String)
+            let household = try #require(opened["householdId"] as? String)
+
+            let accounts = AccountsClient(baseURL: accountsURL)
+            var mobiles: [String: String] = [:]
+            for (key, role, region, name) in [
+                ("village", Role.village, village, "王村官"), ("town", .town, String(village.prefix(9)), "刘镇审"),
+                ("otherTown", .town, "370115103", "曲堤审"), ("district", .district, "370115", "陈区录"),
+            ] {
+                let mobile = TestData.phone()
+                let (_, initial) = try await accounts.create(name: name, mobile: mobile, role: role, region: region)
+                try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+                mobiles[key] = mobile
+            }
+
+            try await withBrowser("case") { browser in
+                // The village: the case waits on its home page; home verification, then the appraisal.
+                try await consoleSignIn(browser, console, mobile: mobiles["village"]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#waiting a[data-case='\(caseId)']")
+                try await browser.click(css: "#waiting a[data-case='\(caseId)']")
+                try await browser.waitFor(css: "#home-verification-form")
+                try await browser.type("王建国，李春花", into: "#visitors")
+                try await browser.type("3", into: "#people")
+                try await browser.type("3", into: "#membersPresent")
+                try await browser.type("60000", into: "#wagesYuan")
+                try await browser.type("100000", into: "#medicalYuan")
+                try await browser.click(css: "#risk-illness")
+                try await browser.click(css: "#risk-accident")
+                await screenshot(browser, "home-verification-form")
+                try await browser.click(css: "#submit-home-verification")
+                try await browser.waitFor(css: "#done", condition: .textContains("入户核实已提交"))
+                #expect(try await browser.text(of: "#stage") == "民主评议")
+                try await browser.type("23", into: "#attendance")
+                try await browser.type("21", into: "#votesFor")
+                try await browser.click(css: "#submit-appraisal")
+                try await browser.waitFor(css: "#done", condition: .textContains("民主评议结果已提交"))
+                await screenshot(browser, "village-appraisal-done")
+                try await consoleSignOut(browser)
+
+                try await driver.answerComparison(caseId, household: household)
+                _ = try await eventually("town review due") { try await driver.stage(caseId) == "townReview" ? true : nil }
+
+                // Another town's official cannot open the case: it looks like no case at all.
+                try await consoleSignIn(browser, console, mobile: mobiles["otherTown"]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#user-name")
+                try await browser.navigate("\(console.baseURL)/cases/\(caseId)")
+                try await browser.waitFor(css: "#error-heading", condition: .textContains("案件不存在"))
+                #expect(try await browser.elements(css: "#town-review-form").isEmpty)
+                await screenshot(browser, "other-town-refused")
+                try await consoleSignOut(browser)
+
+                // The town: a forged form is refused and changes nothing; the real one approves.
+                try await consoleSignIn(browser, console, mobile: mobiles["town"]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#waiting a[data-case='\(caseId)']")
+                try await browser.navigate("\(console.baseURL)/cases/\(caseId)")
+                try await browser.waitFor(css: "#town-review-form")
+                _ = try await browser.execute("document.querySelector('#town-review-form input[name=_csrf]').value = 'forged-token'")
+                try await browser.click(css: "#submit-town-review")
+                try await browser.waitFor(css: "#error-heading", condition: .textContains("请求已失效"))
+                await screenshot(browser, "csrf-refused")
+                #expect(try await driver.stage(caseId) == "townReview")
+                try await browser.navigate("\(console.baseURL)/cases/\(caseId)")
+                try await browser.waitFor(css: "#town-review-form")
+                try await browser.type("同意纳入", into: "#opinion")
+                try await browser.click(css: "#submit-town-review")
+                try await browser.waitFor(css: "#done", condition: .textContains("镇级审核意见已提交"))
+                try await consoleSignOut(browser)
+                _ = try await eventually("district entry due", timeout: .seconds(60)) { try await driver.stage(caseId) == "systemEntry" ? true : nil }
+
+                // The district enters the household as 突发严重困难户.
+                try await consoleSignIn(browser, console, mobile: mobiles["district"]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#user-name")
+                try await browser.navigate("\(console.baseURL)/cases/\(caseId)")
+                try await browser.waitFor(css: "#entry-form")
+                try await browser.type("张帮扶", into: "#cadreName")
+                try await browser.type("13800001111", into: "#cadrePhone")
+                try await browser.click(css: "#submit-entry")
+                try await browser.waitFor(css: "#done", condition: .textContains("区级录入已完成"))
+                #expect(try await browser.text(of: "#category") == "突发严重困难户")
+                #expect(try await browser.text(of: "#outcome").contains("纳入"))
+                #expect(try await browser.text(of: "#timeline").contains("镇级审核"))
+                await screenshot(browser, "district-entry-done")
+
+                // The applicant's progress page shows the decision.
+                try await browser.navigate("\(intake)/progress?number=\(number)")
+                try await browser.type(String(phone.suffix(4)), into: "#phoneLast4")
+                try await browser.click(css: "#query")
+                try await browser.waitFor(css: "#timeline", timeout: .seconds(30), condition: .textContains("突发严重困难户"))
+                await screenshot(browser, "applicant-progress-decided")
+            }
+        }
+    }
+
+    @Test func aGridMemberOpenedFromTheGridRecordsAVisitOnAPhone() async throws {
+        try await withServices([IntakeService.definition, AccountsService.definition]) { services in
+            let (intake, accountsURL) = (services["intake"]!.baseURL, services["accounts"]!.baseURL)
+            let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "intake": intake])
+            defer { Task { await console.stop() } }
+            let village = TestData.villageCode()
+            let phones = [TestData.phone(), TestData.phone(), TestData.phone()]
+            try await TestGrid.village(village, name: "柳树屯村", phones: phones)
+            let household = TestData.unique("GV").replacingOccurrences(of: "-", with: "")
+            var file = HouseholdFile()
+            file.member(household: household, village: village, group: village + "001", name: "周德胜", relation: "户主")
+            try await importHouseholds(file)
+            _ = try await eventually("accounts has the village's grid") { () -> Bool? in
+                try await TestDatabase.count(schema: "accounts", "SELECT count(*) FROM grid_members WHERE unit_code LIKE \(village + "%")") == 3 ? true : nil
+            }
+
+            // A town administrator opens accounts for the village's grid at once.
+            let accounts = AccountsClient(baseURL: accountsURL)
+            let adminMobile = TestData.phone()
+            let (_, initial) = try await accounts.create(
+                name: "镇管理员", mobile: adminMobile, role: .town, region: String(village.prefix(9)), administrator: true)
+            try await accounts.activate(mobile: adminMobile, initialPassword: initial, newPassword: Self.consolePassword)
+            try await withBrowser("grid-member") { browser in
+                try await consoleSignIn(browser, console, mobile: adminMobile, password: Self.consolePassword)
+                try await browser.waitFor(css: "#user-name")
+                try await browser.navigate("\(console.baseURL)/accounts")
+                try await browser.clear(css: "#grid-region")
+                try await browser.type(village, into: "#grid-region")
+                try await browser.click(css: "#create-from-grid")
+                try await browser.waitFor(css: "#from-grid-results")
+                let rows = try await browser.elements(css: "#from-grid-results tbody tr")
+                #expect(rows.count == 3)
+                await screenshot(browser, "accounts-from-grid")
+                let memberPassword = try #require(try await browser.executeString("""
+                    const row = [...document.querySelectorAll('#from-grid-results tbody tr')].find(r => r.textContent.includes('李春花'));
+                    return row ? row.querySelector('code').textContent : null;
+                    """))
+                #expect(memberPassword.count == 10)
+                try await consoleSignOut(browser)
+
+                // The 联户长 on a phone: forced change, the households of the group, a visit.
+                try await consoleSignIn(browser, console, mobile: phones[1], password: memberPassword)
+                try await browser.waitFor(css: "#password-required")
+                try await browser.type(memberPassword, into: "#currentPassword")
+                try await browser.type(Self.consolePassword, into: "#newPassword")
+                try await browser.type(Self.consolePassword, into: "#confirmPassword")
+                try await browser.click(css: "#change-password")
+                try await browser.waitFor(css: "#households a")
+                #expect(try await browser.text(of: "#user-role") == "联户长")
+                #expect(try await browser.text(of: "#households").contains("周德胜"))
+                #expect(try await browser.executeBool("return document.documentElement.scrollWidth <= window.innerWidth"))
+                await screenshot(browser, "grid-member-home")
+                try await browser.click(css: "#households a")
+                try await browser.waitFor(css: "#visit-form")
+                #expect(try await browser.executeBool("return document.documentElement.scrollWidth <= window.innerWidth"))
+                try await browser.click(css: "#risk-illness")
+                try await browser.type("户主住院，务工收入中断", into: "#notes")
+                try await browser.click(css: "#submit-visit")
+                try await browser.waitFor(css: "#done")
+                await screenshot(browser, "grid-member-visit")
+            }
+            let memberToken = try await TestEnvironment.token(role: .gridMember, region: village, user: "GM\(village)001")
+            let visits = try await HTTP.get("\(intake)/v1/households/\(household)/visits", token: memberToken)
+            #expect((visits.json["visits"] as? [[String: Any]])?.count == 1, "\(visits.text)")
+        }
+    }
+}

@@ -1,0 +1,75 @@
+@testable import Accounts
+@testable import Console
+import Crypto
+import Foundation
+import Testing
+
+/// Accounts' password handling and the console's pieces that need no running stack.
+@Suite struct ConsoleUnitTests {
+    @Test func passwordsAreHashedWithScryptAndSaltedEachTime() async throws {
+        let hasher = PasswordHasher(rounds: 1 << 10)
+        let first = try await hasher.hash("Lifeline2026a")
+        let second = try await hasher.hash("Lifeline2026a")
+        #expect(first.hasPrefix("scrypt$1024$8$1$") && !first.contains("Lifeline2026a"))
+        #expect(first != second)
+        #expect(await hasher.verify("Lifeline2026a", against: first))
+        #expect(await !hasher.verify("Lifeline2026b", against: first))
+        #expect(await !hasher.verify("Lifeline2026a", against: "md5$abc"))
+    }
+
+    @Test func thePasswordPolicyNamesWhatIsWrong() {
+        #expect(PasswordPolicy.problem(with: "short1", mobile: "13800001111") == "密码应为8至64位")
+        #expect(PasswordPolicy.problem(with: "onlyletters", mobile: "13800001111") == "密码应同时包含字母和数字")
+        #expect(PasswordPolicy.problem(with: "a13800001111", mobile: "13800001111") == "密码不能包含手机号码")
+        #expect(PasswordPolicy.problem(with: "Lifeline2026a", mobile: "13800001111") == nil)
+        let initial = PasswordPolicy.initialPassword()
+        #expect(initial.count == 10 && PasswordPolicy.problem(with: initial, mobile: "13800001111") == nil)
+        #expect(!initial.contains { "0O1lI".contains($0) })
+    }
+
+    @Test func aSessionCookieOpensOnlyWithItsKeyAndUntouched() throws {
+        let key = SymmetricKey(size: .bits256)
+        let session = ConsoleSession(
+            sessionToken: "s", accessToken: "a", accessExpiresAt: Date(), formToken: "f", passwordChangeRequired: false, name: "王", role: .town,
+            region: "370115101", regionName: nil, administrator: true)
+        let sealed = try session.sealed(with: key)
+        #expect(ConsoleSession.open(sealed, with: key)?.formToken == "f")
+        #expect(ConsoleSession.open(sealed, with: SymmetricKey(size: .bits256)) == nil)
+        var bytes = Array(sealed)
+        bytes[20] = bytes[20] == "A" ? "B" : "A"
+        #expect(ConsoleSession.open(String(bytes), with: key) == nil)
+        #expect(!sealed.contains("370115101"))
+    }
+
+    @Test func formsAreReadWithEveryValueAndDecoded() {
+        let form = FormData("visitors=%E7%8E%8B%E5%BB%BA%E5%9B%BD+%E6%9D%8E&risks=illness&risks=accident&wagesYuan=60000.5&empty=&bad=abc")
+        #expect(form["visitors"] == "王建国 李")
+        #expect(form.all("risks") == ["illness", "accident"])
+        #expect(form.fen("wagesYuan") == 6_000_050)
+        #expect(form.fen("missing") == 0)
+        #expect(form.fen("bad") == nil)
+        #expect(form["empty"] == nil)
+    }
+
+    @Test func aHomeVerificationFormBecomesReviewsRequest() {
+        let form = FormData("visitDate=2026-11-30&visitors=%E7%8E%8B%EF%BC%8C%E6%9D%8E&people=3&membersPresent=2&wagesYuan=60000&medicalYuan=100000"
+            + "&risks=illness&food=1&clothing=1&piped=1&waterQuality=1&waterLitres=60&interruptionDays=0")
+        let (body, problems) = Console.stepBody("home-verification", form: form)
+        #expect(problems.isEmpty)
+        #expect(body["visitors"] as? [String] == ["王", "李"])
+        #expect(body["people"] as? Int == 3)
+        let income = body["incomeItems"] as? [[String: Any]] ?? []
+        #expect(income.first { $0["kind"] as? String == "wages" }?["amountFen"] as? Int64 == 6_000_000)
+        #expect((body["rigidExpenses"] as? [[String: Any]])?.count == 1)
+        let checklist = body["checklist"] as? [String: Any] ?? [:]
+        #expect(checklist["food"] as? Bool == true && checklist["safeHousing"] as? Bool == false)
+        let (_, bad) = Console.stepBody("home-verification", form: FormData("wagesYuan=-5&people=x"))
+        #expect(Set(bad.compactMap { $0["field"] }).isSuperset(of: ["wagesYuan", "people"]))
+    }
+
+    @Test func chartsEscapeTheirText() {
+        let svg = BarChart(title: "<t>", bars: [.init(label: "<script>", value: 3), .init(label: "乙", value: 0)], unit: "户").svg()
+        #expect(!svg.contains("<script>") && svg.contains("&lt;script&gt;"))
+        #expect(svg.components(separatedBy: "<rect").count == 3)
+    }
+}
