@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make run: install what is missing, start PostgreSQL and Tansu, build in release mode, start the six
-# services in the background, wait until each is ready and print where to look. Safe to run twice.
+# services and the console in the background, wait until each is ready and print where to look. Safe to run twice.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -18,8 +18,15 @@ if [ ! -f .run/run/demo-seeded ] || [ "$(cat .run/run/demo-seeded)" != "${DEMO_H
   "$bin/lifeline-intake" seed-demo --households "${DEMO_HOUSEHOLDS:-30000}" | tail -n 3
   echo "${DEMO_HOUSEHOLDS:-30000}" > .run/run/demo-seeded
 fi
-declare -A ports=([intake]=8081 [department-screening]=8082 [hotline]=8083 [review]=8084 [insurance]=8085 [notification]=8086)
-order=(intake department-screening hotline review insurance notification)
+declare -A ports=([intake]=8081 [department-screening]=8082 [hotline]=8083 [review]=8084 [insurance]=8085 [notification]=8086 [accounts]=8087 [console]=8080)
+order=(intake department-screening hotline review insurance notification accounts console)
+# The demo district's first administrator (accounts creates it when its mobile number has no account).
+export ACCOUNTS_BOOTSTRAP_MOBILE="${ACCOUNTS_BOOTSTRAP_MOBILE:-13800138000}"
+export ACCOUNTS_BOOTSTRAP_PASSWORD="${ACCOUNTS_BOOTSTRAP_PASSWORD:-Jiyang2026demo}"
+# The demo announces a case for 0 days, so that one case can be walked from application to entry in a
+# few minutes (README); production announces for 5 (REVIEW_ANNOUNCEMENT_DAYS).
+export REVIEW_ANNOUNCEMENT_DAYS="${REVIEW_ANNOUNCEMENT_DAYS:-0}"
+export REVIEW_CLOCK_SECONDS="${REVIEW_CLOCK_SECONDS:-5}"
 # INSTANCES_<SERVICE> (e.g. INSTANCES_REVIEW=3, INSTANCES_DEPARTMENT_SCREENING=2) starts that many instances of
 # a service. They share the service's consumer groups (partitions are split between them) and its outbox
 # relay (one leads at a time); instance k listens on the service's port + 100 × (k − 1).
@@ -62,6 +69,7 @@ for service in "${order[@]}"; do
     printf '%-21s http://127.0.0.1:%s\n' "$(instance_name "$service" "$k")" "$(( ${ports[$service]} + 100 * (k - 1) ))"
   done
 done
+printf '%-21s %s\n' console "http://127.0.0.1:8080  (sign in as the demo district administrator: $ACCOUNTS_BOOTSTRAP_MOBILE / $ACCOUNTS_BOOTSTRAP_PASSWORD; README walks one case through it)"
 printf '%-21s %s\n' kafka "$KAFKA_BOOTSTRAP_SERVERS"
 printf '%-21s postgresql://svc_intake:lifeline@127.0.0.1:%s/lifeline (one role per service: svc_<schema>)\n' postgres "$DATABASE_PORT"
 printf '%-21s %s\n' logs ".run/run/logs/"

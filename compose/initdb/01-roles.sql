@@ -46,3 +46,9 @@ CREATE ROLE svc_notification LOGIN PASSWORD :'pw_notification';
 CREATE SCHEMA notification AUTHORIZATION svc_notification;
 ALTER ROLE svc_notification SET search_path = notification;
 GRANT CONNECT ON DATABASE lifeline TO svc_notification;
+
+\getenv pw_accounts SVC_ACCOUNTS_PASSWORD
+CREATE ROLE svc_accounts LOGIN PASSWORD :'pw_accounts';
+CREATE SCHEMA accounts AUTHORIZATION svc_accounts;
+ALTER ROLE svc_accounts SET search_path = accounts;
+GRANT CONNECT ON DATABASE lifeline TO svc_accounts;

@@ -1,3 +1,4 @@
+import Accounts
 import DepartmentScreening
 import Foundation
 import Hotline
@@ -22,7 +23,7 @@ import Yams
 @Suite struct ContractDocumentTests {
     static let definitions = [
         IntakeService.definition, DepartmentScreeningService.definition, HotlineService.definition, ReviewService.definition,
-        InsuranceService.definition, NotificationService.definition,
+        InsuranceService.definition, NotificationService.definition, AccountsService.definition,
     ]
 
     static var docs: URL {
@@ -100,6 +101,12 @@ import Yams
         return "/" + parts.joined(separator: "/")
     }
 
+    static func privateKeyFile(_ pem: String) throws -> String {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("contract-\(UUID().uuidString).pem")
+        try pem.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
     @Test func everyHTTPRouteOfTheCodeIsInTheHTTPDocumentAndNoOther() async throws {
         let text = try String(contentsOf: Self.docs.appendingPathComponent("openapi.yaml"), encoding: .utf8)
         let document = try YAMLDecoder().decode(OpenAPI.Document.self, from: text)
@@ -117,6 +124,8 @@ import Yams
             environment["KAFKA_BOOTSTRAP_SERVERS"] = "127.0.0.1:1"
             // Insurance's routes seal bank accounts with a key of its settings (any 32 bytes will do here).
             environment["INSURANCE_ACCOUNT_KEY"] = Data(repeating: 1, count: 32).base64EncodedString()
+            // Accounts signs tokens with a private key file of its settings.
+            environment["AUTH_PRIVATE_KEY_FILE"] = try Self.privateKeyFile(keys.privateKeyPEM)
             let configuration = try LifelineConfiguration.load(
                 service: definition.name, defaultHTTPPort: 0, reader: ConfigReader(environment: environment))
             let logger = Logger(label: "contract")
