@@ -36,10 +36,12 @@ struct Console: Sendable {
         addSignInRoutes(to: router)
         router.get("/") { request, context in try await respond(request, context) { try await home($0) } }
         addCaseRoutes(to: router)
+        addObjectionRoute(to: router)
         router.get("dashboard") { request, context in try await respond(request, context) { try await dashboard($0) } }
         addInboxRoutes(to: router)
         addHouseholdRoutes(to: router)
         addAccountRoutes(to: router)
+        addDownloadRoutes(to: router)
     }
 
     // MARK: Sessions
@@ -105,21 +107,34 @@ struct Console: Sendable {
                 template: "error", title: "服务暂不可用", values: ["heading": "服务暂不可用", "message": "后台服务暂时无法访问，请稍后重试。"],
                 status: .serviceUnavailable)
         }
-        return render(outcome, request: request, signedIn: signedIn)
+        var unread: Int?
+        if case .page = outcome { unread = await unreadCount(signedIn) }
+        return render(outcome, request: request, signedIn: signedIn, unread: unread)
+    }
+
+    /// The official's unread messages for the badge beside 消息; nil when notification cannot say.
+    func unreadCount(_ signedIn: SignedIn) async -> Int? {
+        guard let answer = try? await backends.notification.get("/v1/inbox/unread-count", token: signedIn.token), answer.ok else { return nil }
+        return answer.json["unread"] as? Int
     }
 
     nonisolated(unsafe) static let refusedForm: [String: Any] = [
         "heading": "请求已失效", "message": "表单已过期或来源不明，请返回页面刷新后重新提交。", "csrfRefused": true,
     ]
 
-    func render(_ outcome: Outcome, request: Request, signedIn: SignedIn?) -> Response {
+    func render(_ outcome: Outcome, request: Request, signedIn: SignedIn?, unread: Int? = nil) -> Response {
         var response: Response
         switch outcome {
         case .redirect(let location):
             response = Response.redirect(to: location, type: .normal)
         case .page(let template, let title, var values, let status):
             values["formToken"] = signedIn?.session.formToken ?? ""
-            response = renderer.page(template, title: title, values: values, layout: layout(signedIn, path: request.uri.path), status: status)
+            var frame = layout(signedIn, path: request.uri.path)
+            if let unread, unread > 0, var nav = frame["nav"] as? [[String: Any]], let inbox = nav.firstIndex(where: { $0["href"] as? String == "/inbox" }) {
+                nav[inbox]["count"] = unread
+                frame["nav"] = nav
+            }
+            response = renderer.page(template, title: title, values: values, layout: frame, status: status)
         }
         if let signedIn, signedIn.renewed { response.setCookie(sessionCookie(signedIn.session)) }
         return response

@@ -1,6 +1,7 @@
 import Accounts
 import Foundation
 import Intake
+import Notification
 import LifelineAuth
 import LifelineEvents
 import Review
@@ -122,10 +123,13 @@ extension EndToEndTests {
 
     @Test func consoleTakesACaseFromTheVillageThroughTheTownToTheDistrict() async throws {
         try await withServices(
-            [IntakeService.definition, ReviewService.definition, AccountsService.definition], overrides: Self.reviewOverrides
+            [IntakeService.definition, ReviewService.definition, AccountsService.definition, NotificationService.definition],
+            overrides: Self.reviewOverrides
         ) { services in
             let (intake, review, accountsURL) = (services["intake"]!.baseURL, services["review"]!.baseURL, services["accounts"]!.baseURL)
-            let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "review": review, "intake": intake])
+            let console = try await InProcessConsole.start(services: [
+                "accounts": accountsURL, "review": review, "intake": intake, "notification": services["notification"]!.baseURL,
+            ])
             defer { Task { await console.stop() } }
             let village = TestData.villageCode()
             let driver = ReviewDriver(review: review, village: village)
@@ -154,8 +158,23 @@ extension EndToEndTests {
             }
 
             try await withBrowser("case") { browser in
-                // The village: the case waits on its home page; home verification, then the appraisal.
+                // The village: the case waits on its home page, and notification's message on the inbox.
                 try await consoleSignIn(browser, console, mobile: mobiles["village"]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#waiting a[data-case='\(caseId)']")
+                #expect(try await browser.isDisplayed(css: "#elimination-due"))
+                _ = try await eventually("the village's inbox message") { () -> Bool? in
+                    try await browser.navigate("\(console.baseURL)/")
+                    return try await browser.elements(css: "#unread-badge").isEmpty ? nil : true
+                }
+                try await browser.click(css: "#nav a[href='/inbox']")
+                try await browser.waitFor(css: "#messages li.unread")
+                #expect(try await browser.text(of: "#messages").contains("查看案件"))
+                await screenshot(browser, "village-inbox")
+                try await browser.click(css: "#read-all")
+                try await browser.waitFor(css: "#unread-count", condition: .textContains("0条未读"))
+                #expect(try await browser.elements(css: "#unread-badge").isEmpty)
+                try await browser.navigate("\(console.baseURL)/")
+                // Home verification, then the appraisal.
                 try await browser.waitFor(css: "#waiting a[data-case='\(caseId)']")
                 try await browser.click(css: "#waiting a[data-case='\(caseId)']")
                 try await browser.waitFor(css: "#home-verification-form")
@@ -220,6 +239,20 @@ extension EndToEndTests {
                 #expect(try await browser.text(of: "#outcome").contains("纳入"))
                 #expect(try await browser.text(of: "#timeline").contains("镇级审核"))
                 await screenshot(browser, "district-entry-done")
+
+                // The announcement prints without personal data; the district downloads the year's list.
+                try await browser.click(css: "#announcement-link")
+                try await browser.waitFor(css: "#announcement-text")
+                let announcement = try await browser.text(of: "#announcement-text")
+                #expect(!announcement.isEmpty && !announcement.contains(phone) && !announcement.contains(application["idNumber"] as! String))
+                try await browser.navigate("\(console.baseURL)/")
+                try await browser.waitFor(css: "#export-entries")
+                #expect(try await browser.isDisplayed(css: "#triage"))
+                let href = try #require(try await browser.attribute("href", of: "#export-entries"))
+                let download = try await HTTP.request("GET", console.baseURL + href, headers: ["Cookie": try await browser.cookieHeader()])
+                #expect(download.status == 200 && download.body.starts(with: Data("PK".utf8)), "\(download.status) \(download.text.prefix(200))")
+                let anonymous = try await HTTP.request("GET", console.baseURL + href)
+                #expect(anonymous.status == 200 && !anonymous.body.starts(with: Data("PK".utf8)))  // the sign-in page, after the redirect
 
                 // The applicant's progress page shows the decision.
                 try await browser.navigate("\(intake)/progress?number=\(number)")

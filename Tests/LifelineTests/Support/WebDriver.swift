@@ -188,6 +188,16 @@ final class ChromeSession: @unchecked Sendable {
         _ = try await command("POST", "url", ["url": url])
     }
 
+    /// The browser's cookies for the current page as a `Cookie` header value (HTTP-only ones included),
+    /// so that a test can fetch what the signed-in page links to (a download) outside the browser.
+    func cookieHeader() async throws -> String {
+        let cookies = try await command("GET", "cookie") as? [[String: Any]] ?? []
+        return cookies.compactMap { cookie in
+            guard let name = cookie["name"] as? String, let value = cookie["value"] as? String else { return nil }
+            return "\(name)=\(value)"
+        }.joined(separator: "; ")
+    }
+
     /// The current page's URL.
     func currentURL() async throws -> String {
         try await command("GET", "url") as? String ?? ""

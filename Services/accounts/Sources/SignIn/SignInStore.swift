@@ -188,7 +188,13 @@ struct SignInStore: Sendable {
         Signed(
             accessToken: passwordChangeOnly ? nil : try await issuer.issue(for: account),
             expiresIn: passwordChangeOnly ? nil : Int(await issuer.lifetime), sessionToken: sessionToken, sessionExpiresAt: expiresAt,
-            passwordChangeRequired: passwordChangeOnly, account: AccountView(account, regionName: nil, showMobile: false))
+            passwordChangeRequired: passwordChangeOnly, account: AccountView(account, regionName: try await regionName(account.region), showMobile: false))
+    }
+
+    /// The name of the account's region from the grid (邢家村, 垛石镇), nil while unknown.
+    private func regionName(_ code: String) async throws -> String? {
+        for try await name in try await database.query("SELECT name FROM grid_units WHERE code = \(code)").decode(String.self) { return name }
+        return nil
     }
 
     static func digest(_ token: String) -> String {

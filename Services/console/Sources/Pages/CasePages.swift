@@ -10,6 +10,7 @@ extension Console {
     static let steps: [String: (stage: String, role: Set<Role>)] = [
         "home-verification": ("homeVerification", [.village]), "democratic-appraisal": ("democraticAppraisal", [.village]),
         "town-review": ("townReview", [.town]), "entry": ("systemEntry", [.district, .admin]),
+        "objections": ("publicAnnouncement", [.village, .town]),
     ]
 
     func addCaseRoutes(to router: Router<ConsoleRequestContext>) {
@@ -33,6 +34,22 @@ extension Console {
                 var problems = answer.fieldProblems.map { ["field": $0.field, "message": $0.message] }
                 if problems.isEmpty { problems = [["field": "", "message": answer.message.isEmpty ? "提交失败（\(answer.status)）" : answer.message]] }
                 return try await casePage(id, signedIn: signedIn, done: nil, problems: problems, form: form, status: .init(code: answer.status))
+            }
+        }
+    }
+
+    /// The town's resolution of an objection (异议处理).
+    func addObjectionRoute(to router: Router<ConsoleRequestContext>) {
+        router.post("cases/:id/objections/:number/resolution") { request, context in
+            let form = try await FormData.read(request)
+            return try await respond(request, context, roles: [.town], form: form) { signedIn in
+                let id = Self.pathSafe(context.parameters.get("id") ?? "")
+                let number = Int(context.parameters.get("number") ?? "") ?? 0
+                let answer = try await backends.review.post(
+                    "/v1/cases/\(id)/objections/\(number)/resolution",
+                    json: ["upheld": form["upheld"] == "true", "resolution": form["resolution"] ?? ""], token: signedIn.token)
+                if answer.ok { return .redirect("/cases/\(id)?done=objection-resolution") }
+                return try await casePage(id, signedIn: signedIn, done: nil, problems: Self.problems(answer), form: form, status: .init(code: answer.status))
             }
         }
     }
@@ -72,7 +89,17 @@ extension Console {
                 "answeredAt": Display.time(comparison["answeredAt"]), "adverse": comparison["adverse"] as? Bool ?? false,
             ]
         }
+        values["objections"] = (answer.json["objections"] as? [[String: Any]] ?? []).map { objection -> [String: Any] in
+            [
+                "number": objection["number"] as? Int ?? 0, "receivedOn": objection["receivedOn"] as? String ?? "",
+                "content": objection["content"] as? String ?? "", "resolved": objection["resolvedAt"] is String,
+                "upheld": objection["upheld"] as? Bool ?? false, "resolution": objection["resolution"] as? String ?? "",
+                "canResolve": signedIn.role == .town && !(objection["resolvedAt"] is String),
+            ]
+        }
+        values["hasObjections"] = !(values["objections"] as? [[String: Any]] ?? []).isEmpty
         let role = signedIn.role
+        values["canObject"] = stage == "publicAnnouncement" && (role == .village || role == .town)
         values["canHomeVerification"] = stage == "homeVerification" && role == .village
         values["canAppraisal"] = stage == "democraticAppraisal" && role == .village
         values["canTownReview"] = stage == "townReview" && role == .town
@@ -155,6 +182,8 @@ extension Console {
             ], problems)
         case "town-review":
             return (["approved": form["approved"] == "true", "opinion": form["opinion"] ?? ""], problems)
+        case "objections":
+            return (["receivedOn": form["receivedOn"] ?? "", "content": form["content"] ?? ""], problems)
         default:
             var body: [String: Any] = ["approved": form["approved"] == "true", "opinion": form["opinion"] ?? ""]
             if let name = form["cadreName"] { body["cadre"] = ["name": name, "phone": form["cadrePhone"] ?? ""] }

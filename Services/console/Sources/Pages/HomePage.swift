@@ -33,11 +33,40 @@ extension Console {
             values["waiting"] = cases.filter { mine.contains($0["stage"] as? String ?? "") }
             values["others"] = cases.filter { !mine.contains($0["stage"] as? String ?? "") }
             values["overdueCount"] = cases.filter { $0["overdue"] as? Bool == true }.count
+            if [.town, .district].contains(signedIn.role) {
+                // Leads no village could be found for wait in the town's (or the district's) triage (线索分办).
+                let triage = try await backends.review.get("/v1/leads/triage", token: signedIn.token)
+                values["triage"] = (triage.json["leads"] as? [[String: Any]] ?? []).map(leadRow)
+                values["showTriage"] = true
+                values["exportYear"] = String(Display.today().prefix(4))
+                values["canExport"] = true
+            }
+            if signedIn.role == .village {
+                // The monthly re-check list (动态监测): households due for a risk-elimination review, and
+                // monitored households with a new lead.
+                let rechecks = try await backends.review.get("/v1/rechecks", token: signedIn.token)
+                values["eliminationDue"] = (rechecks.json["eliminationDue"] as? [[String: Any]] ?? []).map { due -> [String: Any] in
+                    [
+                        "householdId": due["householdId"] as? String ?? "", "startedOn": due["startedOn"] as? String ?? "",
+                        "monthsMonitored": due["monthsMonitored"] as? Int ?? 0,
+                    ]
+                }
+                values["newLeads"] = (rechecks.json["newLeads"] as? [[String: Any]] ?? []).map(leadRow)
+                values["showRechecks"] = true
+            }
         default:
             values["other"] = true
         }
         values["passwordChanged"] = false
         return .page(template: "home", title: "首页", values: values)
+    }
+
+    func leadRow(_ lead: [String: Any]) -> [String: Any] {
+        [
+            "leadId": lead["leadId"] as? String ?? "", "roadName": lead["roadName"] as? String ?? "", "summary": lead["summary"] as? String ?? "",
+            "receivedAt": Display.time(lead["receivedAt"]), "caseId": lead["caseId"] as? String ?? "",
+            "householdId": lead["householdId"] as? String ?? "",
+        ]
     }
 
     func caseRow(_ item: [String: Any]) -> [String: Any] {

@@ -1,0 +1,50 @@
+import Foundation
+import Hummingbird
+import LifelineAuth
+
+/// Files officials download through the console: the year's approved list (纳入监测名单, XLSX) from
+/// review, and a case's announcement (公示) to print. The console passes the service's answer on.
+extension Console {
+    func addDownloadRoutes(to router: Router<ConsoleRequestContext>) {
+        router.get("exports/entries.xlsx") { request, context in
+            let (found, redirect) = await signedIn(request)
+            guard let signedIn = found, !signedIn.session.passwordChangeRequired else {
+                return Response.redirect(to: redirect ?? "/sign-in", type: .found)
+            }
+            guard [.town, .district].contains(signedIn.role) else {
+                return render(
+                    .page(template: "error", title: "无权访问", values: ["heading": "无权访问", "message": "只有镇街和区级可以导出名单。"], status: .forbidden),
+                    request: request, signedIn: signedIn)
+            }
+            let year = request.uri.queryParameters.get("year").flatMap { Int($0) } ?? Int(Display.today().prefix(4))!
+            let answer = try await backends.review.get("/v1/entries?format=xlsx&year=\(year)", token: signedIn.token)
+            guard answer.ok else {
+                return render(
+                    .page(template: "error", title: "无法导出", values: ["heading": "无法导出", "message": answer.message], status: .init(code: answer.status)),
+                    request: request, signedIn: signedIn)
+            }
+            var response = Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", .cacheControl: "no-store",
+                    .contentDisposition: "attachment; filename=\"monitoring-entries-\(year).xlsx\"",
+                ], body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
+            if signedIn.renewed { response.setCookie(sessionCookie(signedIn.session)) }
+            return response
+        }
+        router.get("cases/:id/announcement") { request, context in
+            try await respond(request, context, roles: [.village, .town, .district, .admin]) { signedIn in
+                let id = Self.pathSafe(context.parameters.get("id") ?? "")
+                let answer = try await backends.review.get("/v1/cases/\(id)/announcement", token: signedIn.token)
+                guard answer.ok else {
+                    return .page(
+                        template: "error", title: "没有公示", values: ["heading": "没有公示", "message": "这个案件还没有公示内容，或不在您的管辖范围内。"],
+                        status: .notFound)
+                }
+                return .page(template: "announcement", title: "公示", values: [
+                    "caseId": id, "text": String(decoding: answer.body, as: UTF8.self),
+                ])
+            }
+        }
+    }
+}
