@@ -45,7 +45,11 @@ for service in "${order[@]}"; do
     if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
       continue
     fi
-    HTTP_PORT="$port" PUBLIC_BASE_URL="http://127.0.0.1:${ports[$service]}" \
+    # Accounts believes the console's X-Forwarded-For (both on this machine), so that its sign-in
+    # limit and audit see each official's own address; no other service trusts a proxy here.
+    trusted="${TRUSTED_PROXIES:-}"
+    [ "$service" = accounts ] && trusted="${TRUSTED_PROXIES:-127.0.0.1/32}"
+    HTTP_PORT="$port" PUBLIC_BASE_URL="http://127.0.0.1:${ports[$service]}" TRUSTED_PROXIES="$trusted" \
       nohup "$bin/lifeline-$service" >".run/run/logs/$name.log" 2>&1 &
     echo $! > "$pidfile"
   done
@@ -69,7 +73,7 @@ for service in "${order[@]}"; do
     printf '%-21s http://127.0.0.1:%s\n' "$(instance_name "$service" "$k")" "$(( ${ports[$service]} + 100 * (k - 1) ))"
   done
 done
-printf '%-21s %s\n' console "http://127.0.0.1:8080  (sign in as the demo district administrator: $ACCOUNTS_BOOTSTRAP_MOBILE / $ACCOUNTS_BOOTSTRAP_PASSWORD; README walks one case through it)"
+printf '%-21s %s\n' console-sign-in "http://127.0.0.1:8080  (sign in as the demo district administrator: $ACCOUNTS_BOOTSTRAP_MOBILE / $ACCOUNTS_BOOTSTRAP_PASSWORD; README walks one case through it)"
 printf '%-21s %s\n' kafka "$KAFKA_BOOTSTRAP_SERVERS"
 printf '%-21s postgresql://svc_intake:lifeline@127.0.0.1:%s/lifeline (one role per service: svc_<schema>)\n' postgres "$DATABASE_PORT"
 printf '%-21s %s\n' logs ".run/run/logs/"

@@ -43,7 +43,8 @@ public enum AccountsService {
                 signIn: SignInStore(
                     database: database, hasher: hasher, issuer: issuer, audit: audit, sessionLifetime: settings.sessionLifetime,
                     lockoutFailures: settings.lockoutFailures, lockoutDuration: settings.lockoutDuration, logger: logger),
-                clients: settings.clients
+                clients: settings.clients,
+                attempts: SharedRateLimiter(scope: "sign-in", capacity: settings.signInsPerTenMinutes, period: .seconds(600), database: database)
             ).add(to: router)
             let group = router.group("v1").add(middleware: BearerAuthMiddleware(keys: dependencies.tokenKeys))
             AccountRoutes(accounts: AccountStore(database: database, hasher: hasher, audit: audit, logger: logger), clients: settings.clients)

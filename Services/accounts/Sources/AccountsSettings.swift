@@ -17,8 +17,12 @@ struct AccountsSettings: Sendable {
     /// The first administrator, created at start when its mobile number has no account yet
     /// (`ACCOUNTS_BOOTSTRAP_MOBILE`, `ACCOUNTS_BOOTSTRAP_PASSWORD`, `ACCOUNTS_BOOTSTRAP_REGION` 370115).
     var bootstrap: Bootstrap?
-    /// Whose `X-Forwarded-For` is believed for the audit's client address (`TRUSTED_PROXIES`).
+    /// Whose `X-Forwarded-For` is believed for the audit's client address and the sign-in limit
+    /// (`TRUSTED_PROXIES`: the console's addresses).
     var clients: ClientAddressResolver
+    /// `ACCOUNTS_SIGN_INS_PER_10_MINUTES` (30): sign-in attempts per client (an IPv4 address or an
+    /// IPv6 /64) per 10 minutes, shared by every instance, beside the per-account lock.
+    var signInsPerTenMinutes: Int
 
     struct Bootstrap: Sendable {
         var mobile: String
@@ -42,6 +46,7 @@ struct AccountsSettings: Sendable {
         lockoutFailures = try settings.int("ACCOUNTS_LOCKOUT_FAILURES", default: 5, range: 1...100)
         lockoutDuration = TimeInterval(try settings.int("ACCOUNTS_LOCKOUT_MINUTES", default: 15, range: 1...1440) * 60)
         clients = try ClientAddressResolver(settings: settings)
+        signInsPerTenMinutes = try settings.int("ACCOUNTS_SIGN_INS_PER_10_MINUTES", default: 30, range: 1...1_000_000)
         if let mobile = settings.optionalString("ACCOUNTS_BOOTSTRAP_MOBILE") {
             guard let password = settings.optionalString("ACCOUNTS_BOOTSTRAP_PASSWORD") else {
                 throw ConfigurationError(variable: "ACCOUNTS_BOOTSTRAP_PASSWORD", reason: "is required with ACCOUNTS_BOOTSTRAP_MOBILE")
@@ -51,7 +56,7 @@ struct AccountsSettings: Sendable {
             }
             let region = settings.string("ACCOUNTS_BOOTSTRAP_REGION", default: "370115")
             guard Role.district.acceptsRegion(region) else {
-                throw ConfigurationError(variable: "ACCOUNTS_BOOTSTRAP_REGION", reason: "must be a district's code (6 digits)")
+                throw ConfigurationError(variable: "ACCOUNTS_BOOTSTRAP_REGION", reason: "must be a district's or a wider region's code (at most 6 significant digits)")
             }
             bootstrap = Bootstrap(mobile: mobile, password: password, region: region)
         }

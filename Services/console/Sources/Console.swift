@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import HTTPTypes
 import Hummingbird
 import LifelineAuth
 import Logging
@@ -10,6 +12,8 @@ struct Console: Sendable {
     let backends: Backends
     let renderer: PageRenderer
     let logger: Logger
+    /// Set when notification did not answer the unread count: pages skip the count for 30 s.
+    let notificationQuiet = QuietPeriod(length: 30)
 
     /// What a page handler answers.
     enum Outcome {
@@ -30,11 +34,17 @@ struct Console: Sendable {
 
     func addRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("health/live") { _, _ in Response(status: .ok) }
-        router.get("health/ready") { _, _ in Response(status: .ok) }
+        // Ready when accounts answers: without it nobody can sign in or keep a session.
+        router.get("health/ready") { _, _ in
+            let live = try? await backends.accounts.get("/health/live", token: nil)
+            return Response(status: live?.ok == true ? .ok : .serviceUnavailable)
+        }
         router.get("assets/:name") { _, context in try Assets.response(for: context.parameters.get("name") ?? "") }
         router.get("favicon.ico") { _, _ in Response(status: .noContent) }
         addSignInRoutes(to: router)
-        router.get("/") { request, context in try await respond(request, context) { try await home($0) } }
+        router.get("/") { request, context in
+            try await respond(request, context) { try await home($0, notice: request.uri.queryParameters.get("notice").map { String($0) }) }
+        }
         addCaseRoutes(to: router)
         addObjectionRoute(to: router)
         router.get("dashboard") { request, context in try await respond(request, context) { try await dashboard($0) } }
@@ -42,6 +52,7 @@ struct Console: Sendable {
         addHouseholdRoutes(to: router)
         addAccountRoutes(to: router)
         addDownloadRoutes(to: router)
+        addClaimRoutes(to: router)
     }
 
     // MARK: Sessions
@@ -69,9 +80,11 @@ struct Console: Sendable {
 
     func sessionCookie(_ session: ConsoleSession?) -> Cookie {
         let value = (try? session?.sealed(with: settings.sessionKey)) ?? ""
+        // The cookie lives as long as the accounts session it holds.
+        let lifetime = session.map { max(60, Int(($0.sessionExpiresAt ?? Date().addingTimeInterval(12 * 3600)).timeIntervalSinceNow)) } ?? 0
         return try! Cookie.validated(
-            name: ConsoleSession.cookieName, value: value, maxAge: session == nil ? 0 : 12 * 3600, path: "/", secure: settings.secureCookies,
-            httpOnly: true, sameSite: .strict)
+            name: ConsoleSession.cookieName, value: value, maxAge: lifetime, path: "/", secure: settings.secureCookies, httpOnly: true,
+            sameSite: .strict)
     }
 
     /// Runs a signed-in page: redirects to sign-in when there is no session, to the password page while
@@ -114,8 +127,14 @@ struct Console: Sendable {
 
     /// The official's unread messages for the badge beside 消息; nil when notification cannot say.
     func unreadCount(_ signedIn: SignedIn) async -> Int? {
-        guard let answer = try? await backends.notification.get("/v1/inbox/unread-count", token: signedIn.token), answer.ok else { return nil }
-        return answer.json["unread"] as? Int
+        guard !notificationQuiet.isQuiet else { return nil }
+        do {
+            let answer = try await backends.notification.get("/v1/inbox/unread-count", token: signedIn.token, timeout: .seconds(2))
+            return answer.ok ? answer.json["unread"] as? Int : nil
+        } catch {
+            notificationQuiet.start()
+            return nil
+        }
     }
 
     nonisolated(unsafe) static let refusedForm: [String: Any] = [
@@ -159,17 +178,24 @@ struct Console: Sendable {
         let session = signedIn.session
         var nav: [[String: Any]] = [["href": "/", "label": "首页"]]
         if session.role != .gridMember { nav.append(["href": "/dashboard", "label": "统计"]) }
+        if Self.claimReaders.contains(session.role) { nav.append(["href": "/claims", "label": "理赔"]) }
         nav.append(["href": "/inbox", "label": "消息"])
         if session.administrator || session.role == .admin { nav.append(["href": "/accounts", "label": "账号"]) }
         for index in nav.indices { nav[index]["current"] = (nav[index]["href"] as? String) == path }
         return [
             "signedIn": true, "userName": session.name, "roleName": session.role.chineseName, "regionName": session.regionName ?? session.region,
-            "nav": nav, "formToken": session.formToken,
+            "nav": nav, "formToken": session.formToken, "canChangePassword": !session.passwordChangeRequired,
         ]
     }
 
-    /// The client's address for the accounts audit (the console is the proxy in front of accounts).
-    func clientAddress(_ context: ConsoleRequestContext) -> String? { context.remoteAddress }
+    /// The `X-Forwarded-For` the console sends to accounts, as a proxy does: the chain it received with
+    /// its own peer appended. Accounts walks it from the right through its `TRUSTED_PROXIES` (the
+    /// console, and the district's TLS proxy in front of it) to the official's own address, for its
+    /// sign-in limit and audit.
+    func forwardedFor(_ request: Request, _ context: ConsoleRequestContext) -> String? {
+        let received = request.headers[HTTPField.Name("X-Forwarded-For")!]
+        return [received, context.remoteAddress].compactMap { $0 }.joined(separator: ", ")
+    }
 }
 
 extension Role {

@@ -13,8 +13,6 @@ public struct ConsoleSettings: Sendable {
     public var reviewURL: String
     public var notificationURL: String
     public var insuranceURL: String
-    /// The address applicants use for intake's public pages, shown on case pages (`PUBLIC_INTAKE_URL`).
-    public var publicIntakeURL: String
     /// Seals the session cookie (`CONSOLE_SESSION_KEY_FILE` or `CONSOLE_SESSION_KEY`: 32 bytes, base64).
     var sessionKey: SymmetricKey
     /// Marks cookies `Secure` (`CONSOLE_SECURE_COOKIES`; true in production behind TLS).
@@ -38,7 +36,6 @@ public struct ConsoleSettings: Sendable {
         reviewURL = try url("CONSOLE_REVIEW_URL", 8084)
         notificationURL = try url("CONSOLE_NOTIFICATION_URL", 8086)
         insuranceURL = try url("CONSOLE_INSURANCE_URL", 8085)
-        publicIntakeURL = try url("PUBLIC_INTAKE_URL", 8081)
         let keyText: String
         if let file = reader.optionalString("CONSOLE_SESSION_KEY_FILE") {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {

@@ -22,7 +22,6 @@ final class InProcessConsole: @unchecked Sendable {
     static func start(services: [String: String]) async throws -> InProcessConsole {
         var environment = ["HTTP_PORT": "0", "CONSOLE_SESSION_KEY_FILE": try TestEnvironment.require("CONSOLE_SESSION_KEY_FILE"), "LOG_LEVEL": "warning"]
         for (name, url) in services { environment["CONSOLE_\(name.uppercased())_URL"] = url }
-        if let intake = services["intake"] { environment["PUBLIC_INTAKE_URL"] = intake }
         let settings = try ConsoleSettings(reader: ConfigReader(environment: environment))
         let bound = BoundPort()
         let logger = Logger(label: "console")

@@ -43,7 +43,7 @@ enum TestEnvironment {
         // Intake's public limits are shared through its schema, so the whole run (every test from
         // 127.0.0.1) would draw from one bucket: tests that check a limit set their own, small one and
         // come from an address of their own (TRUSTED_PROXIES + X-Forwarded-For).
-        for limit in ["INTAKE_SUBMISSIONS_PER_10_MINUTES", "INTAKE_QUERIES_PER_10_MINUTES", "INTAKE_PAGES_PER_MINUTE"] {
+        for limit in ["INTAKE_SUBMISSIONS_PER_10_MINUTES", "INTAKE_QUERIES_PER_10_MINUTES", "INTAKE_PAGES_PER_MINUTE", "ACCOUNTS_SIGN_INS_PER_10_MINUTES"] {
             variables[limit] = "1000000"
         }
         variables.merge(overrides) { _, new in new }

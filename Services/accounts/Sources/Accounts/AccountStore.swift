@@ -107,10 +107,11 @@ struct AccountStore: Sendable {
     ) async throws -> AccountView {
         let account = try await database.transaction { connection in
             let current = try await reachable(id, by: admin, on: connection)
-            var fields = Fields(
-                name: name ?? current.name, mobile: mobile ?? current.mobile, role: role ?? current.role, region: region ?? current.region,
-                gridMemberId: current.gridMemberId, department: current.department, administrator: administrator ?? current.administrator)
-            if fields.role != .gridMember { fields.gridMemberId = nil }
+            let newRole = role ?? current.role
+            let fields = Fields(
+                name: name ?? current.name, mobile: mobile ?? current.mobile, role: newRole, region: region ?? current.region,
+                gridMemberId: [.gridMember, .village, .town].contains(newRole) ? current.gridMemberId : nil, department: current.department,
+                administrator: administrator ?? current.administrator)
             try check(fields, by: admin)
             if current.id == admin.actor, disabled == true { throw AccountsError(.validationFailed, "不能停用自己的账号", field: "disabled") }
             try await taken(fields, except: id, on: connection)
@@ -203,6 +204,11 @@ struct AccountStore: Sendable {
     /// administrator) management-area and town teams as town officials.
     func createFromGrid(region: String, by admin: Administrator, client: String?) async throws -> [BulkRow] {
         guard DivisionCode.isValid(region), admin.reaches(region) else { throw AccountsError(.forbidden, "超出管辖范围") }
+        // One hash per account takes tens of milliseconds: a town (a few hundred members) answers in
+        // seconds, a whole district would not, so the district opens its towns one at a time.
+        guard DivisionCode.significantPrefix(region).count >= 9 else {
+            throw AccountsError(.validationFailed, "请按镇街或村分批开通（填写9位镇街代码或12位村代码）", field: "region")
+        }
         let rows = try await database.query("""
             SELECT m.member_id, m.name, m.duty, m.phone, u.code, u.level, u.name,
                    EXISTS (SELECT 1 FROM accounts a WHERE a.grid_member_id = m.member_id),
@@ -233,16 +239,22 @@ struct AccountStore: Sendable {
             } else if !MobileNumber.isValid(member.phone) {
                 row.outcome = "badMobile"
             } else {
+                // Every account opened from the grid keeps its member's id, so that a second run knows it.
                 let fields = Fields(
-                    name: member.name, mobile: member.phone, role: role, region: accountRegion, gridMemberId: role == .gridMember ? member.id : nil,
-                    department: nil, administrator: false)
+                    name: member.name, mobile: member.phone, role: role, region: accountRegion, gridMemberId: member.id, department: nil,
+                    administrator: false)
                 let password = PasswordPolicy.initialPassword()
                 let hash = try await hasher.hash(password)
-                let account = try await database.transaction { connection in
-                    try await insert(fields, hash: hash, by: admin, client: client, on: connection, action: "createAccountFromGrid")
+                do {
+                    let account = try await database.transaction { connection in
+                        try await insert(fields, hash: hash, by: admin, client: client, on: connection, action: "createAccountFromGrid")
+                    }
+                    row.account = AccountView(account, regionName: member.unitName, showMobile: true)
+                    row.initialPassword = password
+                } catch let error as AccountsError where error.code == .taken {
+                    // Two members of the file with one mobile number: the second is reported, the run goes on.
+                    row.outcome = "mobileTaken"
                 }
-                row.account = AccountView(account, regionName: member.unitName, showMobile: true)
-                row.initialPassword = password
             }
             results.append(row)
         }
@@ -259,6 +271,9 @@ struct AccountStore: Sendable {
         guard DivisionCode.isValid(fields.region) else { throw AccountsError(.validationFailed, "应为行政区划代码（6、9或12位）", field: "region") }
         guard fields.role.acceptsRegion(fields.region) else {
             throw AccountsError(.validationFailed, "\(fields.role.chineseName)账号的区划应为\(fields.role.regionLevel)", field: "region")
+        }
+        if fields.gridMemberId != nil, ![.gridMember, .village, .town].contains(fields.role) {
+            throw AccountsError(.validationFailed, "只有网格中的联户长、村级和镇街账号有网格员编号", field: "gridMemberId")
         }
         if fields.role == .gridMember, fields.gridMemberId?.isEmpty ?? true {
             throw AccountsError(.validationFailed, "联户长账号须填写网格员编号", field: "gridMemberId")

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import LifelineEvents
+import LifelinePersistence
 import LifelineRuntime
 
 /// Sign-in, session and password endpoints (public: they are how a token is obtained). See
@@ -9,6 +10,8 @@ import LifelineRuntime
 struct SignInRoutes: Sendable {
     let signIn: SignInStore
     let clients: ClientAddressResolver
+    /// Sign-in attempts per client, shared by every instance (`ACCOUNTS_SIGN_INS_PER_10_MINUTES`).
+    let attempts: SharedRateLimiter
 
     func add(to router: Router<LifelineRequestContext>) {
         let group = router.group("v1")
@@ -22,6 +25,10 @@ struct SignInRoutes: Sendable {
             if !MobileNumber.isValid(body.mobile) { problems.append(.init(field: "mobile", message: "应为11位手机号码")) }
             if body.password.isEmpty || body.password.count > 128 { problems.append(.init(field: "password", message: "请输入密码")) }
             if !problems.isEmpty { throw APIError.validation(problems) }
+            let decision = try await attempts.acquire(client(request, context))
+            guard decision.allowed else {
+                throw APIError.rateLimited(retryAfterSeconds: decision.retryAfterSeconds, message: "登录尝试过于频繁，请\(max(1, decision.retryAfterSeconds / 60))分钟后再试")
+            }
             let signed = try await answeringAccountsErrors {
                 try await signIn.signIn(mobile: body.mobile, password: body.password, client: client(request, context))
             }

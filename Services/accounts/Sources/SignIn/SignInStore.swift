@@ -66,8 +66,8 @@ struct SignInStore: Sendable {
                     locked.lockedUntil = lockUntil
                     return .failure(lockedError(locked))
                 }
-                let left = lockoutFailures - failures
-                return .failure(AccountsError(.invalidCredentials, "手机号码或密码不正确" + (left <= 2 ? "，再错\(left)次将锁定\(Int(lockoutDuration / 60))分钟" : "")))
+                // The same answer as for an unknown number: it must not tell whether the number has an account.
+                return .failure(AccountsError(.invalidCredentials, "手机号码或密码不正确"))
             }
             guard current.disabledAt == nil else {
                 try await audit.record("signIn", actor: current.id, account: current.id, outcome: "disabled", client: client, on: connection)
@@ -90,7 +90,7 @@ struct SignInStore: Sendable {
         }
     }
 
-    /// The account of a live session (for `GET /v1/session`).
+    /// The account of a live session and whether it may only change its password.
     func account(sessionToken: String) async throws -> (Account, Bool) {
         try await database.transaction { connection in
             let (account, passwordChangeOnly, _) = try await liveSession(sessionToken, on: connection)

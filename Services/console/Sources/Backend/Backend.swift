@@ -37,30 +37,37 @@ struct Backend: Sendable {
         var description: String { "\(service) unreachable" }
     }
 
-    func get(_ path: String, token: String?) async throws -> Answer {
-        try await send(.GET, path, token: token, body: nil)
+    /// `timeout` bounds the whole call: a refused connection is retried by the client's pool until then.
+    func get(_ path: String, token: String?, timeout: TimeAmount = .seconds(20)) async throws -> Answer {
+        try await send(.GET, path, token: token, body: nil, timeout: timeout)
     }
 
-    func post(_ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil) async throws -> Answer {
-        try await send(.POST, path, token: token, body: try JSONSerialization.data(withJSONObject: json), forwardedFor: forwardedFor)
+    /// `forwardedFor` is the `X-Forwarded-For` to send (the client's chain with the console's peer
+    /// appended); `headers` are more request headers (e.g. `Idempotency-Key`).
+    func post(_ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil, headers: [String: String] = [:]) async throws -> Answer {
+        try await send(.POST, path, token: token, body: try JSONSerialization.data(withJSONObject: json), forwardedFor: forwardedFor, headers: headers)
     }
 
-    func patch(_ path: String, json: [String: Any], token: String?) async throws -> Answer {
-        try await send(.PATCH, path, token: token, body: try JSONSerialization.data(withJSONObject: json))
+    func patch(_ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil) async throws -> Answer {
+        try await send(.PATCH, path, token: token, body: try JSONSerialization.data(withJSONObject: json), forwardedFor: forwardedFor)
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, token: String?, body: Data?, forwardedFor: String? = nil) async throws -> Answer {
+    private func send(
+        _ method: HTTPMethod, _ path: String, token: String?, body: Data?, forwardedFor: String? = nil, headers: [String: String] = [:],
+        timeout: TimeAmount = .seconds(20)
+    ) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
         request.headers.add(name: "Accept", value: "application/json")
         if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
         if let forwardedFor { request.headers.add(name: "X-Forwarded-For", value: forwardedFor) }
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(ByteBuffer(bytes: body))
         }
         do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(20))
+            let response = try await HTTPClient.shared.execute(request, timeout: timeout)
             let buffer = try await response.body.collect(upTo: 8 * 1024 * 1024)
             let data = Data(buffer: buffer)
             let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
@@ -86,4 +93,17 @@ struct Backends: Sendable {
         notification = Backend(name: "notification", baseURL: settings.notificationURL)
         insurance = Backend(name: "insurance", baseURL: settings.insuranceURL)
     }
+}
+
+/// Remembers for a while that a backend did not answer, so that a page's optional extra (the unread
+/// count) does not wait for it on every page while it is down.
+final class QuietPeriod: @unchecked Sendable {
+    private let lock = NSLock()
+    private var until = Date.distantPast
+    let length: TimeInterval
+
+    init(length: TimeInterval) { self.length = length }
+
+    var isQuiet: Bool { lock.withLock { until > Date() } }
+    func start() { lock.withLock { until = Date().addingTimeInterval(length) } }
 }

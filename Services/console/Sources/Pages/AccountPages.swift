@@ -21,7 +21,7 @@ extension Console {
                 ]
                 if let member = form["gridMemberId"] { body["gridMemberId"] = member }
                 if let department = form["department"] { body["department"] = department }
-                let answer = try await backends.accounts.post("/v1/accounts", json: body, token: signedIn.token, forwardedFor: clientAddress(context))
+                let answer = try await backends.accounts.post("/v1/accounts", json: body, token: signedIn.token, forwardedFor: forwardedFor(request, context))
                 guard answer.ok else { return try await accountsPage(signedIn, query: nil, problems: Self.problems(answer), form: form, status: .init(code: answer.status)) }
                 return .page(template: "account-created", title: "账号已创建", values: Self.created(answer.json))
             }
@@ -30,7 +30,7 @@ extension Console {
             let form = try await FormData.read(request)
             return try await respond(request, context, form: form) { signedIn in
                 let answer = try await backends.accounts.post(
-                    "/v1/accounts/from-grid", json: ["region": form["region"] ?? signedIn.region], token: signedIn.token, forwardedFor: clientAddress(context))
+                    "/v1/accounts/from-grid", json: ["region": form["region"] ?? signedIn.region], token: signedIn.token, forwardedFor: forwardedFor(request, context))
                 guard answer.ok else { return try await accountsPage(signedIn, query: nil, problems: Self.problems(answer), form: form, status: .init(code: answer.status)) }
                 let outcomes = ["created": "已创建", "hasAccount": "已有账号", "mobileTaken": "手机号已被占用", "badMobile": "手机号无效"]
                 let rows = (answer.json["results"] as? [[String: Any]] ?? []).map { row -> [String: Any] in
@@ -57,10 +57,12 @@ extension Console {
                 switch context.parameters.get("action") {
                 case "disable", "enable":
                     let answer = try await backends.accounts.patch(
-                        "/v1/accounts/\(id)", json: ["disabled": context.parameters.get("action") == "disable"], token: signedIn.token)
+                        "/v1/accounts/\(id)", json: ["disabled": context.parameters.get("action") == "disable"], token: signedIn.token,
+                        forwardedFor: forwardedFor(request, context))
                     return try await accountPage(id, signedIn: signedIn, message: answer.ok ? "已保存" : answer.message)
                 case "reset":
-                    let answer = try await backends.accounts.post("/v1/accounts/\(id)/password-reset", json: [:], token: signedIn.token)
+                    let answer = try await backends.accounts.post(
+                        "/v1/accounts/\(id)/password-reset", json: [:], token: signedIn.token, forwardedFor: forwardedFor(request, context))
                     guard answer.ok else { return try await accountPage(id, signedIn: signedIn, message: answer.message) }
                     return .page(template: "account-created", title: "密码已重置", values: Self.created(answer.json).merging(["reset": true]) { $1 })
                 default:
@@ -88,7 +90,7 @@ extension Console {
         return .page(template: "accounts", title: "账号管理", values: [
             "accounts": accounts, "count": accounts.count, "query": query ?? "", "problems": problems, "hasProblems": !problems.isEmpty, "form": Self.formValues(form),
             "region": signedIn.region, "roles": Self.roleChoices.map { ["value": $0.0, "name": $0.1, "selected": $0.0 == chosen] },
-            "districtAdmin": signedIn.region.count == 6 || signedIn.role == .admin,
+            "districtAdmin": DivisionCode.significantPrefix(signedIn.region).count <= 6 || signedIn.role == .admin,
         ], status: status)
     }
 

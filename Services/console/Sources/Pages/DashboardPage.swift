@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import LifelineAuth
 
 /// The dashboard (统计): the same figures as review's statistics API and insurance's fund, drawn as
@@ -6,11 +7,27 @@ import LifelineAuth
 extension Console {
     func dashboard(_ signedIn: SignedIn) async throws -> Outcome {
         let region = signedIn.role == .admin ? "370115" : signedIn.region
-        let answer = try await backends.review.get("/v1/statistics?region=\(region)", token: signedIn.token)
-        guard answer.ok else {
-            return .page(template: "error", title: "统计", values: ["heading": "无法查看统计", "message": answer.message], status: .init(code: answer.status))
+        var figures: [String: Any] = [:]
+        var charts: [[String: Any]] = []
+        if [.village, .town, .district, .admin].contains(signedIn.role) {
+            let answer = try await backends.review.get("/v1/statistics?region=\(region)", token: signedIn.token)
+            guard answer.ok else {
+                return .page(template: "error", title: "统计", values: ["heading": "无法查看统计", "message": answer.message], status: .init(code: answer.status))
+            }
+            figures = answer.json
+            charts = monitoringCharts(figures)
         }
-        let figures = answer.json
+        if [.district, .admin, .insurer].contains(signedIn.role), let fund = await fundChart(signedIn) { charts.append(fund) }
+        return .page(template: "dashboard", title: "统计", values: [
+            "monitoring": !figures.isEmpty,
+            "summary": figures["summary"] as? String ?? "", "monitoredHouseholds": figures["monitoredHouseholds"] as? Int ?? 0,
+            "monitoredPeople": figures["monitoredPeople"] as? Int ?? 0, "overdueCases": figures["overdueCases"] as? Int ?? 0,
+            "eliminatedThisYear": figures["eliminatedThisYear"] as? Int ?? 0, "charts": charts,
+        ])
+    }
+
+    /// Review's figures as bar charts: by category, town, road and risk, and open cases by step.
+    func monitoringCharts(_ figures: [String: Any]) -> [[String: Any]] {
         func bars(_ key: String) -> [BarChart.Bar] {
             (figures[key] as? [[String: Any]] ?? []).map { row in
                 BarChart.Bar(label: row["name"] as? String ?? "", value: row["households"] as? Int ?? 0, note: "\(row["people"] as? Int ?? 0)人")
@@ -23,19 +40,23 @@ extension Console {
         let order = ["submitted", "homeVerification", "democraticAppraisal", "informationComparison", "townReview", "publicAnnouncement", "systemEntry"]
         let stages = figures["openCasesByStage"] as? [String: Any] ?? [:]
         let stageBars = order.compactMap { key in (stages[key] as? Int).map { BarChart.Bar(label: stageNames[key] ?? key, value: $0) } }
-        var charts: [[String: Any]] = [
+        return [
             ["title": "按监测类别", "svg": BarChart(title: "按监测类别", bars: bars("byCategory"), unit: "户").svg()],
             ["title": "按镇街", "svg": BarChart(title: "按镇街", bars: bars("byTown"), unit: "户").svg()],
             ["title": "按发现途径", "svg": BarChart(title: "按发现途径", bars: bars("byRoad"), unit: "户").svg()],
             ["title": "按风险类型", "svg": BarChart(title: "按风险类型", bars: bars("byRisk"), unit: "户").svg()],
             ["title": "在办案件（按环节）", "svg": BarChart(title: "在办案件", bars: stageBars, unit: "件").svg()],
         ]
-        if [.district, .admin].contains(signedIn.role) {
-            let year = String(Display.today().prefix(4))
-            if let fund = try? await backends.insurance.get("/v1/fund?year=\(year)", token: signedIn.token), fund.ok {
+    }
+
+    /// The insurance fund's use this year (insurance's `GET /v1/fund`), nil when insurance cannot say.
+    func fundChart(_ signedIn: SignedIn) async -> [String: Any]? {
+        let year = String(Display.today().prefix(4))
+        guard let fund = try? await backends.insurance.get("/v1/fund?year=\(year)", token: signedIn.token, timeout: .seconds(3)), fund.ok else { return nil }
+        do {
                 let total = fund.json["fundFen"] as? Int ?? 0
                 let used = (fund.json["paidFen"] as? Int ?? 0) + (fund.json["reservedFen"] as? Int ?? 0)
-                charts.append([
+                return [
                     "title": "\(year)年防返贫保险资金使用",
                     "svg": BarChart(
                         title: "保险资金", bars: [
@@ -45,13 +66,7 @@ extension Console {
                         ], unit: "元"
                     ).svg(),
                     "note": "已使用 \(Display.yuan(fen: used))，共 \(Display.yuan(fen: total))",
-                ])
-            }
+                ]
         }
-        return .page(template: "dashboard", title: "统计", values: [
-            "summary": figures["summary"] as? String ?? "", "monitoredHouseholds": figures["monitoredHouseholds"] as? Int ?? 0,
-            "monitoredPeople": figures["monitoredPeople"] as? Int ?? 0, "overdueCases": figures["overdueCases"] as? Int ?? 0,
-            "eliminatedThisYear": figures["eliminatedThisYear"] as? Int ?? 0, "charts": charts,
-        ])
     }
 }

@@ -9,8 +9,9 @@ extension Console {
         .village: ["homeVerification", "democraticAppraisal"], .town: ["townReview"], .district: ["systemEntry"], .admin: ["systemEntry"],
     ]
 
-    func home(_ signedIn: SignedIn) async throws -> Outcome {
+    func home(_ signedIn: SignedIn, notice: String? = nil) async throws -> Outcome {
         var values: [String: Any] = [:]
+        if notice == "passwordChanged" { values["notice"] = "密码已修改。" }
         switch signedIn.role {
         case .gridMember:
             let answer = try await backends.intake.get("/v1/households?limit=200", token: signedIn.token)
@@ -54,10 +55,11 @@ extension Console {
                 values["newLeads"] = (rechecks.json["newLeads"] as? [[String: Any]] ?? []).map(leadRow)
                 values["showRechecks"] = true
             }
+        case .insurer:
+            return .redirect("/claims")
         default:
             values["other"] = true
         }
-        values["passwordChanged"] = false
         return .page(template: "home", title: "首页", values: values)
     }
 

@@ -17,7 +17,9 @@ extension Console {
                 let id = context.parameters.get("id") ?? ""
                 let answer = try await backends.intake.post(
                     "/v1/households/\(Self.pathSafe(id))/visits",
-                    json: ["visitedOn": form["visitedOn"] ?? "", "risks": form.all("risks"), "notes": form["notes"] ?? ""], token: signedIn.token)
+                    json: ["visitedOn": form["visitedOn"] ?? "", "risks": form.all("risks"), "notes": form["notes"] ?? ""], token: signedIn.token,
+                    // The form's own key: a second tap (or a resent form) finds the first visit instead of recording two.
+                    headers: form["idempotencyKey"].map { ["Idempotency-Key": $0] } ?? [:])
                 if answer.ok { return .redirect("/households/\(Self.pathSafe(id))/visit?done=1") }
                 var problems = answer.fieldProblems.map { ["field": $0.field, "message": $0.message] }
                 if problems.isEmpty { problems = [["field": "", "message": answer.message]] }
@@ -36,7 +38,7 @@ extension Console {
             ["name": member["name"] as? String ?? "", "relation": member["relation"] as? String ?? "", "age": member["age"] as? Int ?? 0]
         }
         return .page(template: "visit", title: "走访记录", values: [
-            "householdId": id, "members": members, "today": Display.today(), "problems": problems, "hasProblems": !problems.isEmpty, "done": done,
+            "householdId": id, "members": members, "today": Display.today(), "idempotencyKey": ConsoleSession.newFormToken(), "problems": problems, "hasProblems": !problems.isEmpty, "done": done,
             "risks": Display.risks.map { ["key": $0.key, "name": $0.name] },
         ], status: status)
     }

@@ -27,7 +27,7 @@ extension Console {
             let answer: Backend.Answer
             do {
                 answer = try await backends.accounts.post(
-                    "/v1/sign-in", json: ["mobile": mobile, "password": password], token: nil, forwardedFor: clientAddress(context))
+                    "/v1/sign-in", json: ["mobile": mobile, "password": password], token: nil, forwardedFor: forwardedFor(request, context))
             } catch {
                 return signInPage(notice: nil, error: "账号服务暂时无法访问，请稍后重试", mobile: mobile, request: request, status: .serviceUnavailable)
             }
@@ -59,7 +59,7 @@ extension Console {
             }
             let answer = try await backends.accounts.post(
                 "/v1/session/password", json: ["sessionToken": signedIn.session.sessionToken, "currentPassword": current, "newPassword": new], token: nil,
-                forwardedFor: clientAddress(context))
+                forwardedFor: forwardedFor(request, context))
             guard answer.ok, let sessionToken = answer.json["sessionToken"] as? String, let account = answer.json["account"] as? [String: Any] else {
                 if answer.status == 401 { return Response.redirect(to: "/sign-in?reason=expired", type: .normal) }
                 return passwordPage(signedIn, error: answer.message, request: request, status: HTTPResponse.Status(code: answer.status))
@@ -70,7 +70,7 @@ extension Console {
             response.setCookie(sessionCookie(session))
             return response
         }
-        router.post("sign-out") { request, _ in
+        router.post("sign-out") { request, context in
             let form = try await FormData.read(request)
             let (found, _) = await signedIn(request)
             if let signedIn = found {
@@ -78,7 +78,8 @@ extension Console {
                     return render(
                         .page(template: "error", title: "请求无效", values: Self.refusedForm, status: .forbidden), request: request, signedIn: signedIn)
                 }
-                _ = try? await backends.accounts.post("/v1/session/sign-out", json: ["sessionToken": signedIn.session.sessionToken], token: nil)
+                _ = try? await backends.accounts.post(
+                    "/v1/session/sign-out", json: ["sessionToken": signedIn.session.sessionToken], token: nil, forwardedFor: forwardedFor(request, context))
             }
             var response = Response.redirect(to: "/sign-in?reason=signedOut", type: .normal)
             response.setCookie(sessionCookie(nil))
@@ -89,7 +90,8 @@ extension Console {
     static func session(from json: [String: Any], sessionToken: String, account: [String: Any]) -> ConsoleSession {
         ConsoleSession(
             sessionToken: sessionToken, accessToken: json["accessToken"] as? String,
-            accessExpiresAt: (json["expiresIn"] as? Int).map { Date().addingTimeInterval(TimeInterval($0)) }, formToken: ConsoleSession.newFormToken(),
+            accessExpiresAt: (json["expiresIn"] as? Int).map { Date().addingTimeInterval(TimeInterval($0)) },
+            sessionExpiresAt: (json["sessionExpiresAt"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }, formToken: ConsoleSession.newFormToken(),
             passwordChangeRequired: json["passwordChangeRequired"] as? Bool ?? false, name: account["name"] as? String ?? "",
             role: Role(rawValue: account["role"] as? String ?? "") ?? .village, region: account["region"] as? String ?? "",
             regionName: account["regionName"] as? String, administrator: account["administrator"] as? Bool ?? false)

@@ -10,6 +10,8 @@ struct ConsoleSession: Codable, Sendable {
     var sessionToken: String
     var accessToken: String?
     var accessExpiresAt: Date?
+    /// When the accounts session ends (the cookie's lifetime).
+    var sessionExpiresAt: Date?
     /// Every form carries it; a POST without it is refused.
     var formToken: String
     var passwordChangeRequired: Bool
