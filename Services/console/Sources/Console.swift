@@ -53,6 +53,7 @@ struct Console: Sendable {
         addAccountRoutes(to: router)
         addDownloadRoutes(to: router)
         addClaimRoutes(to: router)
+        addUploadRoutes(to: router)
     }
 
     // MARK: Sessions
@@ -149,6 +150,7 @@ struct Console: Sendable {
         case .page(let template, let title, var values, let status):
             values["formToken"] = signedIn?.session.formToken ?? ""
             var frame = layout(signedIn, path: request.uri.path)
+            frame["refreshSeconds"] = values["refreshSeconds"]
             if let unread, unread > 0, var nav = frame["nav"] as? [[String: Any]], let inbox = nav.firstIndex(where: { $0["href"] as? String == "/inbox" }) {
                 nav[inbox]["count"] = unread
                 frame["nav"] = nav
@@ -177,8 +179,9 @@ struct Console: Sendable {
         guard let signedIn else { return ["signedIn": false] }
         let session = signedIn.session
         var nav: [[String: Any]] = [["href": "/", "label": "首页"]]
-        if session.role != .gridMember { nav.append(["href": "/dashboard", "label": "统计"]) }
+        if [.village, .town, .district, .admin, .insurer].contains(session.role) { nav.append(["href": "/dashboard", "label": "统计"]) }
         if Self.claimReaders.contains(session.role) { nav.append(["href": "/claims", "label": "理赔"]) }
+        if Self.uploaders.contains(session.role) { nav.append(["href": "/uploads", "label": "数据上传"]) }
         nav.append(["href": "/inbox", "label": "消息"])
         if session.administrator || session.role == .admin { nav.append(["href": "/accounts", "label": "账号"]) }
         for index in nav.indices { nav[index]["current"] = (nav[index]["href"] as? String) == path }

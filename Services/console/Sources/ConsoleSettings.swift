@@ -13,6 +13,10 @@ public struct ConsoleSettings: Sendable {
     public var reviewURL: String
     public var notificationURL: String
     public var insuranceURL: String
+    public var departmentScreeningURL: String
+    /// The largest monthly file the console takes in one upload (`CONSOLE_UPLOAD_MAX_BYTES`, 64 MiB):
+    /// the console holds an upload in memory while it passes it on.
+    public var uploadMaximumBytes: Int
     /// Seals the session cookie (`CONSOLE_SESSION_KEY_FILE` or `CONSOLE_SESSION_KEY`: 32 bytes, base64).
     var sessionKey: SymmetricKey
     /// Marks cookies `Secure` (`CONSOLE_SECURE_COOKIES`; true in production behind TLS).
@@ -36,6 +40,8 @@ public struct ConsoleSettings: Sendable {
         reviewURL = try url("CONSOLE_REVIEW_URL", 8084)
         notificationURL = try url("CONSOLE_NOTIFICATION_URL", 8086)
         insuranceURL = try url("CONSOLE_INSURANCE_URL", 8085)
+        departmentScreeningURL = try url("CONSOLE_DEPARTMENT_SCREENING_URL", 8082)
+        uploadMaximumBytes = try reader.int("CONSOLE_UPLOAD_MAX_BYTES", default: 64 * 1024 * 1024, range: 1024...1024 * 1024 * 1024)
         let keyText: String
         if let file = reader.optionalString("CONSOLE_SESSION_KEY_FILE") {
             guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {

@@ -1,4 +1,5 @@
 import Accounts
+import DepartmentScreening
 import Foundation
 import Intake
 import Notification
@@ -328,6 +329,46 @@ extension EndToEndTests {
             let memberToken = try await TestEnvironment.token(role: .gridMember, region: village, user: "GM\(village)001")
             let visits = try await HTTP.get("\(intake)/v1/households/\(household)/visits", token: memberToken)
             #expect((visits.json["visits"] as? [[String: Any]])?.count == 1, "\(visits.text)")
+        }
+    }
+
+    @Test func aDepartmentClerkUploadsAMonthlyFileAndFollowsItsProgress() async throws {
+        try await withServices([DepartmentScreeningService.definition, AccountsService.definition]) { services in
+            let (screening, accountsURL) = (services["department-screening"]!.baseURL, services["accounts"]!.baseURL)
+            let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "department_screening": screening])
+            defer { Task { await console.stop() } }
+            let accounts = AccountsClient(baseURL: accountsURL)
+            let mobile = TestData.phone()
+            let (_, initial) = try await accounts.create(name: "医保数据员", mobile: mobile, role: .department, region: "370115", department: "医保")
+            try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+            let tag = TestData.unique("CF")
+            let rows = [
+                ["部门", "记录编号", "数据月份", "公民身份号码", "姓名", "事实类型", "发生日期", "金额（分）", "详情"],
+                ["医保", "\(tag)-1", "2026-11", TestData.idNumber(), "王建国", "个人自付医疗费用", "2026-11-07", "1200000", ""],
+                ["医保", "\(tag)-2", "2026-11", TestData.idNumber(), "李春花", "个人自付医疗费用", "2026-11-08", "abc", ""],
+            ]
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("\(tag)-医保-2026-11.csv")
+            try (rows.map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n").write(to: file, atomically: true, encoding: .utf8)
+            try await withBrowser("upload") { browser in
+                try await consoleSignIn(browser, console, mobile: mobile, password: Self.consolePassword)
+                // A clerk's home is the uploads page.
+                try await browser.waitFor(css: "#upload-form")
+                try await browser.type(file.path, into: "#file")
+                try await browser.click(css: "#upload")
+                try await browser.waitFor(css: "#upload-job")
+                // The page refreshes itself until the file is read.
+                try await browser.waitFor(css: "#upload-status", timeout: .seconds(60), condition: .textContains("已完成"))
+                #expect(try await browser.text(of: "#rows-read") == "2行")
+                #expect(try await browser.text(of: "#rows-rejected") == "1行")
+                #expect(try await browser.text(of: "#upload-errors").contains("3"))  // the bad amount's line
+                await screenshot(browser, "department-upload-done")
+                // It can be found again later.
+                try await browser.navigate("\(console.baseURL)/uploads")
+                try await browser.waitFor(css: "#recent-uploads", condition: .textContains(tag))
+                let download = try await HTTP.request(
+                    "GET", "\(console.baseURL)/uploads/feedback.xlsx?period=2026-11", headers: ["Cookie": try await browser.cookieHeader()])
+                #expect(download.status == 200 && download.body.starts(with: Data("PK".utf8)), "\(download.status) \(download.text.prefix(300))")
+            }
         }
     }
 }

@@ -18,7 +18,8 @@ final class InProcessConsole: @unchecked Sendable {
         self.task = task
     }
 
-    /// `services` names each service's base URL (`accounts`, `intake`, `review`, `notification`, `insurance`).
+    /// `services` names each service's base URL (`accounts`, `intake`, `review`, `notification`, `insurance`,
+    /// `department_screening`).
     static func start(services: [String: String]) async throws -> InProcessConsole {
         var environment = ["HTTP_PORT": "0", "CONSOLE_SESSION_KEY_FILE": try TestEnvironment.require("CONSOLE_SESSION_KEY_FILE"), "LOG_LEVEL": "warning"]
         for (name, url) in services { environment["CONSOLE_\(name.uppercased())_URL"] = url }
@@ -53,11 +54,14 @@ struct AccountsClient {
     static func adminToken() async throws -> String { try await TestEnvironment.token(role: .admin, region: "370115", user: "test-admin") }
 
     /// Creates an account; answers its id and initial password.
-    func create(name: String, mobile: String, role: Role, region: String, gridMemberId: String? = nil, administrator: Bool = false) async throws
+    func create(
+        name: String, mobile: String, role: Role, region: String, gridMemberId: String? = nil, department: String? = nil, administrator: Bool = false
+    ) async throws
         -> (id: String, password: String)
     {
         var body: [String: Any] = ["name": name, "mobile": mobile, "role": role.rawValue, "region": region, "administrator": administrator]
         if let gridMemberId { body["gridMemberId"] = gridMemberId }
+        if let department { body["department"] = department }
         let result = try await HTTP.request("POST", "\(baseURL)/v1/accounts", json: body, headers: ["Authorization": "Bearer \(try await Self.adminToken())"])
         guard result.status == 201, let account = result.json["account"] as? [String: Any], let id = account["id"] as? String,
             let password = result.json["initialPassword"] as? String

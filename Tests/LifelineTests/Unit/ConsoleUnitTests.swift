@@ -2,6 +2,7 @@
 @testable import Console
 import Crypto
 import Foundation
+import NIOCore
 import Testing
 
 /// Accounts' password handling and the console's pieces that need no running stack.
@@ -71,5 +72,20 @@ import Testing
         let svg = BarChart(title: "<t>", bars: [.init(label: "<script>", value: 3), .init(label: "乙", value: 0)], unit: "户").svg()
         #expect(!svg.contains("<script>") && svg.contains("&lt;script&gt;"))
         #expect(svg.components(separatedBy: "<rect").count == 3)
+    }
+
+    @Test func aBrowsersFileUploadIsReadFromItsMultipartBody() throws {
+        let boundary = "----WebKitFormBoundaryX7"
+        var text = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntoken-1\r\n"
+        text += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"医保-2026-11.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+        text += "部门,记录编号\r\n医保,A-1\r\n"
+        text += "\r\n--\(boundary)--\r\n"
+        let form = try #require(MultipartForm(body: ByteBuffer(string: text), contentType: "multipart/form-data; boundary=\(boundary)"))
+        #expect(form.fields["_csrf"] == "token-1")
+        let file = try #require(form.files["file"])
+        #expect(file.fileName == "医保-2026-11.csv" && file.contentType == "text/csv")
+        #expect(String(buffer: file.bytes) == "部门,记录编号\r\n医保,A-1\r\n")
+        #expect(MultipartForm(body: ByteBuffer(string: text), contentType: "application/json") == nil)
+        #expect(MultipartForm(body: ByteBuffer(string: "garbage"), contentType: "multipart/form-data; boundary=\(boundary)") == nil)
     }
 }

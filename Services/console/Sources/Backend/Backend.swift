@@ -48,6 +48,23 @@ struct Backend: Sendable {
         try await send(.POST, path, token: token, body: try JSONSerialization.data(withJSONObject: json), forwardedFor: forwardedFor, headers: headers)
     }
 
+    /// Posts a file's bytes as they are (department screening's monthly file).
+    func upload(_ path: String, bytes: ByteBuffer, contentType: String, token: String?) async throws -> Answer {
+        var request = HTTPClientRequest(url: baseURL + path)
+        request.method = .POST
+        request.headers.add(name: "Accept", value: "application/json")
+        request.headers.add(name: "Content-Type", value: contentType)
+        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+        request.body = .bytes(bytes)
+        do {
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
+            let data = Data(buffer: try await response.body.collect(upTo: 1024 * 1024))
+            return Answer(status: Int(response.status.code), json: (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:], body: data)
+        } catch {
+            throw Unreachable(service: name)
+        }
+    }
+
     func patch(_ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil) async throws -> Answer {
         try await send(.PATCH, path, token: token, body: try JSONSerialization.data(withJSONObject: json), forwardedFor: forwardedFor)
     }
@@ -85,6 +102,7 @@ struct Backends: Sendable {
     let review: Backend
     let notification: Backend
     let insurance: Backend
+    let departmentScreening: Backend
 
     init(settings: ConsoleSettings) {
         accounts = Backend(name: "accounts", baseURL: settings.accountsURL)
@@ -92,6 +110,7 @@ struct Backends: Sendable {
         review = Backend(name: "review", baseURL: settings.reviewURL)
         notification = Backend(name: "notification", baseURL: settings.notificationURL)
         insurance = Backend(name: "insurance", baseURL: settings.insuranceURL)
+        departmentScreening = Backend(name: "department-screening", baseURL: settings.departmentScreeningURL)
     }
 }
 

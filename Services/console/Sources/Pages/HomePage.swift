@@ -57,6 +57,8 @@ extension Console {
             }
         case .insurer:
             return .redirect("/claims")
+        case .department:
+            return .redirect("/uploads")
         default:
             values["other"] = true
         }

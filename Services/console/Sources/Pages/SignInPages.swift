@@ -94,7 +94,8 @@ extension Console {
             sessionExpiresAt: (json["sessionExpiresAt"] as? String).flatMap { ISO8601DateFormatter().date(from: $0) }, formToken: ConsoleSession.newFormToken(),
             passwordChangeRequired: json["passwordChangeRequired"] as? Bool ?? false, name: account["name"] as? String ?? "",
             role: Role(rawValue: account["role"] as? String ?? "") ?? .village, region: account["region"] as? String ?? "",
-            regionName: account["regionName"] as? String, administrator: account["administrator"] as? Bool ?? false)
+            regionName: account["regionName"] as? String, administrator: account["administrator"] as? Bool ?? false,
+            department: account["department"] as? String)
     }
 
     private func signInPage(notice: String?, error: String?, mobile: String?, request: Request, status: HTTPResponse.Status = .ok) -> Response {

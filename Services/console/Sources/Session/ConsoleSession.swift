@@ -20,6 +20,11 @@ struct ConsoleSession: Codable, Sendable {
     var region: String
     var regionName: String?
     var administrator: Bool
+    /// A department clerk's department (卫健, 医保, …).
+    var department: String? = nil
+    /// The official's latest uploads (monthly files), newest first, at most five: long work can be left
+    /// and found again on the uploads page.
+    var uploads: [String]? = nil
 
     static let cookieName = "lifeline_session"
     /// The anonymous form token's cookie (the sign-in form, before any session exists).
