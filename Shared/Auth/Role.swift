@@ -40,4 +40,18 @@ public enum Role: String, Codable, Sendable, CaseIterable {
         case .admin: return true
         }
     }
+
+    /// The role's name as officials say it (村级, 联户长, 镇街, 区级, …), for pages and answers.
+    public var chineseName: String {
+        switch self {
+        case .village: "村级"
+        case .gridMember: "联户长"
+        case .town: "镇街"
+        case .district: "区级"
+        case .department: "部门数据专员"
+        case .insurer: "保险公司"
+        case .hotlineOperator: "热线系统"
+        case .admin: "平台管理员"
+        }
+    }
 }

@@ -54,6 +54,8 @@ struct Console: Sendable {
         addDownloadRoutes(to: router)
         addClaimRoutes(to: router)
         addUploadRoutes(to: router)
+        addTownRoutes(to: router)
+        addMeetingRoutes(to: router)
     }
 
     // MARK: Sessions
@@ -180,6 +182,11 @@ struct Console: Sendable {
         let session = signedIn.session
         var nav: [[String: Any]] = [["href": "/", "label": "首页"]]
         if [.village, .town, .district, .admin, .insurer].contains(session.role) { nav.append(["href": "/dashboard", "label": "统计"]) }
+        if Self.townLevels.contains(session.role) {
+            nav.append(["href": "/verification", "label": "核实"])
+            nav.append(["href": "/work-orders", "label": "热线"])
+        }
+        if session.role == .village { nav.append(["href": "/meetings", "label": "议事"]) }
         if Self.claimReaders.contains(session.role) { nav.append(["href": "/claims", "label": "理赔"]) }
         if Self.uploaders.contains(session.role) { nav.append(["href": "/uploads", "label": "数据上传"]) }
         nav.append(["href": "/inbox", "label": "消息"])
@@ -198,22 +205,6 @@ struct Console: Sendable {
     func forwardedFor(_ request: Request, _ context: ConsoleRequestContext) -> String? {
         let received = request.headers[HTTPField.Name("X-Forwarded-For")!]
         return [received, context.remoteAddress].compactMap { $0 }.joined(separator: ", ")
-    }
-}
-
-extension Role {
-    /// The role's name as officials say it.
-    var chineseName: String {
-        switch self {
-        case .village: "村级"
-        case .gridMember: "联户长"
-        case .town: "镇街"
-        case .district: "区级"
-        case .department: "部门数据专员"
-        case .insurer: "保险公司"
-        case .hotlineOperator: "热线系统"
-        case .admin: "平台管理员"
-        }
     }
 }
 

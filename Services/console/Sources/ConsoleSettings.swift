@@ -14,6 +14,7 @@ public struct ConsoleSettings: Sendable {
     public var notificationURL: String
     public var insuranceURL: String
     public var departmentScreeningURL: String
+    public var hotlineURL: String
     /// The largest monthly file the console takes in one upload (`CONSOLE_UPLOAD_MAX_BYTES`, 64 MiB):
     /// the console holds an upload in memory while it passes it on.
     public var uploadMaximumBytes: Int
@@ -41,6 +42,7 @@ public struct ConsoleSettings: Sendable {
         notificationURL = try url("CONSOLE_NOTIFICATION_URL", 8086)
         insuranceURL = try url("CONSOLE_INSURANCE_URL", 8085)
         departmentScreeningURL = try url("CONSOLE_DEPARTMENT_SCREENING_URL", 8082)
+        hotlineURL = try url("CONSOLE_HOTLINE_URL", 8083)
         uploadMaximumBytes = try reader.int("CONSOLE_UPLOAD_MAX_BYTES", default: 64 * 1024 * 1024, range: 1024...1024 * 1024 * 1024)
         let keyText: String
         if let file = reader.optionalString("CONSOLE_SESSION_KEY_FILE") {

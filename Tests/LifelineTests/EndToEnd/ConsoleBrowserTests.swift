@@ -1,5 +1,6 @@
 import Accounts
 import DepartmentScreening
+import Hotline
 import Foundation
 import Intake
 import Notification
@@ -369,6 +370,84 @@ extension EndToEndTests {
                     "GET", "\(console.baseURL)/uploads/feedback.xlsx?period=2026-11", headers: ["Cookie": try await browser.cookieHeader()])
                 #expect(download.status == 200 && download.body.starts(with: Data("PK".utf8)), "\(download.status) \(download.text.prefix(300))")
             }
+        }
+    }
+
+    @Test func theTownSettlesLeadsAndTheVillageRecordsItsMeetingInTheConsole() async throws {
+        try await withServices(
+            [IntakeService.definition, ReviewService.definition, AccountsService.definition, HotlineService.definition], overrides: Self.reviewOverrides
+        ) { services in
+            let (intake, review, accountsURL) = (services["intake"]!.baseURL, services["review"]!.baseURL, services["accounts"]!.baseURL)
+            let console = try await InProcessConsole.start(services: [
+                "accounts": accountsURL, "review": review, "intake": intake, "hotline": services["hotline"]!.baseURL,
+            ])
+            defer { Task { await console.stop() } }
+            let village = TestData.villageCode()
+            let driver = ReviewDriver(review: review, village: village)
+            try await TestGrid.village(village)
+            let (proposed, assigned) = (TestData.unique("MH").replacingOccurrences(of: "-", with: ""), TestData.unique("MH").replacingOccurrences(of: "-", with: ""))
+            var file = HouseholdFile()
+            file.member(household: proposed, village: village, group: village + "001", name: "孙德福", relation: "户主")
+            file.member(household: assigned, village: village, group: village + "002", name: "钱玉兰", relation: "户主")
+            try await importHouseholds(file)
+            _ = try await eventually("review's registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "review", "SELECT count(*) FROM households WHERE id = ANY(\([proposed, assigned]))") == 2 ? true : nil
+            }
+            // A hotline lead no village could be matched to a household waits in the town's triage.
+            let origin = TestData.unique("RL")
+            try await OutsideSystem.publish(
+                [RiskLeadRaised(leadId: origin, orderNumber: "12345-\(origin)", channel: .hotline12345, villageCode: village, householdId: nil, raisedAt: Date())],
+                source: "/lifeline/hotline")
+            let lead = try await eventually("the lead in triage") { () -> [String: Any]? in
+                let leads = try await driver.get("/v1/leads/triage", as: .town).json["leads"] as? [[String: Any]] ?? []
+                return leads.first { $0["originId"] as? String == origin }
+            }
+            let leadId = try #require(lead["leadId"] as? String)
+
+            let accounts = AccountsClient(baseURL: accountsURL)
+            var mobiles: [Role: String] = [:]
+            for (role, region, name) in [(Role.town, String(village.prefix(9)), "周镇干"), (.village, village, "吴村干")] {
+                let mobile = TestData.phone()
+                let (_, initial) = try await accounts.create(name: name, mobile: mobile, role: role, region: region)
+                try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+                mobiles[role] = mobile
+            }
+            try await withBrowser("town-leads") { browser in
+                // The town assigns the triaged lead to a household, then verifies it: 不实.
+                try await consoleSignIn(browser, console, mobile: mobiles[.town]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#triage li[data-lead='\(leadId)']")
+                try await browser.type(assigned, into: "#triage li[data-lead='\(leadId)'] input[name=householdId]")
+                try await browser.click(css: "#triage li[data-lead='\(leadId)'] form[action$='assignment'] button")
+                try await browser.waitFor(css: "#user-name")
+                try await browser.click(css: "#nav a[href='/verification']")
+                try await browser.waitFor(css: "#verification-leads li[data-lead='\(leadId)']")
+                try await browser.click(css: "#verification-leads li[data-lead='\(leadId)'] input[value=falseAlarm]")
+                try await browser.type("经核实，家中无人患病", into: "#verification-leads li[data-lead='\(leadId)'] textarea")
+                try await browser.click(css: "#verification-leads li[data-lead='\(leadId)'] button")
+                try await browser.waitFor(css: "#done", condition: .textContains("核实结果已提交"))
+                #expect(try await browser.elements(css: "#verification-leads li[data-lead='\(leadId)']").isEmpty)
+                // The hotline's work orders with their due times.
+                try await browser.click(css: "#nav a[href='/work-orders']")
+                try await browser.waitFor(css: "#work-orders")
+                await screenshot(browser, "town-work-orders")
+                try await consoleSignOut(browser)
+
+                // The village's monthly meeting proposes a household for monitoring: review opens its case.
+                try await consoleSignIn(browser, console, mobile: mobiles[.village]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#user-name")
+                try await browser.click(css: "#nav a[href='/meetings']")
+                try await browser.waitFor(css: "#meeting-households li[data-household='\(proposed)']")
+                try await browser.type("31", into: "#attendance")
+                try await browser.click(css: "#meeting-households li[data-household='\(proposed)'] input[value=propose]")
+                try await browser.type("户主突发重病，家庭收入骤减", into: "#meeting-households li[data-household='\(proposed)'] input[name^=reason]")
+                await screenshot(browser, "village-meeting")
+                try await browser.click(css: "#submit-meeting")
+                try await browser.waitFor(css: "#done")
+                #expect(try await browser.text(of: "#meetings").contains("建议纳入1户"))
+            }
+            let settled = try await driver.get("/v1/leads/verification", as: .town).json["leads"] as? [[String: Any]] ?? []
+            #expect(!settled.contains { $0["leadId"] as? String == leadId })
+            _ = try await driver.openCase(of: proposed)
         }
     }
 }

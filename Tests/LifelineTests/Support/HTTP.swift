@@ -13,6 +13,15 @@ struct HTTPResult {
 }
 
 enum HTTP {
+    /// A session that neither stores nor sends cookies of its own.
+    static let withoutCookieStorage: URLSession = {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpCookieStorage = nil
+        configuration.httpShouldSetCookies = false
+        configuration.httpCookieAcceptPolicy = .never
+        return URLSession(configuration: configuration)
+    }()
+
     static func request(
         _ method: String, _ url: String, json: Any? = nil, body: Data? = nil, headers: [String: String] = [:]
     ) async throws -> HTTPResult {
@@ -27,7 +36,11 @@ enum HTTP {
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         }
         for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
+        // A request that names its cookies (a browser's session, copied from WebDriver) sends exactly
+        // those: the shared session's cookie storage would replace them with cookies an earlier request
+        // was set (Foundation on Linux follows the session's configuration, not the request's flag).
+        let session = headers["Cookie"] == nil ? URLSession.shared : Self.withoutCookieStorage
+        let (data, response) = try await session.data(for: request)
         return HTTPResult(status: (response as? HTTPURLResponse)?.statusCode ?? 0, body: data)
     }
 

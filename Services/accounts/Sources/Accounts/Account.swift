@@ -89,19 +89,3 @@ struct AccountView: Encodable, Sendable {
         createdAt = account.createdAt
     }
 }
-
-extension Role {
-    /// The role's name as officials say it.
-    var chineseName: String {
-        switch self {
-        case .village: "村级"
-        case .gridMember: "联户长"
-        case .town: "镇街"
-        case .district: "区级"
-        case .department: "部门数据专员"
-        case .insurer: "保险公司"
-        case .hotlineOperator: "热线系统"
-        case .admin: "平台管理员"
-        }
-    }
-}

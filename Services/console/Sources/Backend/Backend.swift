@@ -103,6 +103,7 @@ struct Backends: Sendable {
     let notification: Backend
     let insurance: Backend
     let departmentScreening: Backend
+    let hotline: Backend
 
     init(settings: ConsoleSettings) {
         accounts = Backend(name: "accounts", baseURL: settings.accountsURL)
@@ -111,6 +112,7 @@ struct Backends: Sendable {
         notification = Backend(name: "notification", baseURL: settings.notificationURL)
         insurance = Backend(name: "insurance", baseURL: settings.insuranceURL)
         departmentScreening = Backend(name: "department-screening", baseURL: settings.departmentScreeningURL)
+        hotline = Backend(name: "hotline", baseURL: settings.hotlineURL)
     }
 }
 

@@ -22,14 +22,7 @@ extension Console {
                     .page(template: "error", title: "无法导出", values: ["heading": "无法导出", "message": answer.message], status: .init(code: answer.status)),
                     request: request, signedIn: signedIn)
             }
-            var response = Response(
-                status: .ok,
-                headers: [
-                    .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", .cacheControl: "no-store",
-                    .contentDisposition: "attachment; filename=\"monitoring-entries-\(year).xlsx\"",
-                ], body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
-            if signedIn.renewed { response.setCookie(sessionCookie(signedIn.session)) }
-            return response
+            return workbook(answer.body, fileName: "monitoring-entries-\(year).xlsx", signedIn: signedIn)
         }
         router.get("cases/:id/announcement") { request, context in
             try await respond(request, context, roles: [.village, .town, .district, .admin]) { signedIn in
@@ -45,5 +38,17 @@ extension Console {
                 ])
             }
         }
+    }
+
+    /// A workbook a service answered, passed on as a download (with the renewed cookie, if any).
+    func workbook(_ bytes: Data, fileName: String, signedIn: SignedIn) -> Response {
+        var response = Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", .cacheControl: "no-store",
+                .contentDisposition: "attachment; filename=\"\(fileName)\"",
+            ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+        if signedIn.renewed { response.setCookie(sessionCookie(signedIn.session)) }
+        return response
     }
 }

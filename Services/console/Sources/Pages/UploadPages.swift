@@ -81,14 +81,7 @@ extension Console {
                     .page(template: "error", title: "无法下载", values: ["heading": "无法下载反馈报告", "message": answer.message], status: .init(code: answer.status)),
                     request: request, signedIn: signedIn)
             }
-            var response = Response(
-                status: .ok,
-                headers: [
-                    .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", .cacheControl: "no-store",
-                    .contentDisposition: "attachment; filename=\"feedback-\(Self.pathSafe(period)).xlsx\"",
-                ], body: .init(byteBuffer: ByteBuffer(bytes: answer.body)))
-            if signedIn.renewed { response.setCookie(sessionCookie(signedIn.session)) }
-            return response
+            return workbook(answer.body, fileName: "feedback-\(Self.pathSafe(period)).xlsx", signedIn: signedIn)
         }
         router.get("uploads/:id") { request, context in
             try await respond(request, context, roles: Self.uploaders) { signedIn in
