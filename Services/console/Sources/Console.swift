@@ -81,6 +81,15 @@ struct Console: Sendable {
         return (SignedIn(session: session, renewed: true), nil)
     }
 
+    /// The official of a route that answers something other than a page (a download, an upload): the
+    /// redirect to answer instead when there is no session, or while the initial password is unchanged.
+    func signedInOrRedirect(_ request: Request) async -> (SignedIn?, Response?) {
+        let (found, redirect) = await signedIn(request)
+        guard let signedIn = found else { return (nil, Response.redirect(to: redirect ?? "/sign-in", type: .found)) }
+        if signedIn.session.passwordChangeRequired { return (nil, Response.redirect(to: "/password", type: .found)) }
+        return (signedIn, nil)
+    }
+
     func sessionCookie(_ session: ConsoleSession?) -> Cookie {
         let value = (try? session?.sealed(with: settings.sessionKey)) ?? ""
         // The cookie lives as long as the accounts session it holds.

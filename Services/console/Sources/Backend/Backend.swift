@@ -45,33 +45,21 @@ struct Backend: Sendable {
     /// `forwardedFor` is the `X-Forwarded-For` to send (the client's chain with the console's peer
     /// appended); `headers` are more request headers (e.g. `Idempotency-Key`).
     func post(_ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil, headers: [String: String] = [:]) async throws -> Answer {
-        try await send(.POST, path, token: token, body: try JSONSerialization.data(withJSONObject: json), forwardedFor: forwardedFor, headers: headers)
+        try await send(.POST, path, token: token, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)), forwardedFor: forwardedFor, headers: headers)
     }
 
     /// Posts a file's bytes as they are (department screening's monthly file).
     func upload(_ path: String, bytes: ByteBuffer, contentType: String, token: String?) async throws -> Answer {
-        var request = HTTPClientRequest(url: baseURL + path)
-        request.method = .POST
-        request.headers.add(name: "Accept", value: "application/json")
-        request.headers.add(name: "Content-Type", value: contentType)
-        if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
-        request.body = .bytes(bytes)
-        do {
-            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(120))
-            let data = Data(buffer: try await response.body.collect(upTo: 1024 * 1024))
-            return Answer(status: Int(response.status.code), json: (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:], body: data)
-        } catch {
-            throw Unreachable(service: name)
-        }
+        try await send(.POST, path, token: token, body: bytes, contentType: contentType, timeout: .seconds(120))
     }
 
     func patch(_ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil) async throws -> Answer {
-        try await send(.PATCH, path, token: token, body: try JSONSerialization.data(withJSONObject: json), forwardedFor: forwardedFor)
+        try await send(.PATCH, path, token: token, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)), forwardedFor: forwardedFor)
     }
 
     private func send(
-        _ method: HTTPMethod, _ path: String, token: String?, body: Data?, forwardedFor: String? = nil, headers: [String: String] = [:],
-        timeout: TimeAmount = .seconds(20)
+        _ method: HTTPMethod, _ path: String, token: String?, body: ByteBuffer?, contentType: String = "application/json", forwardedFor: String? = nil,
+        headers: [String: String] = [:], timeout: TimeAmount = .seconds(20)
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
@@ -80,8 +68,8 @@ struct Backend: Sendable {
         if let forwardedFor { request.headers.add(name: "X-Forwarded-For", value: forwardedFor) }
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
+            request.headers.add(name: "Content-Type", value: contentType)
+            request.body = .bytes(body)
         }
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: timeout)

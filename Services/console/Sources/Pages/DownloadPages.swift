@@ -7,9 +7,8 @@ import LifelineAuth
 extension Console {
     func addDownloadRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("exports/entries.xlsx") { request, context in
-            let (found, redirect) = await signedIn(request)
-            guard let signedIn = found else { return Response.redirect(to: redirect ?? "/sign-in", type: .found) }
-            if signedIn.session.passwordChangeRequired { return Response.redirect(to: "/password", type: .found) }
+            let (found, redirect) = await signedInOrRedirect(request)
+            guard let signedIn = found else { return redirect! }
             guard [.town, .district].contains(signedIn.role) else {
                 return render(
                     .page(template: "error", title: "无权访问", values: ["heading": "无权访问", "message": "只有镇街和区级可以导出名单。"], status: .forbidden),

@@ -25,9 +25,8 @@ extension Console {
             }
         }
         router.post("uploads") { request, context in
-            let (found, redirect) = await signedIn(request)
-            guard var signedIn = found else { return Response.redirect(to: redirect ?? "/sign-in", type: .found) }
-            if signedIn.session.passwordChangeRequired { return Response.redirect(to: "/password", type: .found) }
+            let (found, redirect) = await signedInOrRedirect(request)
+            guard var signedIn = found else { return redirect! }
             guard Self.uploaders.contains(signedIn.role) else {
                 return render(.page(template: "error", title: "无权访问", values: ["heading": "无权访问", "message": ""], status: .forbidden), request: request, signedIn: signedIn)
             }
@@ -67,9 +66,8 @@ extension Console {
             return render(.redirect("/uploads/\(Self.pathSafe(id))"), request: request, signedIn: signedIn)
         }
         router.get("uploads/feedback.xlsx") { request, context in
-            let (found, redirect) = await signedIn(request)
-            guard let signedIn = found else { return Response.redirect(to: redirect ?? "/sign-in", type: .found) }
-            if signedIn.session.passwordChangeRequired { return Response.redirect(to: "/password", type: .found) }
+            let (found, redirect) = await signedInOrRedirect(request)
+            guard let signedIn = found else { return redirect! }
             let period = request.uri.queryParameters.get("period").map { String($0) } ?? Self.lastMonth()
             var query = "period=\(Self.pathSafe(period))&format=xlsx"
             if let department = request.uri.queryParameters.get("department").map({ String($0) }), !department.isEmpty {
