@@ -56,6 +56,8 @@ struct Console: Sendable {
         addUploadRoutes(to: router)
         addTownRoutes(to: router)
         addMeetingRoutes(to: router)
+        addRecheckRoutes(to: router)
+        addStandardsRoutes(to: router)
     }
 
     // MARK: Sessions
@@ -70,8 +72,14 @@ struct Console: Sendable {
         if let expires = session.accessExpiresAt, expires.timeIntervalSinceNow > 60, session.accessToken != nil {
             return (SignedIn(session: session, renewed: false), nil)
         }
-        guard let answer = try? await backends.accounts.post("/v1/session/refresh", json: ["sessionToken": session.sessionToken], token: nil) else {
-            return (nil, "/sign-in?reason=unavailable")
+        let answer = try? await backends.accounts.post("/v1/session/refresh", json: ["sessionToken": session.sessionToken], token: nil, timeout: .seconds(5))
+        guard let answer, answer.status < 500, answer.status != 429 else {
+            // Accounts is down or overloaded, which says nothing about the session: keep it. The token
+            // still valid serves until it expires; after that the official is asked to wait, not to sign in.
+            if let expires = session.accessExpiresAt, expires.timeIntervalSinceNow > 5, session.accessToken != nil {
+                return (SignedIn(session: session, renewed: false), nil)
+            }
+            return (nil, Self.accountsUnavailable)
         }
         guard answer.ok, let token = answer.json["accessToken"] as? String else {
             return (nil, answer.code == "account_disabled" ? "/sign-in?reason=disabled" : "/sign-in?reason=expired")
@@ -81,11 +89,27 @@ struct Console: Sendable {
         return (SignedIn(session: session, renewed: true), nil)
     }
 
+    /// The answer of `signedIn(_:)` while accounts cannot refresh a session: not a sign-out, the
+    /// session cookie stays.
+    static let accountsUnavailable = "/sign-in?reason=unavailable"
+
+    /// The page shown while accounts cannot refresh the session (the cookie is kept).
+    func accountsUnavailablePage(_ request: Request) -> Response {
+        render(
+            .page(
+                template: "error", title: "服务暂不可用",
+                values: ["heading": "账号服务暂时无法访问", "message": "您的登录仍然有效，请稍后刷新页面重试。"], status: .serviceUnavailable),
+            request: request, signedIn: nil)
+    }
+
     /// The official of a route that answers something other than a page (a download, an upload): the
     /// redirect to answer instead when there is no session, or while the initial password is unchanged.
     func signedInOrRedirect(_ request: Request) async -> (SignedIn?, Response?) {
         let (found, redirect) = await signedIn(request)
-        guard let signedIn = found else { return (nil, Response.redirect(to: redirect ?? "/sign-in", type: .found)) }
+        guard let signedIn = found else {
+            if redirect == Self.accountsUnavailable { return (nil, accountsUnavailablePage(request)) }
+            return (nil, Response.redirect(to: redirect ?? "/sign-in", type: .found))
+        }
         if signedIn.session.passwordChangeRequired { return (nil, Response.redirect(to: "/password", type: .found)) }
         return (signedIn, nil)
     }
@@ -108,6 +132,7 @@ struct Console: Sendable {
     ) async throws -> Response {
         let (found, redirect) = await signedIn(request)
         guard let signedIn = found else {
+            if redirect == Self.accountsUnavailable { return accountsUnavailablePage(request) }
             var response = Response.redirect(to: redirect ?? "/sign-in", type: .found)
             response.setCookie(sessionCookie(nil))
             return response
@@ -196,6 +221,7 @@ struct Console: Sendable {
             nav.append(["href": "/work-orders", "label": "热线"])
         }
         if session.role == .village { nav.append(["href": "/meetings", "label": "议事"]) }
+        if Self.standardReaders.contains(session.role) { nav.append(["href": "/standards", "label": "标准"]) }
         if Self.claimReaders.contains(session.role) { nav.append(["href": "/claims", "label": "理赔"]) }
         if Self.uploaders.contains(session.role) { nav.append(["href": "/uploads", "label": "数据上传"]) }
         nav.append(["href": "/inbox", "label": "消息"])

@@ -124,9 +124,9 @@ struct WorkOrderRoutes: Sendable {
             // A risk is answered by review's decision; the town answers the others (complaints, disputes,
             // and a reopened order out of scope).
             guard order.category != "risk" else {
-                throw APIError(status: .conflict, code: "answered_by_review", message: "a risk order is answered when review settles its lead")
+                throw APIError(status: .conflict, code: "answered_by_review", message: "风险类工单由审核结论答复，镇街不另行答复")
             }
-            guard order.finalOutcome == nil else { throw APIError(status: .conflict, code: "already_answered", message: "the order has its final answer") }
+            guard order.finalOutcome == nil else { throw APIError(status: .conflict, code: "already_answered", message: "该工单已有最终答复") }
             try await database.transaction { connection in
                 let closed = try await connection.query("""
                     UPDATE work_orders SET final_outcome = 'townReplied', answered_at = now()
@@ -135,7 +135,7 @@ struct WorkOrderRoutes: Sendable {
                 var first = false
                 for try await _ in closed { first = true }
                 // Two replies at once: the second finds it answered.
-                guard first else { throw APIError(status: .conflict, code: "already_answered", message: "the order has its final answer") }
+                guard first else { throw APIError(status: .conflict, code: "already_answered", message: "该工单已有最终答复") }
                 try await publisher.publish(WorkOrderAnswered(
                     orderNumber: order.orderNumber, channel: HotlineChannel(uncheckedRawValue: order.channel), outcome: .handled, message: message,
                     leadId: nil, answeredAt: Date()

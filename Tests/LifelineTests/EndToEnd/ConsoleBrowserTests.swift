@@ -403,6 +403,12 @@ extension EndToEndTests {
                 return leads.first { $0["originId"] as? String == origin }
             }
             let leadId = try #require(lead["leadId"] as? String)
+            // A complaint about the village's help is the town's to answer.
+            let complaint = TestData.unique("12345C")
+            try await pushToHotline([
+                WorkOrderPushed(orderNumber: complaint, channel: .hotline12345, villageCode: village, householdId: nil,
+                                summary: "帮扶干部一次也没来过，答应的补贴一直没发", receivedAt: Date(), dueAt: Date().addingTimeInterval(5 * 86_400)),
+            ])
 
             let accounts = AccountsClient(baseURL: accountsURL)
             var mobiles: [Role: String] = [:]
@@ -426,10 +432,18 @@ extension EndToEndTests {
                 try await browser.click(css: "#verification-leads li[data-lead='\(leadId)'] button")
                 try await browser.waitFor(css: "#done", condition: .textContains("核实结果已提交"))
                 #expect(try await browser.elements(css: "#verification-leads li[data-lead='\(leadId)']").isEmpty)
-                // The hotline's work orders with their due times.
-                try await browser.click(css: "#nav a[href='/work-orders']")
-                try await browser.waitFor(css: "#work-orders")
+                // The hotline's work orders with their due times; the town answers the complaint.
+                let reply = "#work-orders li[data-order='\(complaint)'] form.reply-form"
+                _ = try await eventually("the complaint among the town's work orders") { () -> Bool? in
+                    try await browser.navigate("\(console.baseURL)/work-orders")
+                    try await browser.waitFor(css: "#work-orders")
+                    return try await browser.elements(css: reply).isEmpty ? nil : true
+                }
                 await screenshot(browser, "town-work-orders")
+                try await browser.type("已督促帮扶干部入户，补贴已于本周发放到位。", into: "\(reply) textarea")
+                try await browser.click(css: "\(reply) button")
+                try await browser.waitFor(css: "#replied")
+                #expect(try await browser.elements(css: reply).isEmpty)
                 try await consoleSignOut(browser)
 
                 // The village's monthly meeting proposes a household for monitoring: review opens its case.
@@ -448,6 +462,9 @@ extension EndToEndTests {
             let settled = try await driver.get("/v1/leads/verification", as: .town).json["leads"] as? [[String: Any]] ?? []
             #expect(!settled.contains { $0["leadId"] as? String == leadId })
             _ = try await driver.openCase(of: proposed)
+            let town = try await TestEnvironment.token(role: .town, region: String(village.prefix(9)))
+            let answered = try await HTTP.get("\(services["hotline"]!.baseURL)/v1/work-orders/\(complaint)", token: town)
+            #expect(answered.json["finalOutcome"] as? String == "townReplied", "\(answered.text)")
         }
     }
 }

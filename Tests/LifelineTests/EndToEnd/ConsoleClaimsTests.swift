@@ -50,6 +50,11 @@ extension InsuranceClaimsTests {
                 try await browser.navigate("\(console.baseURL)/dashboard")
                 try await browser.waitFor(css: ".chart-card", condition: .textContains("保险资金使用"))
                 #expect(try await browser.elements(css: "#summary").isEmpty)  // no monitoring figures for the insurer
+                // The fund's report by town, passed on as a workbook.
+                try await browser.waitFor(css: "#fund-report-town")
+                let report = try await HTTP.request(
+                    "GET", "\(console.baseURL)/exports/fund.xlsx?year=\(year)&by=town", headers: ["Cookie": try await browser.cookieHeader()])
+                #expect(report.status == 200 && report.body.starts(with: Data("PK".utf8)), "\(report.status) \(report.text.prefix(300))")
             } catch {
                 try? await browser.saveScreenshot(to: EndToEndTests.artifactDirectory.appendingPathComponent("console-insurer-failure.png").path)
                 await browser.quit()

@@ -195,6 +195,11 @@ extension EndToEndTests {
             let risks = try #require(figures["byRisk"] as? [[String: Any]])
             #expect(risks.first { $0["key"] as? String == "accident" }?["households"] as? Int == 8)
             #expect(risks.first { $0["key"] as? String == "illness" }?["households"] as? Int == 15)
+            // The trend by month: all fifteen entered this month.
+            let months = try #require(figures["byMonth"] as? [[String: Any]])
+            #expect(months.count == 12 && months.last?["month"] as? String == String(BeijingToday.text.prefix(7)))
+            #expect(months.last?["entered"] as? Int == 15 && months.last?["monitoredAtEnd"] as? Int == 15 && months.last?["peopleAtEnd"] as? Int == 41)
+            #expect(months.dropLast().allSatisfy { $0["monitoredAtEnd"] as? Int == 0 })
 
             // The console's dashboard shows the same figures, drawn on the server as SVG.
             let console = try await InProcessConsole.start(services: ["accounts": services["accounts"]!.baseURL, "review": driver.review])
@@ -212,6 +217,7 @@ extension EndToEndTests {
                 #expect(try await browser.text(of: "#monitored-people") == "41")
                 #expect(try await browser.elements(css: "svg.chart rect.chart-bar").count >= 6)
                 #expect(try await browser.text(of: ".chart-card").contains("边缘易致贫户"))
+                #expect(try await browser.text(of: "main").contains("新增15"))
                 await screenshot(browser, "dashboard")
             }
         }
@@ -272,6 +278,9 @@ extension EndToEndTests {
             #expect(history.first { $0["householdId"] as? String == able }?["endedOn"] as? String == BeijingToday.text)
             let figures = try await driver.get("/v1/statistics?region=\(driver.village)").json
             #expect(figures["eliminatedThisYear"] as? Int == 1 && figures["monitoredHouseholds"] as? Int == 1)
+            let months = try #require(figures["byMonth"] as? [[String: Any]])
+            #expect(months.last?["eliminated"] as? Int == 1 && months.last?["monitoredAtEnd"] as? Int == 1, "\(months)")
+            #expect(months.reduce(0) { $0 + ($1["entered"] as? Int ?? 0) } == 2)
             let eliminated = try await KafkaProbe.collect(topic: EventTopic.reviewCases.name) { messages in
                 messages.contains { $0.keyText == able && $0.headers.text(for: "ce_type") == RiskEliminated.eventType }
             }

@@ -44,13 +44,21 @@ struct Backend: Sendable {
 
     /// `forwardedFor` is the `X-Forwarded-For` to send (the client's chain with the console's peer
     /// appended); `headers` are more request headers (e.g. `Idempotency-Key`).
-    func post(_ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil, headers: [String: String] = [:]) async throws -> Answer {
-        try await send(.POST, path, token: token, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)), forwardedFor: forwardedFor, headers: headers)
+    func post(
+        _ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil, headers: [String: String] = [:], timeout: TimeAmount = .seconds(20)
+    ) async throws -> Answer {
+        try await send(
+            .POST, path, token: token, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)), forwardedFor: forwardedFor, headers: headers,
+            timeout: timeout)
     }
 
     /// Posts a file's bytes as they are (department screening's monthly file).
     func upload(_ path: String, bytes: ByteBuffer, contentType: String, token: String?) async throws -> Answer {
         try await send(.POST, path, token: token, body: bytes, contentType: contentType, timeout: .seconds(120))
+    }
+
+    func put(_ path: String, json: [String: Any], token: String?) async throws -> Answer {
+        try await send(.PUT, path, token: token, body: ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json)))
     }
 
     func patch(_ path: String, json: [String: Any], token: String?, forwardedFor: String? = nil) async throws -> Answer {

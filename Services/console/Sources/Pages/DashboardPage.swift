@@ -40,12 +40,22 @@ extension Console {
         let order = ["submitted", "homeVerification", "democraticAppraisal", "informationComparison", "townReview", "publicAnnouncement", "systemEntry"]
         let stages = figures["openCasesByStage"] as? [String: Any] ?? [:]
         let stageBars = order.compactMap { key in (stages[key] as? Int).map { BarChart.Bar(label: stageNames[key] ?? key, value: $0) } }
+        // The trend by month: households monitored at each month's end, with that month's entries and exits.
+        let months = (figures["byMonth"] as? [[String: Any]] ?? []).map { month in
+            BarChart.Bar(
+                label: month["month"] as? String ?? "", value: month["monitoredAtEnd"] as? Int ?? 0,
+                note: "新增\(month["entered"] as? Int ?? 0) 消除\(month["eliminated"] as? Int ?? 0)")
+        }
         return [
             ["title": "按监测类别", "svg": BarChart(title: "按监测类别", bars: bars("byCategory"), unit: "户").svg()],
             ["title": "按镇街", "svg": BarChart(title: "按镇街", bars: bars("byTown"), unit: "户").svg()],
             ["title": "按发现途径", "svg": BarChart(title: "按发现途径", bars: bars("byRoad"), unit: "户").svg()],
             ["title": "按风险类型", "svg": BarChart(title: "按风险类型", bars: bars("byRisk"), unit: "户").svg()],
             ["title": "在办案件（按环节）", "svg": BarChart(title: "在办案件", bars: stageBars, unit: "件").svg()],
+            [
+                "title": "按月趋势（月末监测户数）", "svg": BarChart(title: "按月趋势", bars: months, unit: "户").svg(),
+                "note": "近12个月；新增为当月纳入监测的户数，消除为当月风险消除的户数。",
+            ],
         ]
     }
 
@@ -53,20 +63,21 @@ extension Console {
     func fundChart(_ signedIn: SignedIn) async -> [String: Any]? {
         let year = String(Display.today().prefix(4))
         guard let fund = try? await backends.insurance.get("/v1/fund?year=\(year)", token: signedIn.token, timeout: .seconds(3)), fund.ok else { return nil }
-        do {
-                let total = fund.json["fundFen"] as? Int ?? 0
-                let used = (fund.json["paidFen"] as? Int ?? 0) + (fund.json["reservedFen"] as? Int ?? 0)
-                return [
-                    "title": "\(year)年防返贫保险资金使用",
-                    "svg": BarChart(
-                        title: "保险资金", bars: [
-                            .init(label: "资金总额", value: total / 100), .init(label: "已赔付", value: (fund.json["paidFen"] as? Int ?? 0) / 100),
-                            .init(label: "已预留", value: (fund.json["reservedFen"] as? Int ?? 0) / 100),
-                            .init(label: "结余", value: (fund.json["remainingFen"] as? Int ?? 0) / 100),
-                        ], unit: "元"
-                    ).svg(),
-                    "note": "已使用 \(Display.yuan(fen: used))，共 \(Display.yuan(fen: total))",
-                ]
-        }
+        let total = fund.json["fundFen"] as? Int ?? 0
+        let used = (fund.json["paidFen"] as? Int ?? 0) + (fund.json["reservedFen"] as? Int ?? 0)
+        return [
+            "title": "\(year)年防返贫保险资金使用",
+            "svg": BarChart(
+                title: "保险资金", bars: [
+                    .init(label: "资金总额", value: total / 100), .init(label: "已赔付", value: (fund.json["paidFen"] as? Int ?? 0) / 100),
+                    .init(label: "已预留", value: (fund.json["reservedFen"] as? Int ?? 0) / 100),
+                    .init(label: "结余", value: (fund.json["remainingFen"] as? Int ?? 0) / 100),
+                ], unit: "元"
+            ).svg(),
+            "note": "已使用 \(Display.yuan(fen: used))，共 \(Display.yuan(fen: total))",
+            "downloads": [("line", "按险种"), ("town", "按镇街"), ("month", "按月份")].map { by, name in
+                ["href": "/exports/fund.xlsx?year=\(year)&by=\(by)", "label": "资金使用报表（\(name)，XLSX）", "id": "fund-report-\(by)"]
+            },
+        ]
     }
 }

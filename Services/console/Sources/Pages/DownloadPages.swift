@@ -3,25 +3,22 @@ import Hummingbird
 import LifelineAuth
 
 /// Files officials download through the console: the year's approved list (纳入监测名单, XLSX) from
-/// review, and a case's announcement (公示) to print. The console passes the service's answer on.
+/// review, the insurance fund's report (XLSX) from insurance, and a case's announcement (公示) to print. The console passes the service's answer on.
 extension Console {
     func addDownloadRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("exports/entries.xlsx") { request, context in
-            let (found, redirect) = await signedInOrRedirect(request)
-            guard let signedIn = found else { return redirect! }
-            guard [.town, .district].contains(signedIn.role) else {
-                return render(
-                    .page(template: "error", title: "无权访问", values: ["heading": "无权访问", "message": "只有镇街和区级可以导出名单。"], status: .forbidden),
-                    request: request, signedIn: signedIn)
-            }
             let year = request.uri.queryParameters.get("year").flatMap { Int($0) } ?? Int(Display.today().prefix(4))!
-            let answer = try await backends.review.get("/v1/entries?format=xlsx&year=\(year)", token: signedIn.token)
-            guard answer.ok else {
-                return render(
-                    .page(template: "error", title: "无法导出", values: ["heading": "无法导出", "message": answer.message], status: .init(code: answer.status)),
-                    request: request, signedIn: signedIn)
-            }
-            return workbook(answer.body, fileName: "monitoring-entries-\(year).xlsx", signedIn: signedIn)
+            return try await passOnWorkbook(
+                request, roles: [.town, .district], refusal: "只有镇街和区级可以导出名单。", backend: backends.review,
+                path: "/v1/entries?format=xlsx&year=\(year)", fileName: "monitoring-entries-\(year).xlsx")
+        }
+        router.get("exports/fund.xlsx") { request, context in
+            // The fund's use (资金使用报表) by line (险种), town or month, as insurance reports it.
+            let year = request.uri.queryParameters.get("year").flatMap { Int($0) } ?? Int(Display.today().prefix(4))!
+            let by = request.uri.queryParameters.get("by").map { String($0) } ?? "line"
+            return try await passOnWorkbook(
+                request, roles: [.district, .insurer], refusal: "只有区级和保险机构可以导出资金报表。", backend: backends.insurance,
+                path: "/v1/reports/fund?format=xlsx&year=\(year)&by=\(Self.pathSafe(by))", fileName: "insurance-fund-\(year)-by-\(Self.pathSafe(by)).xlsx")
         }
         router.get("cases/:id/announcement") { request, context in
             try await respond(request, context, roles: [.village, .town, .district, .admin]) { signedIn in
@@ -37,6 +34,27 @@ extension Console {
                 ])
             }
         }
+    }
+
+    /// A workbook from a service for a signed-in official of one of `roles`, passed on as a download;
+    /// any other answer is shown as a page.
+    func passOnWorkbook(
+        _ request: Request, roles: Set<Role>, refusal: String, backend: Backend, path: String, fileName: String
+    ) async throws -> Response {
+        let (found, redirect) = await signedInOrRedirect(request)
+        guard let signedIn = found else { return redirect! }
+        guard roles.contains(signedIn.role) else {
+            return render(
+                .page(template: "error", title: "无权访问", values: ["heading": "无权访问", "message": refusal], status: .forbidden),
+                request: request, signedIn: signedIn)
+        }
+        let answer = try await backend.get(path, token: signedIn.token)
+        guard answer.ok else {
+            return render(
+                .page(template: "error", title: "无法导出", values: ["heading": "无法导出", "message": answer.message], status: .init(code: answer.status)),
+                request: request, signedIn: signedIn)
+        }
+        return workbook(answer.body, fileName: fileName, signedIn: signedIn)
     }
 
     /// A workbook a service answered, passed on as a download (with the renewed cookie, if any).

@@ -34,6 +34,8 @@ extension Console {
             values["waiting"] = cases.filter { mine.contains($0["stage"] as? String ?? "") }
             values["others"] = cases.filter { !mine.contains($0["stage"] as? String ?? "") }
             values["overdueCount"] = cases.filter { $0["overdue"] as? Bool == true }.count
+            // A mustache section shows for any number, 0 too: the badge needs a Bool.
+            values["hasOverdue"] = (values["overdueCount"] as? Int ?? 0) > 0
             if [.town, .district].contains(signedIn.role) {
                 // Leads no village could be found for wait in the town's (or the district's) triage (线索分办).
                 let triage = try await backends.review.get("/v1/leads/triage", token: signedIn.token)

@@ -35,7 +35,10 @@ extension Console {
                 template: "error", title: "户不存在", values: ["heading": "户不存在", "message": "没有找到这一户，或它不在您负责的联户网格内。"], status: .notFound)
         }
         let members = (answer.json["members"] as? [[String: Any]] ?? []).map { member -> [String: Any] in
-            ["name": member["name"] as? String ?? "", "relation": member["relation"] as? String ?? "", "age": member["age"] as? Int ?? 0]
+            var row: [String: Any] = ["name": member["name"] as? String ?? "", "relation": member["relation"] as? String ?? ""]
+            // Only a known age: a mustache section shows for any number, so a missing one must be absent, not 0.
+            if let age = member["age"] as? Int { row["age"] = age }
+            return row
         }
         return .page(template: "visit", title: "走访记录", values: [
             "householdId": id, "members": members, "today": Display.today(), "idempotencyKey": ConsoleSession.newFormToken(), "problems": problems, "hasProblems": !problems.isEmpty, "done": done,

@@ -15,7 +15,9 @@ extension Console {
                         "unread": !(message["read"] as? Bool ?? false),
                     ]
                 }
-                return .page(template: "inbox", title: "消息", values: ["messages": messages, "unread": answer.json["unread"] as? Int ?? 0])
+                return .page(template: "inbox", title: "消息", values: [
+                    "messages": messages, "unread": answer.json["unread"] as? Int ?? 0, "hasUnread": (answer.json["unread"] as? Int ?? 0) > 0,
+                ])
             }
         }
         router.post("inbox/read-all") { request, context in

@@ -60,12 +60,32 @@ extension Console {
                         "receivedAt": Display.time(order["receivedAt"]), "dueAt": Display.time(order["dueAt"]), "statusName": statusNames[state] ?? state,
                         "late": state == "overdue", "soon": state == "dueSoon", "urged": (order["urgedCount"] as? Int ?? 0) > 0,
                         "urgedCount": order["urgedCount"] as? Int ?? 0, "householdId": order["householdId"] as? String ?? "",
+                        // Complaints and disputes are the town's to answer; a risk order is answered by review's decision.
+                        "canReply": order["category"] as? String != "risk" && order["finalOutcome"] == nil,
+                        "replyPath": "/work-orders/\(Self.pathSafe(order["orderNumber"] as? String ?? ""))/reply?channel=\(Self.pathSafe(order["channel"] as? String ?? ""))",
                     ]
                 }
                 let filters = [("open", "办理中"), ("dueSoon", "临期"), ("overdue", "超期"), ("closed", "已办结")].map { key, name in
                     ["status": key, "name": name, "current": key == status] as [String: Any]
                 }
-                return .page(template: "work-orders", title: "热线工单", values: ["orders": orders, "filters": filters, "count": orders.count])
+                return .page(template: "work-orders", title: "热线工单", values: [
+                    "orders": orders, "filters": filters, "count": orders.count, "replied": request.uri.queryParameters.get("replied") != nil,
+                ])
+            }
+        }
+        router.post("work-orders/:number/reply") { request, context in
+            let form = try await FormData.read(request)
+            return try await respond(request, context, roles: Self.townLevels, form: form) { signedIn in
+                let number = Self.pathSafe(context.parameters.get("number") ?? "")
+                let channel = Self.pathSafe(request.uri.queryParameters.get("channel").map { String($0) } ?? "")
+                let answer = try await backends.hotline.post(
+                    "/v1/work-orders/\(number)/reply" + (channel.isEmpty ? "" : "?channel=\(channel)"), json: ["message": form["message"] ?? ""],
+                    token: signedIn.token)
+                if answer.ok { return .redirect("/work-orders?replied=1") }
+                return .page(
+                    template: "error", title: "热线工单", values: [
+                        "heading": "未能答复工单", "message": Self.problems(answer).map { $0["message"] ?? "" }.joined(separator: "；"),
+                    ], status: .init(code: answer.status))
             }
         }
     }

@@ -19,7 +19,10 @@ struct BarChart {
         let barWidth = 170
         let height = max(1, bars.count) * rowHeight + 8
         let largest = max(1, bars.map(\.value).max() ?? 1)
-        var parts = ["<svg class=\"chart\" role=\"img\" viewBox=\"0 0 360 \(height)\" xmlns=\"http://www.w3.org/2000/svg\" aria-label=\"\(Self.escape(title))\">"]
+        // Wide enough for the longest value text (about 13 units a character at the chart's font size).
+        let longestText = bars.map { "\($0.value)\(unit)".count + ($0.note.map { $0.count + 1 } ?? 0) }.max() ?? 0
+        let width = max(360, labelWidth + barWidth + 6 + longestText * 13)
+        var parts = ["<svg class=\"chart\" role=\"img\" viewBox=\"0 0 \(width) \(height)\" xmlns=\"http://www.w3.org/2000/svg\" aria-label=\"\(Self.escape(title))\">"]
         if bars.isEmpty {
             parts.append("<text x=\"0\" y=\"20\" class=\"chart-empty\">暂无数据</text>")
         }

@@ -3,13 +3,24 @@ import LifelineEvents
 import LifelinePersistence
 
 /// Figures from review's own data, for a region: monitored households and people by category, town,
-/// discovery road and risk type; eliminated this year; open cases by step; overdue cases.
+/// discovery road and risk type; eliminated this year; open cases by step; overdue cases; the trend of
+/// the last twelve months.
 struct Statistics: Encodable, Sendable {
     struct Count: Encodable, Sendable {
         var key: String
         var name: String
         var households: Int
         var people: Int
+    }
+
+    /// One calendar month (Beijing time) of the trend: households that entered monitoring in it, whose
+    /// risk was eliminated in it, and monitored at its end (or today, for the current month).
+    struct Month: Encodable, Sendable {
+        var month: String
+        var entered: Int
+        var eliminated: Int
+        var monitoredAtEnd: Int
+        var peopleAtEnd: Int
     }
 
     var region: String
@@ -22,6 +33,8 @@ struct Statistics: Encodable, Sendable {
     var eliminatedThisYear: Int
     var openCasesByStage: [String: Int]
     var overdueCases: Int
+    /// The last twelve months, oldest first, ending with the current month.
+    var byMonth: [Month]
     /// 15户41人：7户边缘易致贫户，8户突发严重困难户 (the way the district reports it).
     var summary: String
 }
@@ -66,10 +79,30 @@ extension CaseStore {
                 stages[stage] = count
                 overdue += late
             }
+            var byMonth: [Statistics.Month] = []
+            let monthRows = try await connection.query(PostgresQuery(unsafeSQL: """
+                WITH months AS (
+                    SELECT generate_series(
+                        date_trunc('month', (now() AT TIME ZONE 'Asia/Shanghai')::date) - interval '11 months',
+                        date_trunc('month', (now() AT TIME ZONE 'Asia/Shanghai')::date), interval '1 month')::date AS first_day
+                )
+                SELECT to_char(first_day, 'YYYY-MM'),
+                    count(*) FILTER (WHERE m.started_on >= first_day AND m.started_on < first_day + interval '1 month')::int,
+                    count(*) FILTER (WHERE m.ended_on >= first_day AND m.ended_on < first_day + interval '1 month')::int,
+                    count(*) FILTER (WHERE m.started_on < first_day + interval '1 month'
+                        AND (m.ended_on IS NULL OR m.ended_on >= first_day + interval '1 month'))::int,
+                    coalesce(sum(m.people) FILTER (WHERE m.started_on < first_day + interval '1 month'
+                        AND (m.ended_on IS NULL OR m.ended_on >= first_day + interval '1 month')), 0)::int
+                FROM months LEFT JOIN monitored_households m ON m.village_code LIKE $1
+                GROUP BY first_day ORDER BY first_day
+                """, binds: try Self.bind(like)), logger: logger)
+            for try await (month, entered, ended, atEnd, people) in monthRows.decode((String, Int, Int, Int, Int).self) {
+                byMonth.append(.init(month: month, entered: entered, eliminated: ended, monitoredAtEnd: atEnd, peopleAtEnd: people))
+            }
             let parts = byCategory.map { "\($0.households)户\($0.name)" }.joined(separator: "，")
             return Statistics(
                 region: regionPrefix, monitoredHouseholds: households, monitoredPeople: people, byCategory: byCategory, byTown: byTown,
-                byRoad: byRoad, byRisk: byRisk, eliminatedThisYear: eliminated, openCasesByStage: stages, overdueCases: overdue,
+                byRoad: byRoad, byRisk: byRisk, eliminatedThisYear: eliminated, openCasesByStage: stages, overdueCases: overdue, byMonth: byMonth,
                 summary: "\(households)户\(people)人" + (parts.isEmpty ? "" : "：\(parts)"))
         }
     }

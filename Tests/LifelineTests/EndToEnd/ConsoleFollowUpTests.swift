@@ -1,0 +1,100 @@
+import Accounts
+import Foundation
+import LifelineAuth
+import LifelineEvents
+import Review
+import Testing
+
+/// The console after identification, in headless Chromium: the village starts risk elimination from
+/// its re-check list, the district keeps the monitoring line (监测标准), and a session outlives an
+/// accounts outage.
+extension EndToEndTests {
+    @Test func theVillageStartsRiskEliminationAndTheDistrictSetsTheMonitoringLine() async throws {
+        // One-minute access tokens: the console refreshes on every request, so the outage below is met.
+        var overrides = Self.reviewOverrides
+        overrides["accounts"] = ["ACCOUNTS_ACCESS_TOKEN_MINUTES": "1"]
+        try await withServices([ReviewService.definition, AccountsService.definition], overrides: overrides) { services in
+            let (review, accountsURL) = (services["review"]!.baseURL, services["accounts"]!.baseURL)
+            let driver = ReviewDriver(review: review, village: TestData.villageCode())
+            let household = try await registeredHousehold(driver, people: 2)
+            try await gridLead(driver, household: household)
+            let identification = try #require(try await driver.openCase(of: household)["caseId"] as? String)
+            _ = try await driver.takeThroughAllSteps(identification, household: household, visit: ReviewDriver.homeVisit(wagesYuan: 10_000, people: 2))
+            // Seven months later (the start moved back, as time would), with a measure in place.
+            try await TestDatabase.with(try TestEnvironment.database(schema: "review")) { database in
+                _ = try await database.query("UPDATE monitored_households SET started_on = started_on - 210 WHERE household_id = \(household)").collect()
+            }
+            let measure = try await driver.post(
+                "/v1/monitored/\(household)/measures", ["kind": "employment", "description": "安排公益性岗位", "startedOn": BeijingToday.text], as: .village)
+            #expect(measure.status == 201, "\(measure.text)")
+
+            // The trend by month: the household entered seven months ago and is still monitored.
+            let months = try #require(try await driver.get("/v1/statistics?region=\(driver.village)").json["byMonth"] as? [[String: Any]])
+            #expect(months.count == 12)
+            #expect(months.last?["month"] as? String == String(BeijingToday.text.prefix(7)))
+            #expect(months.reduce(0) { $0 + ($1["entered"] as? Int ?? 0) } == 1)
+            #expect(months.last?["monitoredAtEnd"] as? Int == 1 && months.last?["peopleAtEnd"] as? Int == 2)
+            #expect(months.first?["monitoredAtEnd"] as? Int == 0)
+
+            let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "review": review])
+            defer { Task { await console.stop() } }
+            let accounts = AccountsClient(baseURL: accountsURL)
+            var mobiles: [Role: String] = [:]
+            for (role, region, name) in [(Role.village, driver.village, "冯村干"), (.district, "370115", "韩区干")] {
+                let mobile = TestData.phone()
+                let (_, initial) = try await accounts.create(name: name, mobile: mobile, role: role, region: region)
+                try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+                mobiles[role] = mobile
+            }
+            var eliminationCase = ""
+            try await withBrowser("elimination") { browser in
+                // The village starts risk elimination from 动态复核 and lands on the new case at 入户核实.
+                try await consoleSignIn(browser, console, mobile: mobiles[.village]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#elimination-due li[data-household='\(household)'] button")
+                await screenshot(browser, "village-rechecks")
+                try await browser.click(css: "#elimination-due li[data-household='\(household)'] button")
+                try await browser.waitFor(css: "#home-verification-form")
+                #expect(try await browser.text(of: "#stage") == "村级入户核实")
+                eliminationCase = String(try await browser.currentURL().split(separator: "/").last ?? "")
+                // It leaves the re-check list (its case is open) and waits among the village's cases.
+                try await browser.navigate("\(console.baseURL)/")
+                try await browser.waitFor(css: "#waiting a[data-case='\(eliminationCase)']")
+                #expect(try await browser.elements(css: "#elimination-due li[data-household='\(household)']").isEmpty)
+                #expect(try await browser.elements(css: "#overdue-count").isEmpty)  // no badge for none overdue
+                try await consoleSignOut(browser)
+
+                // The district reads the categories and sets a year's line; a bad amount names the field.
+                try await consoleSignIn(browser, console, mobile: mobiles[.district]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#user-name")
+                try await browser.click(css: "#nav a[href='/standards']")
+                try await browser.waitFor(css: "#line-form")
+                #expect(try await browser.text(of: "#categories").contains("突发严重困难户"))
+                try await browser.clear(css: "#year")
+                try await browser.type("2099", into: "#year")
+                try await browser.type("91.005", into: "#lineYuan")
+                try await browser.click(css: "#save-line")
+                try await browser.waitFor(css: "#problems li[data-field='lineYuan']")
+                try await browser.clear(css: "#lineYuan")
+                try await browser.type("9100.5", into: "#lineYuan")
+                try await browser.click(css: "#save-line")
+                try await browser.waitFor(css: "#done")
+                #expect(try await browser.text(of: "#lines tr[data-year='2099']").contains("9,100.50元"))
+                await screenshot(browser, "district-standards")
+
+                // Accounts goes away: the session stays (the token still valid serves) instead of a sign-out.
+                let stranded = try await InProcessConsole.start(services: ["accounts": "http://127.0.0.1:9", "review": review])
+                defer { Task { await stranded.stop() } }
+                try await browser.navigate("\(stranded.baseURL)/standards")
+                try await browser.waitFor(css: "#lines", timeout: .seconds(30))
+                try await browser.navigate("\(console.baseURL)/")
+                try await browser.waitFor(css: "#user-name", condition: .textContains("韩区干"))
+            }
+            let started = try await driver.detail(eliminationCase)["case"] as? [String: Any]
+            #expect(started?["kind"] as? String == "elimination" && started?["householdId"] as? String == household, "\(eliminationCase)")
+            // Starting it twice is refused with review's reason.
+            #expect(try await driver.post("/v1/monitored/\(household)/elimination", [:], as: .village).status == 409)
+            let lines = try await driver.get("/v1/monitoring-lines").json["lines"] as? [[String: Any]] ?? []
+            #expect(lines.first { $0["year"] as? Int == 2099 }?["lineFen"] as? Int == 910_050)
+        }
+    }
+}
