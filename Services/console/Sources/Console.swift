@@ -58,6 +58,7 @@ struct Console: Sendable {
         addMeetingRoutes(to: router)
         addRecheckRoutes(to: router)
         addStandardsRoutes(to: router)
+        addClaimFilingRoutes(to: router)
     }
 
     // MARK: Sessions

@@ -98,3 +98,52 @@ extension EndToEndTests {
         }
     }
 }
+
+extension EndToEndTests {
+    /// Department comparison found a car: the case waits for the town, which sees the finding on the
+    /// case page and decides not to identify the household, with its reason.
+    @Test func theTownDecidesOnAdverseComparisonFindingsInTheConsole() async throws {
+        try await withServices([ReviewService.definition, AccountsService.definition], overrides: Self.reviewOverrides) { services in
+            let (review, accountsURL) = (services["review"]!.baseURL, services["accounts"]!.baseURL)
+            let driver = ReviewDriver(review: review, village: TestData.villageCode())
+            let household = try await registeredHousehold(driver)
+            try await gridLead(driver, household: household)
+            let caseId = try #require(try await driver.openCase(of: household)["caseId"] as? String)
+            #expect(try await driver.post("/v1/cases/\(caseId)/home-verification", ReviewDriver.homeVisit(wagesYuan: 30_000, people: 3), as: .village).status == 200)
+            #expect(try await driver.post("/v1/cases/\(caseId)/democratic-appraisal", ReviewDriver.appraisal, as: .village).status == 200)
+            try await driver.answerComparison(caseId, household: household, findings: [
+                .init(department: "公安", kind: "vehicle", summary: "2026年登记小型轿车一辆", arguesAgainstMonitoring: true),
+            ])
+            _ = try await eventually("adverse findings recorded") { () -> Bool? in
+                (try await driver.detail(caseId)["case"] as? [String: Any])?["comparisonState"] as? String == "adverse" ? true : nil
+            }
+            let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "review": review])
+            defer { Task { await console.stop() } }
+            let accounts = AccountsClient(baseURL: accountsURL)
+            let mobile = TestData.phone()
+            let (_, initial) = try await accounts.create(name: "蒋镇审", mobile: mobile, role: .town, region: String(driver.village.prefix(9)))
+            try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+            try await withBrowser("comparison") { browser in
+                try await consoleSignIn(browser, console, mobile: mobile, password: Self.consolePassword)
+                // It waits for the town, flagged.
+                try await browser.waitFor(css: "#waiting a[data-case='\(caseId)']")
+                #expect(try await browser.text(of: "#waiting a[data-case='\(caseId)']").contains("比对有异常"))
+                try await browser.click(css: "#waiting a[data-case='\(caseId)']")
+                try await browser.waitFor(css: "#comparison-decision-form")
+                #expect(try await browser.text(of: "#timeline").contains("公安：2026年登记小型轿车一辆（不支持纳入）"))
+                // Not identifying needs a reason: review names it, nothing else is lost.
+                try await browser.click(css: "#comparison-rejected")
+                try await browser.click(css: "#submit-comparison-decision")
+                try await browser.waitFor(css: "#problems")
+                try await browser.click(css: "#comparison-rejected")
+                try await browser.type("家庭购置车辆，不符合条件", into: "#comparison-opinion")
+                try await browser.click(css: "#submit-comparison-decision")
+                try await browser.waitFor(css: "#done", condition: .textContains("信息比对处理意见已提交"))
+                await screenshot(browser, "town-comparison-decision")
+            }
+            let decided = try #require(try await driver.detail(caseId)["case"] as? [String: Any])
+            #expect(decided["outcome"] as? String == "notMonitored")
+            #expect((decided["decisionReason"] as? String)?.contains("购置车辆") == true)
+        }
+    }
+}

@@ -4,12 +4,12 @@ import LifelineAuth
 
 /// A case's page (案件): its whole timeline, and the form of the step the official may take now —
 /// the village's home verification (入户核实) and democratic appraisal (民主评议), the town's review
-/// (镇级审核), the district's entry (区级录入). Review decides who may see and do what; a case outside
+/// (镇级审核) and its decision on adverse comparison findings (信息比对), the district's entry (区级录入). Review decides who may see and do what; a case outside
 /// the official's jurisdiction answers "not found".
 extension Console {
     static let steps: [String: (stage: String, role: Set<Role>)] = [
         "home-verification": ("homeVerification", [.village]), "democratic-appraisal": ("democraticAppraisal", [.village]),
-        "town-review": ("townReview", [.town]), "entry": ("systemEntry", [.district, .admin]),
+        "comparison-decision": ("informationComparison", [.town]), "town-review": ("townReview", [.town]), "entry": ("systemEntry", [.district, .admin]),
         "objections": ("publicAnnouncement", [.village, .town]),
     ]
 
@@ -87,6 +87,12 @@ extension Console {
             [
                 "requestedAt": Display.time(comparison["requestedAt"]), "answered": comparison["answeredAt"] is String,
                 "answeredAt": Display.time(comparison["answeredAt"]), "adverse": comparison["adverse"] as? Bool ?? false,
+                "findings": (comparison["findings"] as? [[String: Any]] ?? []).map { finding -> [String: Any] in
+                    [
+                        "department": finding["department"] as? String ?? "", "summary": finding["summary"] as? String ?? "",
+                        "against": finding["arguesAgainstMonitoring"] as? Bool ?? false,
+                    ]
+                },
             ]
         }
         values["objections"] = (answer.json["objections"] as? [[String: Any]] ?? []).map { objection -> [String: Any] in
@@ -103,6 +109,7 @@ extension Console {
         values["canHomeVerification"] = stage == "homeVerification" && role == .village
         values["canAppraisal"] = stage == "democraticAppraisal" && role == .village
         values["canTownReview"] = stage == "townReview" && role == .town
+        values["canComparisonDecision"] = stage == "informationComparison" && role == .town && item["comparisonState"] as? String == "adverse"
         values["canEntry"] = stage == "systemEntry" && (role == .district || role == .admin)
         values["today"] = Display.today()
         values["risks"] = Display.risks.map { risk in
@@ -116,7 +123,7 @@ extension Console {
     }
 
     static let doneMessages = [
-        "home-verification": "入户核实已提交", "democratic-appraisal": "民主评议结果已提交", "town-review": "镇级审核意见已提交", "entry": "区级录入已完成",
+        "home-verification": "入户核实已提交", "democratic-appraisal": "民主评议结果已提交", "town-review": "镇级审核意见已提交", "comparison-decision": "信息比对处理意见已提交", "entry": "区级录入已完成",
     ]
 
     /// The form's values, to fill the form again after an error.
@@ -180,7 +187,7 @@ extension Console {
                 "meetingDate": form["meetingDate"] ?? "", "attendance": count("attendance", "参会人数"), "votesFor": count("votesFor", "同意人数"),
                 "approved": approved, "minutes": form["minutes"] ?? "",
             ], problems)
-        case "town-review":
+        case "town-review", "comparison-decision":
             return (["approved": form["approved"] == "true", "opinion": form["opinion"] ?? ""], problems)
         case "objections":
             return (["receivedOn": form["receivedOn"] ?? "", "content": form["content"] ?? ""], problems)

@@ -21,7 +21,9 @@ extension Console {
                 let filters = [("filed", "待审核"), ("approved", "待支付"), ("paid", "已支付"), ("rejected", "已拒赔"), ("", "全部")].map { key, name in
                     ["status": key, "name": name, "current": key == status] as [String: Any]
                 }
-                return .page(template: "claims", title: "理赔", values: ["claims": claims, "filters": filters, "count": claims.count])
+                return .page(template: "claims", title: "理赔", values: [
+                    "claims": claims, "filters": filters, "count": claims.count, "canFile": signedIn.role == .town,
+                ])
             }
         }
         router.get("claims/:id") { request, context in

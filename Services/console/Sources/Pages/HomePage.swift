@@ -30,9 +30,14 @@ extension Console {
             let answer = try await backends.review.get("/v1/cases?open=true", token: signedIn.token)
             let cases = (answer.json["cases"] as? [[String: Any]] ?? []).map(caseRow)
             let mine = Self.actionStages[signedIn.role] ?? []
+            // The town also decides on a case whose comparison found something against monitoring.
+            let waitsForMe = { (row: [String: Any]) -> Bool in
+                mine.contains(row["stage"] as? String ?? "")
+                    || (signedIn.role == .town && row["stage"] as? String == "informationComparison" && row["comparisonAdverse"] as? Bool == true)
+            }
             values["official"] = true
-            values["waiting"] = cases.filter { mine.contains($0["stage"] as? String ?? "") }
-            values["others"] = cases.filter { !mine.contains($0["stage"] as? String ?? "") }
+            values["waiting"] = cases.filter(waitsForMe)
+            values["others"] = cases.filter { !waitsForMe($0) }
             values["overdueCount"] = cases.filter { $0["overdue"] as? Bool == true }.count
             // A mustache section shows for any number, 0 too: the badge needs a Bool.
             values["hasOverdue"] = (values["overdueCount"] as? Int ?? 0) > 0
@@ -80,7 +85,7 @@ extension Console {
             "caseId": item["caseId"] as? String ?? "", "householdId": item["householdId"] as? String ?? "", "stage": item["stage"] as? String ?? "",
             "stageName": item["stageName"] as? String ?? "", "kindName": item["kindName"] as? String ?? "", "roadName": item["roadName"] as? String ?? "",
             "contactName": item["contactName"] as? String ?? "", "dueBy": Display.time(item["dueBy"]), "overdue": item["overdue"] as? Bool ?? false,
-            "villageCode": item["villageCode"] as? String ?? "",
+            "villageCode": item["villageCode"] as? String ?? "", "comparisonAdverse": item["comparisonState"] as? String == "adverse",
         ]
     }
 }
