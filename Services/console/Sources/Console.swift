@@ -59,6 +59,7 @@ struct Console: Sendable {
         addRecheckRoutes(to: router)
         addStandardsRoutes(to: router)
         addClaimFilingRoutes(to: router)
+        addCertificationRoutes(to: router)
     }
 
     // MARK: Sessions

@@ -19,7 +19,8 @@ extension InsuranceClaimsTests {
             let year = try await Self.policyYear(
                 insurance, fundFen: 500_000, rule: Self.medicalRule(deductibleFen: 100_000, ratio: 6000, claimCapFen: 300_000, yearCapFen: 400_000))
             let household = Self.household(village: village, category: .suddenHardship)
-            try await Self.registered([household])
+            let unmonitored = Self.household(village: village, category: nil)
+            try await Self.registered([household, unmonitored])
             let accounts = AccountsClient(baseURL: accountsService.baseURL)
             let mobile = TestData.phone()
             let (_, initial) = try await accounts.create(name: "保险理赔员", mobile: mobile, role: .insurer, region: "370115")
@@ -55,6 +56,22 @@ extension InsuranceClaimsTests {
                 let filedText = try await browser.text(of: "#claim")
                 #expect(filedText.contains("5678") && !filedText.contains("6217000012345678"))
                 let claimId = String(try await browser.currentURL().split(separator: "/").last?.split(separator: "?").first ?? "")
+                // A household in hardship but not monitored is covered once the town certifies it (保险认定); revoked later.
+                try await browser.navigate("\(console.baseURL)/claims")
+                try await browser.click(css: "#certifications-link")
+                try await browser.waitFor(css: "#certification-form")
+                try await browser.type(unmonitored.householdId, into: "#householdId")
+                try await browser.click(css: "#kind-remaining")
+                try await browser.type("因病致困，经医疗救助后仍有较大自付费用", into: "#reason")
+                try await browser.click(css: "#certify")
+                try await browser.waitFor(css: "#done", condition: .textContains("认定已登记"))
+                let certified = "#certifications li[data-household='\(unmonitored.householdId)']"
+                #expect(try await browser.text(of: certified).contains("经政策帮扶仍未解决实际困难"))
+                try await browser.type("已纳入监测，认定不再需要", into: "\(certified) input[name=reason]")
+                try await browser.click(css: "\(certified) button")
+                try await browser.waitFor(css: "#done", condition: .textContains("已撤销"))
+                #expect(try await browser.text(of: certified).contains("已撤销"))
+                try? await browser.saveScreenshot(to: EndToEndTests.artifactDirectory.appendingPathComponent("console-town-certifications.png").path)
                 try await helper.consoleSignOut(browser)
 
                 try await helper.consoleSignIn(browser, console, mobile: mobile, password: EndToEndTests.consolePassword)
@@ -89,6 +106,9 @@ extension InsuranceClaimsTests {
             await browser.quit()
             let claims = try await HTTP.get("\(insurance)/v1/claims?householdId=\(household.householdId)", token: townToken).json["claims"] as? [[String: Any]] ?? []
             #expect(claims.count == 1, "one claim, however often the form was sent")
+            let certifications = try await HTTP.get("\(insurance)/v1/certifications?region=\(village)", token: townToken).json["certifications"] as? [[String: Any]] ?? []
+            let certification = certifications.first { $0["householdId"] as? String == unmonitored.householdId }
+            #expect(certification?["kind"] as? String == "remainingHardship" && certification?["revocationReason"] as? String == "已纳入监测，认定不再需要")
             #expect(claims.first?["status"] as? String == "paid" && claims.first?["payoutFen"] as? Int == 120_000, "\(claims)")
         } catch {
             await console.stop()

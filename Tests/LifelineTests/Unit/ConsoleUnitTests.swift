@@ -74,6 +74,22 @@ import Testing
         #expect(svg.components(separatedBy: "<rect").count == 3)
     }
 
+    /// swift-mustache shows a section for "" and 0: the renderer makes empty strings absent, so a case
+    /// row without a contact name has no dangling separator.
+    @Test func emptyValuesHideTheirSections() async throws {
+        let renderer = try await PageRenderer.load()
+        func row(_ values: [String: Any]) -> String {
+            renderer.library.render(PageRenderer.blanksAbsent(values), withTemplate: "case-row") ?? ""
+        }
+        let values: [String: Any] = ["caseId": "C1", "householdId": "H1", "contactName": "", "overdue": false, "comparisonAdverse": false]
+        let plain = row(values)
+        #expect(plain.contains(">H1<") && !plain.contains(" · H1"), "\(plain)")
+        var named = values
+        named["contactName"] = "王建国"
+        #expect(row(named).contains("王建国 · H1"))
+        #expect(!row(values).contains("比对有异常") && !row(values).contains("超期"))
+    }
+
     @Test func aBrowsersFileUploadIsReadFromItsMultipartBody() throws {
         let boundary = "----WebKitFormBoundaryX7"
         var text = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntoken-1\r\n"

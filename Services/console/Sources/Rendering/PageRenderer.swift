@@ -21,10 +21,22 @@ struct PageRenderer: Sendable {
         var description: String { "the console's \(name) resources are missing from the bundle" }
     }
 
+    /// `value` with every empty string made absent (NSNull), through dictionaries and arrays: swift-mustache
+    /// shows a section for any string, "" too, so `{{#reason}}…{{/reason}}` needs the empty one absent.
+    static func blanksAbsent(_ value: Any) -> Any {
+        switch value {
+        case let text as String: return text.isEmpty ? NSNull() : text
+        case let dictionary as [String: Any]: return dictionary.mapValues(blanksAbsent)
+        case let rows as [[String: Any]]: return rows.map { $0.mapValues(blanksAbsent) }
+        case let list as [Any]: return list.map(blanksAbsent)
+        default: return value
+        }
+    }
+
     /// A whole page: `template` rendered with `values`, inside the layout with `layout`.
     func page(_ template: String, title: String, values: [String: Any], layout: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let content = library.render(values, withTemplate: template) ?? ""
-        var whole = layout
+        let content = library.render(Self.blanksAbsent(values), withTemplate: template) ?? ""
+        var whole = Self.blanksAbsent(layout) as? [String: Any] ?? layout
         whole["title"] = title
         whole["content"] = content
         let html = library.render(whole, withTemplate: "layout") ?? content
