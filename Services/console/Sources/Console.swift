@@ -60,6 +60,7 @@ struct Console: Sendable {
         addStandardsRoutes(to: router)
         addClaimFilingRoutes(to: router)
         addCertificationRoutes(to: router)
+        addImportRoutes(to: router)
     }
 
     // MARK: Sessions
@@ -226,6 +227,7 @@ struct Console: Sendable {
         if Self.standardReaders.contains(session.role) { nav.append(["href": "/standards", "label": "标准"]) }
         if Self.claimReaders.contains(session.role) { nav.append(["href": "/claims", "label": "理赔"]) }
         if Self.uploaders.contains(session.role) { nav.append(["href": "/uploads", "label": "数据上传"]) }
+        if Self.importers.contains(session.role) { nav.append(["href": "/imports", "label": "户籍导入"]) }
         nav.append(["href": "/inbox", "label": "消息"])
         if session.administrator || session.role == .admin { nav.append(["href": "/accounts", "label": "账号"]) }
         for index in nav.indices { nav[index]["current"] = (nav[index]["href"] as? String) == path }

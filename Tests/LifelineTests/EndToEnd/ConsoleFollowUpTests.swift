@@ -1,5 +1,6 @@
 import Accounts
 import Foundation
+import Intake
 import LifelineAuth
 import LifelineEvents
 import Review
@@ -144,6 +145,55 @@ extension EndToEndTests {
             let decided = try #require(try await driver.detail(caseId)["case"] as? [String: Any])
             #expect(decided["outcome"] as? String == "notMonitored")
             #expect((decided["decisionReason"] as? String)?.contains("购置车辆") == true)
+        }
+    }
+}
+
+extension EndToEndTests {
+    /// The town imports the registry file in the console: the progress page refreshes itself to the
+    /// end, names the bad row by its line while the rest goes in, and the import is found again later.
+    @Test func theTownImportsTheRegistryFileAndFollowsItsProgress() async throws {
+        try await withServices([IntakeService.definition, AccountsService.definition]) { services in
+            let (intake, accountsURL) = (services["intake"]!.baseURL, services["accounts"]!.baseURL)
+            let village = TestData.villageCode()
+            try await TestGrid.village(village)
+            let household = TestData.unique("CI").replacingOccurrences(of: "-", with: "")
+            var file = HouseholdFile()
+            file.member(household: household, village: village, group: village + "001", name: "褚金山", relation: "户主")
+            file.member(household: household, village: village, group: village + "001", name: "卫秀英", relation: "配偶")
+            let badLine = file.member(household: household, village: village, group: village + "001", name: "褚小虎", idNumber: "37011519", relation: "之子", birthDate: "2015-03-01")
+            let path = FileManager.default.temporaryDirectory.appendingPathComponent("\(household)-户籍.csv")
+            try file.csv.write(to: path, atomically: true, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(at: path) }
+
+            let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "intake": intake])
+            defer { Task { await console.stop() } }
+            let accounts = AccountsClient(baseURL: accountsURL)
+            let mobile = TestData.phone()
+            let (_, initial) = try await accounts.create(name: "孔镇干", mobile: mobile, role: .town, region: String(village.prefix(9)))
+            try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+            try await withBrowser("registry-import") { browser in
+                try await consoleSignIn(browser, console, mobile: mobile, password: Self.consolePassword)
+                try await browser.waitFor(css: "#user-name")
+                try await browser.click(css: "#nav a[href='/imports']")
+                try await browser.waitFor(css: "#import-form")
+                try await browser.type(path.path, into: "#file")
+                try await browser.click(css: "#import")
+                try await browser.waitFor(css: "#import-job")
+                try await browser.waitFor(css: "#import-status", timeout: .seconds(60), condition: .textContains("已完成"))
+                #expect(try await browser.text(of: "#import-percent") == "100%")
+                #expect(try await browser.text(of: "#rows-accepted") == "2行")
+                #expect(try await browser.text(of: "#rows-rejected") == "1行")
+                #expect(try await browser.text(of: "#households-created") == "1户")
+                let errors = try await browser.text(of: "#import-errors")
+                #expect(errors.contains("\(badLine)") && !errors.contains("37011519"), "\(errors)")
+                await screenshot(browser, "registry-import-done")
+                try await browser.navigate("\(console.baseURL)/imports")
+                try await browser.waitFor(css: "#recent-imports", condition: .textContains(household))
+            }
+            let town = try await TestEnvironment.token(role: .town, region: String(village.prefix(9)))
+            let stored = try await HTTP.get("\(intake)/v1/households/\(household)", token: town)
+            #expect((stored.json["members"] as? [[String: Any]])?.count == 2, "\(stored.text)")
         }
     }
 }

@@ -25,36 +25,16 @@ extension Console {
             }
         }
         router.post("uploads") { request, context in
-            let (found, redirect) = await signedInOrRedirect(request)
-            guard var signedIn = found else { return redirect! }
-            guard Self.uploaders.contains(signedIn.role) else {
-                return render(.page(template: "error", title: "无权访问", values: ["heading": "无权访问", "message": ""], status: .forbidden), request: request, signedIn: signedIn)
+            let received = await receiveFile(request, roles: Self.uploaders) { signedIn, problem in
+                .page(template: "uploads", title: "数据上传", values: [
+                    "problem": problem, "period": Self.lastMonth(), "isClerk": signedIn.role == .department,
+                ], status: .badRequest)
             }
-            let body: ByteBuffer
-            do {
-                body = try await request.body.collect(upTo: settings.uploadMaximumBytes + 64 * 1024)
-            } catch {
-                let limit = settings.uploadMaximumBytes / (1024 * 1024)
-                return render(
-                    .page(template: "error", title: "文件过大", values: ["heading": "文件过大", "message": "单个文件不能超过\(limit) MB，请按部门或月份拆分后上传。"], status: .contentTooLarge),
-                    request: request, signedIn: signedIn)
-            }
-            guard let form = MultipartForm(body: body, contentType: request.headers[.contentType] ?? ""),
-                let token = form.fields["_csrf"], formTokenMatches(FormData("_csrf=" + (token.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")), expected: signedIn.session.formToken),
-                originMatches(request)
-            else {
-                return render(.page(template: "error", title: "请求无效", values: Self.refusedForm, status: .forbidden), request: request, signedIn: signedIn)
-            }
-            guard let file = form.files["file"], file.bytes.readableBytes > 0 else {
-                return render(.page(template: "uploads", title: "数据上传", values: [
-                    "problem": "请选择要上传的文件（CSV 或 XLSX）", "period": Self.lastMonth(), "isClerk": signedIn.role == .department,
-                ], status: .badRequest), request: request, signedIn: signedIn)
-            }
+            guard case .received(var signedIn, let file) = received else { return received.response! }
             let name = String(file.fileName.prefix(200))
-            let type = name.lowercased().hasSuffix(".xlsx") ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv"
             let answer = try await backends.departmentScreening.upload(
                 "/v1/imports/records?fileName=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "upload")", bytes: file.bytes,
-                contentType: type, token: signedIn.token)
+                contentType: Self.uploadType(name), token: signedIn.token)
             guard answer.status == 202, let id = answer.json["id"] as? String else {
                 return render(.page(template: "uploads", title: "数据上传", values: [
                     "problem": answer.message.isEmpty ? "上传失败（\(answer.status)）" : answer.message, "period": Self.lastMonth(),
@@ -90,6 +70,7 @@ extension Console {
                 }
                 var values = uploadRow(job.json)
                 let problems = (job.json["problems"] as? Int ?? 0)
+                values["hasProblems"] = problems > 0
                 if problems > 0 {
                     let errors = try await backends.departmentScreening.get("/v1/imports/\(id)/errors?limit=50", token: signedIn.token)
                     values["errors"] = (errors.json["errors"] as? [[String: Any]] ?? []).map { error -> [String: Any] in

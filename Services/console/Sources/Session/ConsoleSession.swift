@@ -25,6 +25,8 @@ struct ConsoleSession: Codable, Sendable {
     /// The official's latest uploads (monthly files), newest first, at most five: long work can be left
     /// and found again on the uploads page.
     var uploads: [String]? = nil
+    /// The official's latest registry imports (户籍信息导入), newest first, at most five.
+    var imports: [String]? = nil
 
     static let cookieName = "lifeline_session"
     /// The anonymous form token's cookie (the sign-in form, before any session exists).
