@@ -79,5 +79,9 @@ enum AccountsMigrations {
             """,
             "CREATE INDEX grid_members_by_unit ON grid_members (unit_code text_pattern_ops)",
         ]),
+        // Ended sessions are swept (SessionSweeper); this finds them without reading every row.
+        Migration(version: 101, name: "sessions by end", statements: [
+            "CREATE INDEX sessions_by_end ON sessions (least(expires_at, coalesce(revoked_at, expires_at)))",
+        ]),
     ]
 }

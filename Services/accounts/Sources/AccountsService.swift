@@ -30,9 +30,11 @@ public enum AccountsService {
         checkSettings: { settings in _ = try AccountsSettings(settings: settings) },
         onPrepared: { dependencies in
             let settings = AccountsSettings.from(dependencies)
+            try await TokenIssuer(privateKeyPEM: settings.signingKeyPEM, lifetime: settings.accessTokenLifetime).checkMatches(dependencies.tokenKeys)
             guard let bootstrap = settings.bootstrap else { return }
             try await Bootstrap(database: dependencies.database, logger: dependencies.logger).ensure(bootstrap)
         },
+        backgroundServices: { dependencies in [SessionSweeper(database: dependencies.database, logger: dependencies.logger)] },
         routes: { router, dependencies in
             let settings = AccountsSettings.from(dependencies)
             let (database, logger) = (dependencies.database, dependencies.logger)

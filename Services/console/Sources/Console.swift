@@ -19,6 +19,8 @@ struct Console: Sendable {
     enum Outcome {
         case page(template: String, title: String, values: [String: Any], status: HTTPResponse.Status = .ok)
         case redirect(String)
+        /// A redirect that also changes what the session cookie keeps (e.g. the latest jobs).
+        case redirectUpdating(String, session: @Sendable (inout ConsoleSession) -> Void)
     }
 
     /// A signed-in official on this request.
@@ -61,6 +63,7 @@ struct Console: Sendable {
         addClaimFilingRoutes(to: router)
         addCertificationRoutes(to: router)
         addImportRoutes(to: router)
+        addPosterRoutes(to: router)
     }
 
     // MARK: Sessions
@@ -186,6 +189,13 @@ struct Console: Sendable {
         switch outcome {
         case .redirect(let location):
             response = Response.redirect(to: location, type: .normal)
+        case .redirectUpdating(let location, let update):
+            response = Response.redirect(to: location, type: .normal)
+            if var session = signedIn?.session {
+                update(&session)
+                response.setCookie(sessionCookie(session))
+                return response
+            }
         case .page(let template, let title, var values, let status):
             values["formToken"] = signedIn?.session.formToken ?? ""
             var frame = layout(signedIn, path: request.uri.path)
@@ -228,6 +238,7 @@ struct Console: Sendable {
         if Self.claimReaders.contains(session.role) { nav.append(["href": "/claims", "label": "理赔"]) }
         if Self.uploaders.contains(session.role) { nav.append(["href": "/uploads", "label": "数据上传"]) }
         if Self.importers.contains(session.role) { nav.append(["href": "/imports", "label": "户籍导入"]) }
+        if Self.posterViewers.contains(session.role) { nav.append(["href": "/posters", "label": "海报"]) }
         nav.append(["href": "/inbox", "label": "消息"])
         if session.administrator || session.role == .admin { nav.append(["href": "/accounts", "label": "账号"]) }
         for index in nav.indices { nav[index]["current"] = (nav[index]["href"] as? String) == path }

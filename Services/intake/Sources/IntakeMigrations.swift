@@ -212,5 +212,27 @@ enum IntakeMigrations {
             """,
             "ALTER TABLE households ADD COLUMN monitoring_category text",
         ]),
+        // Poster runs (海报批量生成) in the background: a town's or the district's posters as one ZIP,
+        // kept in the table so any instance can answer its progress and hand the archive out.
+        Migration(version: 107, name: "poster runs", statements: [
+            """
+            CREATE TABLE poster_runs (
+                id text PRIMARY KEY,
+                region text NOT NULL,
+                format text NOT NULL CHECK (format IN ('png', 'svg')),
+                status text NOT NULL CHECK (status IN ('queued', 'running', 'completed', 'failed')),
+                submitted_by text NOT NULL,
+                submitted_at timestamptz NOT NULL DEFAULT now(),
+                started_at timestamptz,
+                finished_at timestamptz,
+                heartbeat_at timestamptz NOT NULL DEFAULT now(),
+                villages_total integer NOT NULL DEFAULT 0,
+                villages_done integer NOT NULL DEFAULT 0,
+                failure text,
+                archive bytea
+            )
+            """,
+            "CREATE INDEX poster_runs_submitted ON poster_runs (submitted_at)",
+        ]),
     ]
 }

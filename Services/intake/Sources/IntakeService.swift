@@ -10,6 +10,8 @@ public enum IntakeService {
 
     /// Imports run one at a time per instance.
     static let importQueue = ImportQueue()
+    /// Poster runs, one at a time per instance.
+    static let posterQueue = SerialJobQueue()
 
     /// The service's definition.
     public static let definition = ServiceDefinition(
@@ -34,7 +36,10 @@ public enum IntakeService {
             _ = try settings.int("INTAKE_POSTER_RENDERINGS", default: 2, range: 1...64)
         },
         backgroundServices: { dependencies in
-            [JobKeeper(jobs: ImportJobStore(database: dependencies.database, logger: dependencies.logger), queue: importQueue, logger: dependencies.logger)]
+            [
+                JobKeeper(jobs: ImportJobStore(database: dependencies.database, logger: dependencies.logger), queue: importQueue, logger: dependencies.logger),
+                JobKeeper(jobs: PosterRunStore(database: dependencies.database, logger: dependencies.logger), queue: posterQueue, logger: dependencies.logger),
+            ]
         },
         routes: { router, dependencies in
             let grid = GridStore(database: dependencies.database, logger: dependencies.logger)
@@ -51,9 +56,12 @@ public enum IntakeService {
             }
             ApplicationRoutes(dependencies: dependencies, limits: limits).add(to: router)
             PageRoutes(grid: grid, limits: limits).add(to: router)
-            PosterRoutes(
-                grid: grid, tokenKeys: dependencies.tokenKeys, publicBaseURL: dependencies.configuration.publicBaseURL,
-                gate: RenderingGate(limit: posterRenderings)
+            // One gate for single posters, ZIPs and background runs alike.
+            let gate = RenderingGate(limit: posterRenderings)
+            PosterRoutes(grid: grid, tokenKeys: dependencies.tokenKeys, publicBaseURL: dependencies.configuration.publicBaseURL, gate: gate).add(to: router)
+            PosterRunRoutes(
+                grid: grid, runs: PosterRunStore(database: dependencies.database, logger: dependencies.logger), queue: posterQueue,
+                tokenKeys: dependencies.tokenKeys, publicBaseURL: dependencies.configuration.publicBaseURL, gate: gate, logger: dependencies.logger
             ).add(to: router)
             GridRoutes(grid: grid, publisher: dependencies.publisher, tokenKeys: dependencies.tokenKeys).add(to: router)
             HouseholdRoutes(dependencies: dependencies).add(to: router)

@@ -1,8 +1,9 @@
-import Accounts
+@testable import Accounts
 import Foundation
 import Intake
 import LifelineAuth
 import LifelineEvents
+import Logging
 import Review
 import Testing
 
@@ -194,6 +195,82 @@ extension EndToEndTests {
             let town = try await TestEnvironment.token(role: .town, region: String(village.prefix(9)))
             let stored = try await HTTP.get("\(intake)/v1/households/\(household)", token: town)
             #expect((stored.json["members"] as? [[String: Any]])?.count == 2, "\(stored.text)")
+        }
+    }
+}
+
+extension EndToEndTests {
+    /// QR posters in the console: a village downloads its own; a town runs all its villages in the
+    /// background, follows the run and downloads the ZIP.
+    @Test func postersAreDownloadedAndATownsRunIsFollowedToItsArchive() async throws {
+        try await withServices([IntakeService.definition, AccountsService.definition]) { services in
+            let (intake, accountsURL) = (services["intake"]!.baseURL, services["accounts"]!.baseURL)
+            let village = TestData.villageCode()
+            try await TestGrid.village(village, name: "梨花村")
+            let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "intake": intake])
+            defer { Task { await console.stop() } }
+            let accounts = AccountsClient(baseURL: accountsURL)
+            var mobiles: [Role: String] = [:]
+            for (role, region, name) in [(Role.village, village, "杨村干"), (.town, String(village.prefix(9)), "朱镇干")] {
+                let mobile = TestData.phone()
+                let (_, initial) = try await accounts.create(name: name, mobile: mobile, role: role, region: region)
+                try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+                mobiles[role] = mobile
+            }
+            try await withBrowser("posters") { browser in
+                try await consoleSignIn(browser, console, mobile: mobiles[.village]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#user-name")
+                try await browser.click(css: "#nav a[href='/posters']")
+                try await browser.waitFor(css: "#village-poster-svg")
+                #expect(try await browser.elements(css: "#poster-run-form").isEmpty)
+                let svg = try await HTTP.request("GET", "\(console.baseURL)/posters/village.svg", headers: ["Cookie": try await browser.cookieHeader()])
+                #expect(svg.status == 200 && svg.text.contains("梨花村"), "\(svg.status)")
+                try await consoleSignOut(browser)
+
+                try await consoleSignIn(browser, console, mobile: mobiles[.town]!, password: Self.consolePassword)
+                try await browser.waitFor(css: "#user-name")
+                try await browser.click(css: "#nav a[href='/posters']")
+                try await browser.waitFor(css: "#poster-run-form")
+                try await browser.click(css: "#format-svg")
+                try await browser.click(css: "#start-poster-run")
+                try await browser.waitFor(css: "#poster-run")
+                // The page refreshes itself until every village of the town is drawn.
+                try await browser.waitFor(css: "#poster-run-status", timeout: .seconds(90), condition: .textContains("已完成"))
+                #expect(try await browser.text(of: "#villages-done") == (try await browser.text(of: "#villages-total")))
+                await screenshot(browser, "town-poster-run")
+                let runPage = try await browser.currentURL()
+                let archive = try await HTTP.request("GET", "\(runPage)/archive.zip", headers: ["Cookie": try await browser.cookieHeader()])
+                #expect(archive.status == 200 && archive.body.starts(with: Data("PK".utf8)), "\(archive.status)")
+                // Found again later.
+                try await browser.navigate("\(console.baseURL)/posters")
+                try await browser.waitFor(css: "#recent-poster-runs a")
+            }
+        }
+    }
+}
+
+extension EndToEndTests {
+    /// Ended sessions (expired or signed out) are swept a day later; live ones stay.
+    @Test func endedSessionsAreSweptAndLiveOnesStay() async throws {
+        try await withServices([AccountsService.definition]) { services in
+            let accountsURL = services["accounts"]!.baseURL
+            let accounts = AccountsClient(baseURL: accountsURL)
+            let mobile = TestData.phone()
+            let (id, initial) = try await accounts.create(name: "秦村干", mobile: mobile, role: .village, region: TestData.villageCode())
+            try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+            let live = try await HTTP.request("POST", "\(accountsURL)/v1/sign-in", json: ["mobile": mobile, "password": Self.consolePassword])
+            let liveToken = try #require(live.json["sessionToken"] as? String)
+            // Every session of this account but the live one ended two days ago.
+            try await TestDatabase.with(try TestEnvironment.database(schema: "accounts")) { database in
+                _ = try await database.query("""
+                    UPDATE sessions SET expires_at = now() - interval '2 days', created_at = now() - interval '3 days'
+                    WHERE account_id = \(id) AND token_hash <> encode(sha256(convert_to(\(liveToken), 'UTF8')), 'hex')
+                    """).collect()
+                let swept = try await SessionSweeper(database: database, logger: .init(label: "test")).sweep()
+                #expect(swept >= 1)
+            }
+            #expect(try await TestDatabase.count(schema: "accounts", "SELECT count(*) FROM sessions WHERE account_id = \(id)") == 1)
+            #expect(try await HTTP.request("POST", "\(accountsURL)/v1/session/refresh", json: ["sessionToken": liveToken]).status == 200)
         }
     }
 }

@@ -192,6 +192,22 @@ extension EndToEndTests {
             #expect(try await HTTP.get("\(intake.baseURL)/v1/villages/\(village)/poster.svg", token: otherTown).status == 404)
             #expect(try await HTTP.get("\(intake.baseURL)/v1/villages/\(village)/poster.svg").status == 401)
 
+            // A poster run in the background: progress, then the ZIP; scoped like the rest.
+            let auth = ["Authorization": "Bearer \(token)"]
+            #expect(try await HTTP.request("POST", "\(intake.baseURL)/v1/poster-runs", json: ["region": village, "format": "pdf"], headers: auth).status == 400)
+            #expect(try await HTTP.request("POST", "\(intake.baseURL)/v1/poster-runs", json: ["region": "370115103"], headers: auth).status == 403)
+            let started = try await HTTP.request("POST", "\(intake.baseURL)/v1/poster-runs", json: ["region": village, "format": "svg"], headers: auth)
+            #expect(started.status == 202, "\(started.text)")
+            let run = try #require(started.json["id"] as? String)
+            let finished = try await eventually("the poster run done") { () -> [String: Any]? in
+                let progress = try await HTTP.get("\(intake.baseURL)/v1/poster-runs/\(run)", token: token).json
+                return progress["status"] as? String == "completed" ? progress : nil
+            }
+            #expect(finished["villagesTotal"] as? Int == 1 && finished["villagesDone"] as? Int == 1 && finished["percent"] as? Int == 100)
+            let archive = try await HTTP.get("\(intake.baseURL)/v1/poster-runs/\(run)/archive", token: token)
+            #expect(archive.status == 200 && archive.body.starts(with: [0x50, 0x4B]) && archive.body.count == finished["archiveBytes"] as? Int)
+            #expect(try await HTTP.get("\(intake.baseURL)/v1/poster-runs/\(run)", token: otherTown).status == 404)
+
             // The page the code opens names the village; an unknown code gets a friendly 404 page.
             let page = try await HTTP.get("\(intake.baseURL)/apply/\(village)")
             #expect(page.status == 200 && page.text.contains("杏花村"))

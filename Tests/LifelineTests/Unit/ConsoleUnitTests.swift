@@ -2,6 +2,8 @@
 @testable import Console
 import Crypto
 import Foundation
+import LifelineAuth
+import LifelineRuntime
 import NIOCore
 import Testing
 
@@ -16,6 +18,17 @@ import Testing
         #expect(await hasher.verify("Lifeline2026a", against: first))
         #expect(await !hasher.verify("Lifeline2026b", against: first))
         #expect(await !hasher.verify("Lifeline2026a", against: "md5$abc"))
+    }
+
+    /// Accounts refuses to start with a private key the services' public key does not match.
+    @Test func aSigningKeyMustMatchTheServicesPublicKey() async throws {
+        let pair = TokenKeys.generateKeyPair()
+        let other = TokenKeys.generateKeyPair()
+        let verifying = try await TokenKeys.verifying(publicKeyPEM: pair.publicKeyPEM, audience: "accounts")
+        try await TokenIssuer(privateKeyPEM: pair.privateKeyPEM, lifetime: 60).checkMatches(verifying)
+        await #expect(throws: ConfigurationError.self) {
+            try await TokenIssuer(privateKeyPEM: other.privateKeyPEM, lifetime: 60).checkMatches(verifying)
+        }
     }
 
     @Test func thePasswordPolicyNamesWhatIsWrong() {

@@ -42,6 +42,11 @@ struct Backend: Sendable {
         try await send(.GET, path, token: token, body: nil, timeout: timeout)
     }
 
+    /// A large file (a district's poster ZIP): read up to `maximumBytes` instead of the 8 MiB of an answer.
+    func getFile(_ path: String, token: String?, maximumBytes: Int, timeout: TimeAmount = .seconds(120)) async throws -> Answer {
+        try await send(.GET, path, token: token, body: nil, timeout: timeout, maximumBytes: maximumBytes)
+    }
+
     /// `forwardedFor` is the `X-Forwarded-For` to send (the client's chain with the console's peer
     /// appended); `headers` are more request headers (e.g. `Idempotency-Key`).
     func post(
@@ -67,7 +72,7 @@ struct Backend: Sendable {
 
     private func send(
         _ method: HTTPMethod, _ path: String, token: String?, body: ByteBuffer?, contentType: String = "application/json", forwardedFor: String? = nil,
-        headers: [String: String] = [:], timeout: TimeAmount = .seconds(20)
+        headers: [String: String] = [:], timeout: TimeAmount = .seconds(20), maximumBytes: Int = 8 * 1024 * 1024
     ) async throws -> Answer {
         var request = HTTPClientRequest(url: baseURL + path)
         request.method = method
@@ -81,7 +86,7 @@ struct Backend: Sendable {
         }
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: timeout)
-            let buffer = try await response.body.collect(upTo: 8 * 1024 * 1024)
+            let buffer = try await response.body.collect(upTo: maximumBytes)
             let data = Data(buffer: buffer)
             let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
             return Answer(status: Int(response.status.code), json: json, body: data)

@@ -59,12 +59,15 @@ extension Console {
 
     /// A workbook a service answered, passed on as a download (with the renewed cookie, if any).
     func workbook(_ bytes: Data, fileName: String, signedIn: SignedIn) -> Response {
+        download(bytes, contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fileName: fileName, signedIn: signedIn)
+    }
+
+    /// A file a service answered, passed on as a download (with the renewed cookie, if any).
+    func download(_ bytes: Data, contentType: String, fileName: String, signedIn: SignedIn) -> Response {
         var response = Response(
             status: .ok,
-            headers: [
-                .contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", .cacheControl: "no-store",
-                .contentDisposition: "attachment; filename=\"\(fileName)\"",
-            ], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+            headers: [.contentType: contentType, .cacheControl: "no-store", .contentDisposition: "attachment; filename=\"\(fileName)\""],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         if signedIn.renewed { response.setCookie(sessionCookie(signedIn.session)) }
         return response
     }

@@ -27,6 +27,8 @@ struct ConsoleSession: Codable, Sendable {
     var uploads: [String]? = nil
     /// The official's latest registry imports (户籍信息导入), newest first, at most five.
     var imports: [String]? = nil
+    /// The official's latest poster runs (海报批量生成), newest first, at most five.
+    var posterRuns: [String]? = nil
 
     static let cookieName = "lifeline_session"
     /// The anonymous form token's cookie (the sign-in form, before any session exists).

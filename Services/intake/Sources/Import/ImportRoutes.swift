@@ -116,7 +116,7 @@ struct ImportRoutes: Sendable {
         }
     }
 
-    private static func timestamp() -> String {
+    static func timestamp() -> String {
         let formatter = DateFormatter()
         formatter.dateFormat = "yyyyMMddHHmmss"
         formatter.timeZone = TimeZone(identifier: "Asia/Shanghai")

@@ -59,6 +59,11 @@ struct PosterRoutes: Sendable {
     }
 
     private func content(for village: VillageSummary) -> PosterContent {
+        Self.content(for: village, publicBaseURL: publicBaseURL)
+    }
+
+    /// A village's poster: its names and the address of its self-application page.
+    static func content(for village: VillageSummary, publicBaseURL: String) -> PosterContent {
         let base = publicBaseURL.hasSuffix("/") ? String(publicBaseURL.dropLast()) : publicBaseURL
         return PosterContent(villageCode: village.code, villageName: village.name, townName: village.townName, url: "\(base)/apply/\(village.code)")
     }
