@@ -64,6 +64,7 @@ struct Console: Sendable {
         addCertificationRoutes(to: router)
         addImportRoutes(to: router)
         addPosterRoutes(to: router)
+        addVillageHouseholdRoutes(to: router)
     }
 
     // MARK: Sessions
@@ -233,7 +234,10 @@ struct Console: Sendable {
             nav.append(["href": "/verification", "label": "核实"])
             nav.append(["href": "/work-orders", "label": "热线"])
         }
-        if session.role == .village { nav.append(["href": "/meetings", "label": "议事"]) }
+        if session.role == .village {
+            nav.append(["href": "/households", "label": "农户"])
+            nav.append(["href": "/meetings", "label": "议事"])
+        }
         if Self.standardReaders.contains(session.role) { nav.append(["href": "/standards", "label": "标准"]) }
         if Self.claimReaders.contains(session.role) { nav.append(["href": "/claims", "label": "理赔"]) }
         if Self.uploaders.contains(session.role) { nav.append(["href": "/uploads", "label": "数据上传"]) }
