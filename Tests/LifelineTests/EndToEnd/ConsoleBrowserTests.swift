@@ -153,9 +153,7 @@ extension EndToEndTests {
                 ("village", Role.village, village, "王村官"), ("town", .town, String(village.prefix(9)), "刘镇审"),
                 ("otherTown", .town, "370115103", "曲堤审"), ("district", .district, "370115", "陈区录"),
             ] {
-                let mobile = TestData.phone()
-                let (_, initial) = try await accounts.create(name: name, mobile: mobile, role: role, region: region)
-                try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+                let mobile = try await accounts.official(name: name, role: role, region: region)
                 mobiles[key] = mobile
             }
 
@@ -339,9 +337,7 @@ extension EndToEndTests {
             let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "department_screening": screening])
             defer { Task { await console.stop() } }
             let accounts = AccountsClient(baseURL: accountsURL)
-            let mobile = TestData.phone()
-            let (_, initial) = try await accounts.create(name: "医保数据员", mobile: mobile, role: .department, region: "370115", department: "医保")
-            try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+            let mobile = try await accounts.official(name: "医保数据员", role: .department, region: "370115", department: "医保")
             let tag = TestData.unique("CF")
             let rows = [
                 ["部门", "记录编号", "数据月份", "公民身份号码", "姓名", "事实类型", "发生日期", "金额（分）", "详情"],
@@ -413,9 +409,7 @@ extension EndToEndTests {
             let accounts = AccountsClient(baseURL: accountsURL)
             var mobiles: [Role: String] = [:]
             for (role, region, name) in [(Role.town, String(village.prefix(9)), "周镇干"), (.village, village, "吴村干")] {
-                let mobile = TestData.phone()
-                let (_, initial) = try await accounts.create(name: name, mobile: mobile, role: role, region: region)
-                try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+                let mobile = try await accounts.official(name: name, role: role, region: region)
                 mobiles[role] = mobile
             }
             try await withBrowser("town-leads") { browser in

@@ -40,9 +40,7 @@ extension EndToEndTests {
             let accounts = AccountsClient(baseURL: accountsURL)
             var mobiles: [Role: String] = [:]
             for (role, region, name) in [(Role.village, driver.village, "冯村干"), (.district, "370115", "韩区干")] {
-                let mobile = TestData.phone()
-                let (_, initial) = try await accounts.create(name: name, mobile: mobile, role: role, region: region)
-                try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+                let mobile = try await accounts.official(name: name, role: role, region: region)
                 mobiles[role] = mobile
             }
             var eliminationCase = ""
@@ -133,9 +131,7 @@ extension EndToEndTests {
             let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "review": review])
             defer { Task { await console.stop() } }
             let accounts = AccountsClient(baseURL: accountsURL)
-            let mobile = TestData.phone()
-            let (_, initial) = try await accounts.create(name: "蒋镇审", mobile: mobile, role: .town, region: String(driver.village.prefix(9)))
-            try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+            let mobile = try await accounts.official(name: "蒋镇审", role: .town, region: String(driver.village.prefix(9)))
             try await withBrowser("comparison") { browser in
                 try await consoleSignIn(browser, console, mobile: mobile, password: Self.consolePassword)
                 // It waits for the town, flagged.
@@ -181,9 +177,7 @@ extension EndToEndTests {
             let console = try await InProcessConsole.start(services: ["accounts": accountsURL, "intake": intake])
             defer { Task { await console.stop() } }
             let accounts = AccountsClient(baseURL: accountsURL)
-            let mobile = TestData.phone()
-            let (_, initial) = try await accounts.create(name: "孔镇干", mobile: mobile, role: .town, region: String(village.prefix(9)))
-            try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+            let mobile = try await accounts.official(name: "孔镇干", role: .town, region: String(village.prefix(9)))
             try await withBrowser("registry-import") { browser in
                 try await consoleSignIn(browser, console, mobile: mobile, password: Self.consolePassword)
                 try await browser.waitFor(css: "#user-name")
@@ -223,9 +217,7 @@ extension EndToEndTests {
             let accounts = AccountsClient(baseURL: accountsURL)
             var mobiles: [Role: String] = [:]
             for (role, region, name) in [(Role.village, village, "杨村干"), (.town, String(village.prefix(9)), "朱镇干")] {
-                let mobile = TestData.phone()
-                let (_, initial) = try await accounts.create(name: name, mobile: mobile, role: role, region: region)
-                try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+                let mobile = try await accounts.official(name: name, role: role, region: region)
                 mobiles[role] = mobile
             }
             try await withBrowser("posters") { browser in

@@ -205,9 +205,7 @@ extension EndToEndTests {
             let console = try await InProcessConsole.start(services: ["accounts": services["accounts"]!.baseURL, "review": driver.review])
             defer { Task { await console.stop() } }
             let accounts = AccountsClient(baseURL: services["accounts"]!.baseURL)
-            let mobile = TestData.phone()
-            let (_, initial) = try await accounts.create(name: "郭村官", mobile: mobile, role: .village, region: driver.village)
-            try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
+            let mobile = try await accounts.official(name: "郭村官", role: .village, region: driver.village)
             try await withBrowser("dashboard") { browser in
                 try await consoleSignIn(browser, console, mobile: mobile, password: Self.consolePassword)
                 try await browser.waitFor(css: "#user-name")

@@ -80,6 +80,15 @@ struct AccountsClient {
         guard changed.status == 200 else { throw ReviewDriver.Unexpected(what: "change password", result: changed) }
     }
 
+    /// A new official who has signed in once and set the tests' password (`EndToEndTests.consolePassword`);
+    /// answers the mobile number to sign in with.
+    func official(name: String, role: Role, region: String, department: String? = nil) async throws -> String {
+        let mobile = TestData.phone()
+        let (_, initial) = try await create(name: name, mobile: mobile, role: role, region: region, department: department)
+        try await activate(mobile: mobile, initialPassword: initial, newPassword: EndToEndTests.consolePassword)
+        return mobile
+    }
+
     func update(_ id: String, _ body: [String: Any]) async throws -> HTTPResult {
         try await HTTP.request("PATCH", "\(baseURL)/v1/accounts/\(id)", json: body, headers: ["Authorization": "Bearer \(try await Self.adminToken())"])
     }
