@@ -80,9 +80,11 @@ struct Console: Sendable {
             return (SignedIn(session: session, renewed: false), nil)
         }
         let answer = try? await backends.accounts.post("/v1/session/refresh", json: ["sessionToken": session.sessionToken], token: nil, timeout: .seconds(5))
-        guard let answer, answer.status < 500, answer.status != 429 else {
-            // Accounts is down or overloaded, which says nothing about the session: keep it. The token
-            // still valid serves until it expires; after that the official is asked to wait, not to sign in.
+        // Only accounts' verdict on the session (400 malformed, 401 ended, 403 disabled) signs the official
+        // out; no answer, a 5xx, 429 or anything else says nothing about the session.
+        guard let answer, answer.ok || [400, 401, 403].contains(answer.status) else {
+            // Keep the session: the token still valid serves until it expires; after that the official is
+            // asked to wait, not to sign in.
             if let expires = session.accessExpiresAt, expires.timeIntervalSinceNow > 5, session.accessToken != nil {
                 return (SignedIn(session: session, renewed: false), nil)
             }

@@ -32,6 +32,10 @@ extension EndToEndTests {
             #expect(months.count == 12)
             #expect(months.last?["month"] as? String == String(BeijingToday.text.prefix(7)))
             #expect(months.reduce(0) { $0 + ($1["entered"] as? Int ?? 0) } == 1)
+            var beijing = Calendar(identifier: .gregorian)
+            beijing.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+            let entered = beijing.dateComponents([.year, .month], from: Date().addingTimeInterval(-210 * 86_400))
+            #expect(months.first { $0["entered"] as? Int == 1 }?["month"] as? String == String(format: "%04d-%02d", entered.year!, entered.month!))
             #expect(months.last?["monitoredAtEnd"] as? Int == 1 && months.last?["peopleAtEnd"] as? Int == 2)
             #expect(months.first?["monitoredAtEnd"] as? Int == 0)
 
@@ -144,7 +148,8 @@ extension EndToEndTests {
                 try await browser.click(css: "#comparison-rejected")
                 try await browser.click(css: "#submit-comparison-decision")
                 try await browser.waitFor(css: "#problems")
-                try await browser.click(css: "#comparison-rejected")
+                // The form comes back as sent: still 不予认定, so adding the reason cannot turn it into an approval.
+                #expect(try await browser.elements(css: "#comparison-rejected:checked").count == 1)
                 try await browser.type("家庭购置车辆，不符合条件", into: "#comparison-opinion")
                 try await browser.click(css: "#submit-comparison-decision")
                 try await browser.waitFor(css: "#done", condition: .textContains("信息比对处理意见已提交"))
@@ -263,16 +268,22 @@ extension EndToEndTests {
             try await accounts.activate(mobile: mobile, initialPassword: initial, newPassword: Self.consolePassword)
             let live = try await HTTP.request("POST", "\(accountsURL)/v1/sign-in", json: ["mobile": mobile, "password": Self.consolePassword])
             let liveToken = try #require(live.json["sessionToken"] as? String)
-            // Every session of this account but the live one ended two days ago.
+            // A session signed out an hour ago stays a day; one signed out two days ago goes.
+            let recent = try await HTTP.request("POST", "\(accountsURL)/v1/sign-in", json: ["mobile": mobile, "password": Self.consolePassword])
+            let recentToken = try #require(recent.json["sessionToken"] as? String)
+            #expect(try await HTTP.request("POST", "\(accountsURL)/v1/session/sign-out", json: ["sessionToken": recentToken]).status == 204)
+            // Every other session of this account (the initial one, signed out by the password change) ended two days ago.
             try await TestDatabase.with(try TestEnvironment.database(schema: "accounts")) { database in
                 _ = try await database.query("""
                     UPDATE sessions SET expires_at = now() - interval '2 days', created_at = now() - interval '3 days'
-                    WHERE account_id = \(id) AND token_hash <> encode(sha256(convert_to(\(liveToken), 'UTF8')), 'hex')
+                    WHERE account_id = \(id) AND token_hash NOT IN (
+                        encode(sha256(convert_to(\(liveToken), 'UTF8')), 'hex'), encode(sha256(convert_to(\(recentToken), 'UTF8')), 'hex'))
                     """).collect()
                 let swept = try await SessionSweeper(database: database, logger: .init(label: "test")).sweep()
                 #expect(swept >= 1)
             }
-            #expect(try await TestDatabase.count(schema: "accounts", "SELECT count(*) FROM sessions WHERE account_id = \(id)") == 1)
+            #expect(try await TestDatabase.count(schema: "accounts", "SELECT count(*) FROM sessions WHERE account_id = \(id)") == 2)
+            #expect(try await TestDatabase.count(schema: "accounts", "SELECT count(*) FROM sessions WHERE account_id = \(id) AND revoked_at IS NOT NULL") == 1)
             #expect(try await HTTP.request("POST", "\(accountsURL)/v1/session/refresh", json: ["sessionToken": liveToken]).status == 200)
         }
     }

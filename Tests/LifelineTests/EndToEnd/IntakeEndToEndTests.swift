@@ -207,6 +207,14 @@ extension EndToEndTests {
             let archive = try await HTTP.get("\(intake.baseURL)/v1/poster-runs/\(run)/archive", token: token)
             #expect(archive.status == 200 && archive.body.starts(with: [0x50, 0x4B]) && archive.body.count == finished["archiveBytes"] as? Int)
             #expect(try await HTTP.get("\(intake.baseURL)/v1/poster-runs/\(run)", token: otherTown).status == 404)
+            // A later run of the same posters replaces the earlier archive: a region keeps one per format.
+            let again = try await HTTP.request("POST", "\(intake.baseURL)/v1/poster-runs", json: ["region": village, "format": "svg"], headers: auth)
+            let second = try #require(again.json["id"] as? String)
+            _ = try await eventually("the second run done") { () -> Bool? in
+                try await HTTP.get("\(intake.baseURL)/v1/poster-runs/\(second)", token: token).json["status"] as? String == "completed" ? true : nil
+            }
+            let replaced = try await HTTP.get("\(intake.baseURL)/v1/poster-runs/\(run)", token: token).status
+            #expect(second != run && replaced == 404)
 
             // The page the code opens names the village; an unknown code gets a friendly 404 page.
             let page = try await HTTP.get("\(intake.baseURL)/apply/\(village)")

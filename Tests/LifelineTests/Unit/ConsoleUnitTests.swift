@@ -31,6 +31,21 @@ import Testing
         }
     }
 
+    /// Amounts are read whole: "3,000" is 3,000 yuan (never 3), and text after a number is refused.
+    @Test func amountsInYuanAreReadWholeOrRefused() {
+        #expect(FormData.fen(yuan: "3,000") == 300_000)
+        #expect(FormData.fen(yuan: "6000元") == 600_000)
+        #expect(FormData.fen(yuan: " 12.5 ") == 1_250)
+        #expect(FormData.fen(yuan: "9，100.50") == 910_050)
+        for bad in ["1.234", "abc", "3,000abc", "-5", "", "100000000", "1e5"] { #expect(FormData.fen(yuan: bad) == nil, "\(bad)") }
+        // A claim's other payment needs both its payer and its amount; an empty amount is not 0.
+        let (_, problems) = Console.claimBody(FormData("lossKind=medical%7Chospitalization&lossYuan=3000&otherSource1=%E5%9F%BA%E6%9C%AC%E5%8C%BB%E4%BF%9D"))
+        #expect(problems.map { $0["field"] } == ["otherPayments"])
+        let (body, none) = Console.claimBody(FormData("lossKind=medical%7Chospitalization&lossYuan=3%2C000&otherSource1=x&otherYuan1=1%2C000.5"))
+        #expect(none.isEmpty && body["lossFen"] as? Int64 == 300_000)
+        #expect((body["otherPayments"] as? [[String: Any]])?.first?["amountFen"] as? Int64 == 100_050)
+    }
+
     @Test func thePasswordPolicyNamesWhatIsWrong() {
         #expect(PasswordPolicy.problem(with: "short1", mobile: "13800001111") == "密码应为8至64位")
         #expect(PasswordPolicy.problem(with: "onlyletters", mobile: "13800001111") == "密码应同时包含字母和数字")

@@ -116,6 +116,8 @@ extension Console {
             ["key": risk.key, "name": risk.name, "checked": form?.all("risks").contains(risk.key) ?? false] as [String: Any]
         }
         values["form"] = Self.formValues(form)
+        // A refusal sent back (e.g. without its reason) comes back still a refusal.
+        values["refused"] = form?["approved"] == "false"
         values["problems"] = problems
         values["hasProblems"] = !problems.isEmpty
         if let done { values["done"] = Self.doneMessages[done] ?? "已提交" }

@@ -61,7 +61,7 @@ extension Console {
             "certifications": rows, "count": rows.count, "canCertify": signedIn.role == .town,
             "done": done.map { $0 == "revoked" ? "认定已撤销。" : "认定已登记，该户在有效期内可申请防返贫保险理赔。" } ?? "",
             "problems": problems, "hasProblems": !problems.isEmpty,
-            "householdId": form?["householdId"] ?? "", "reason": form?["reason"] ?? "", "validFrom": form?["validFrom"] ?? today,
+            "householdId": form?["householdId"] ?? "", "reason": form?["reason"] ?? "", "validFrom": form?["validFrom"] ?? today, "validUntil": form?["validUntil"] ?? "",
             "suddenHardship": kind == "suddenHardship", "remainingHardship": kind == "remainingHardship",
         ], status: status)
     }

@@ -37,9 +37,11 @@ extension Console {
         if loss == nil || loss == 0 { problems.append(["field": "lossFen", "message": "损失金额：请填写大于0的金额（元）"]) }
         var otherPayments: [[String: Any]] = []
         for index in 1...3 {
-            let source = form["otherSource\(index)"], amount = form.fen("otherYuan\(index)")
-            guard source != nil || (amount ?? 1) != 0 else { continue }
-            guard let source, let amount else {
+            let source = form["otherSource\(index)"]
+            // An empty amount is missing, not 0.
+            let amount = form["otherYuan\(index)"] == nil ? nil : form.fen("otherYuan\(index)")
+            guard source != nil || form["otherYuan\(index)"] != nil else { continue }
+            guard let source, let amount, amount > 0 else {
                 problems.append(["field": "otherPayments", "message": "其他已支付第\(index)项：请同时填写支付方和金额（元）"])
                 continue
             }

@@ -22,7 +22,7 @@ extension Console {
                     ["status": key, "name": name, "current": key == status] as [String: Any]
                 }
                 return .page(template: "claims", title: "理赔", values: [
-                    "claims": claims, "filters": filters, "count": claims.count, "canFile": signedIn.role == .town,
+                    "claims": claims, "filters": filters, "count": claims.count, "canFile": signedIn.role == .town, "canCertify": Self.certificationReaders.contains(signedIn.role),
                 ])
             }
         }

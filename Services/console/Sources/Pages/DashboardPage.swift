@@ -75,7 +75,8 @@ extension Console {
                 ], unit: "元"
             ).svg(),
             "note": "已使用 \(Display.yuan(fen: used))，共 \(Display.yuan(fen: total))",
-            "downloads": [("line", "按险种"), ("town", "按镇街"), ("month", "按月份")].map { by, name in
+            // The report is the district's and the insurer's (insurance refuses a platform administrator).
+            "downloads": signedIn.role == .admin ? [] : [("line", "按险种"), ("town", "按镇街"), ("month", "按月份")].map { by, name in
                 ["href": "/exports/fund.xlsx?year=\(year)&by=\(by)", "label": "资金使用报表（\(name)，XLSX）", "id": "fund-report-\(by)"]
             },
         ]

@@ -27,12 +27,8 @@ extension Console {
                 var problems: [[String: String]] = []
                 let year = Int(form["year"] ?? "")
                 if year == nil { problems.append(["field": "year", "message": "年份：请填写四位数字的年份"]) }
-                // Yuan with at most two decimals, as the district's notice states it.
-                let yuan = Decimal(string: (form["lineYuan"] ?? "").trimmingCharacters(in: .whitespaces), locale: Locale(identifier: "en_US_POSIX"))
-                let fen = yuan.map { NSDecimalNumber(decimal: $0 * 100).int64Value }
-                if fen == nil || yuan.map({ $0 * 100 != Decimal(fen!) }) == true {
-                    problems.append(["field": "lineYuan", "message": "监测范围：请填写金额（元，最多两位小数）"])
-                }
+                let fen = FormData.fen(yuan: form["lineYuan"] ?? "")
+                if fen == nil { problems.append(["field": "lineYuan", "message": "监测范围：请填写金额（元，最多两位小数）"]) }
                 if let year, let fen, problems.isEmpty {
                     let answer = try await backends.review.put("/v1/monitoring-lines/\(year)", json: ["lineFen": fen], token: signedIn.token)
                     if answer.ok { return .redirect("/standards?done=1") }

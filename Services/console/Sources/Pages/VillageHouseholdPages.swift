@@ -38,9 +38,22 @@ extension Console {
         guard monitored.ok else {
             return .page(template: "error", title: "本村农户", values: ["heading": "无法查看监测户", "message": monitored.message], status: .init(code: monitored.status))
         }
-        let registry = try? await backends.intake.get("/v1/households?villageCode=\(village)&limit=500", token: signedIn.token, timeout: .seconds(5))
+        // The registry page by page (intake answers 500 at most), up to 5,000 households.
+        var pages: [[String: Any]] = []
+        var registryAnswered = true
+        for offset in stride(from: 0, to: 5000, by: 500) {
+            guard let page = try? await backends.intake.get(
+                "/v1/households?villageCode=\(village)&limit=500&offset=\(offset)", token: signedIn.token, timeout: .seconds(5)), page.ok
+            else {
+                registryAnswered = false
+                break
+            }
+            let households = page.json["households"] as? [[String: Any]] ?? []
+            pages += households
+            if households.count < 500 { break }
+        }
         var registered: [String: [String: Any]] = [:]
-        for household in registry?.json["households"] as? [[String: Any]] ?? [] {
+        for household in pages {
             let members = household["members"] as? [[String: Any]] ?? []
             let head = members.first { $0["relation"] as? String == "户主" } ?? members.first
             registered[household["id"] as? String ?? ""] = [
@@ -69,7 +82,7 @@ extension Console {
         }
         return .page(template: "village-households", title: "本村农户", values: [
             "monitoredHouseholds": monitoredRows, "otherHouseholds": others, "monitoredCount": monitoredRows.count, "count": others.count,
-            "registryUnavailable": registry?.ok != true, "done": done, "problems": problems, "hasProblems": !problems.isEmpty,
+            "registryUnavailable": !registryAnswered, "done": done, "problems": problems, "hasProblems": !problems.isEmpty,
         ], status: status)
     }
 }

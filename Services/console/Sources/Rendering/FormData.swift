@@ -32,10 +32,19 @@ struct FormData: Sendable {
     /// Whether a check box named `name` was ticked.
     func checked(_ name: String) -> Bool { self[name] != nil }
 
-    /// `name` as whole yuan turned into fen; 0 when empty, nil when not a number.
+    /// `name` as yuan turned into fen; 0 when empty, nil when not an amount (see `fen(yuan:)`).
     func fen(_ name: String) -> Int64? {
         guard let text = self[name] else { return 0 }
-        guard let yuan = Decimal(string: text), yuan >= 0, yuan < 100_000_000 else { return nil }
+        return Self.fen(yuan: text)
+    }
+
+    /// An amount in yuan as officials type it, in fen: digits with at most two decimals, thousands
+    /// separators (`,` `，`) and a trailing 元 allowed, below 100 million; nil for anything else. The
+    /// whole text must be the amount ("3,000" is 3,000 yuan, never 3).
+    static func fen(yuan text: String) -> Int64? {
+        var cleaned = text.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: ",", with: "").replacingOccurrences(of: "，", with: "")
+        if cleaned.hasSuffix("元") { cleaned.removeLast() }
+        guard cleaned.wholeMatch(of: /[0-9]{1,8}(\.[0-9]{1,2})?/) != nil, let yuan = Decimal(string: cleaned) else { return nil }
         return NSDecimalNumber(decimal: yuan * 100).int64Value
     }
 

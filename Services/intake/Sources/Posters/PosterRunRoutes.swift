@@ -41,6 +41,10 @@ struct PosterRunRoutes: Sendable {
             }
             let villages = try await grid.villages(in: DivisionCode.significantPrefix(region))
             guard !villages.isEmpty else { throw APIError(status: .notFound, code: "not_found", message: "该区域没有村") }
+            // The same posters already under way: join that run (one at a time per region and format).
+            if let running = try await runs.unfinished(region: region, format: format) {
+                return try JSONResponse.make(Accepted(id: running, status: "queued", progressURL: "/v1/poster-runs/\(running)"), status: .accepted)
+            }
             let id = "PR" + ImportRoutes.timestamp() + String(UUID().uuidString.prefix(6))
             try await runs.create(id: id, region: region, format: format, submittedBy: user.id)
             await queue.enqueue(id) { await self.render(id, villages: villages, format: format) }

@@ -21,7 +21,8 @@ struct PosterRunView: Codable, Sendable {
 }
 
 /// Intake's SQL for poster runs. A run's archive lives in its row, so any instance answers for it;
-/// runs are kept for seven days and removed when a later run is submitted.
+/// runs are kept for seven days and removed when a later run is submitted, and a completed run is
+/// removed when a later one of the same region and format completes.
 struct PosterRunStore: KeptJobStore {
     let database: Database
     let logger: Logger
@@ -35,6 +36,16 @@ struct PosterRunStore: KeptJobStore {
         }
     }
 
+    /// A run of `region` and `format` not finished yet: asking again joins it instead of queueing another.
+    func unfinished(region: String, format: String) async throws -> String? {
+        let rows = try await database.query("""
+            SELECT id FROM poster_runs WHERE region = \(region) AND format = \(format) AND status IN ('queued', 'running')
+            ORDER BY submitted_at DESC LIMIT 1
+            """)
+        for try await id in rows.decode(String.self) { return id }
+        return nil
+    }
+
     func started(_ id: String, villages: Int) async throws {
         try await database.query("UPDATE poster_runs SET status = 'running', started_at = now(), villages_total = \(villages) WHERE id = \(id)")
     }
@@ -43,10 +54,18 @@ struct PosterRunStore: KeptJobStore {
         try await database.query("UPDATE poster_runs SET villages_done = \(done), heartbeat_at = now() WHERE id = \(id)")
     }
 
+    /// Stores the ZIP and drops the archives of earlier completed runs of the same region and format
+    /// (the new one supersedes them), so a region keeps one archive however often it is asked.
     func finish(_ id: String, archive: Data) async throws {
-        try await database.query("""
-            UPDATE poster_runs SET status = 'completed', archive = \(archive), villages_done = villages_total, finished_at = now() WHERE id = \(id)
-            """)
+        try await database.transaction { connection in
+            try await connection.query("""
+                UPDATE poster_runs SET status = 'completed', archive = \(archive), villages_done = villages_total, finished_at = now() WHERE id = \(id)
+                """, logger: logger)
+            try await connection.query("""
+                DELETE FROM poster_runs p USING poster_runs r
+                WHERE r.id = \(id) AND p.id <> r.id AND p.region = r.region AND p.format = r.format AND p.status = 'completed'
+                """, logger: logger)
+        }
     }
 
     func fail(_ id: String, failure: String) async throws {
