@@ -218,7 +218,9 @@ import Glibc
             process.log.split(separator: "\n").filter { $0.contains("kafka.group=hotline.work-order-intake") }
         }
         let inGroup = { (process: ServiceProcess) in groupLines(process).contains { $0.contains("partitions assigned") } }
-        for attempt in 1...2 {
+        // Up to three tries: a loaded machine (the browser and poster suites run alongside) was seen to
+        // stall both members twice in a row.
+        for attempt in 1...3 {
             let current = hotlines
             do {
                 _ = try await eventually("both hotlines in the work-order group", timeout: .seconds(120), interval: .seconds(1)) { () -> Bool? in
@@ -229,7 +231,7 @@ import Glibc
                 for process in current {
                     print("hotline \(process.process.processIdentifier) work-order group log:\n" + groupLines(process).suffix(40).joined(separator: "\n"))
                 }
-                guard attempt == 1 else { throw error }
+                guard attempt < 3 else { throw error }
                 // Tansu was seen (on a loaded CI machine) never to answer one member's JoinGroup; a member
                 // that joins afresh gets in. Apache Kafka has no such stall. docs/reliability.md.
                 for (index, process) in current.enumerated() where !inGroup(process) {
