@@ -41,6 +41,19 @@ extension Console {
     func passOnWorkbook(
         _ request: Request, roles: Set<Role>, refusal: String, backend: Backend, path: String, fileName: String
     ) async throws -> Response {
+        try await passOnFile(
+            request, roles: roles, refusal: refusal, backend: backend, path: { _ in path }, failure: "无法导出",
+            contentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", fileName: { _ in fileName })
+    }
+
+    /// A file from a service (a workbook, a poster, a ZIP) for a signed-in official of one of `roles`,
+    /// passed on as a download; a refusal or any other answer is shown as a page headed `failure`.
+    /// `path` and `fileName` may depend on the official (e.g. the village's own poster); `maximumBytes`
+    /// raises the 8 MiB every other answer is read up to.
+    func passOnFile(
+        _ request: Request, roles: Set<Role>, refusal: String, backend: Backend, path: (SignedIn) -> String, failure: String, contentType: String,
+        fileName: (SignedIn) -> String, maximumBytes: Int? = nil
+    ) async throws -> Response {
         let (found, redirect) = await signedInOrRedirect(request)
         guard let signedIn = found else { return redirect! }
         guard roles.contains(signedIn.role) else {
@@ -48,13 +61,31 @@ extension Console {
                 .page(template: "error", title: "无权访问", values: ["heading": "无权访问", "message": refusal], status: .forbidden),
                 request: request, signedIn: signedIn)
         }
-        let answer = try await backend.get(path, token: signedIn.token)
+        let answer: Backend.Answer
+        if let maximumBytes {
+            answer = try await backend.getFile(path(signedIn), token: signedIn.token, maximumBytes: maximumBytes)
+        } else {
+            answer = try await backend.get(path(signedIn), token: signedIn.token)
+        }
         guard answer.ok else {
             return render(
-                .page(template: "error", title: "无法导出", values: ["heading": "无法导出", "message": answer.message], status: .init(code: answer.status)),
+                .page(template: "error", title: failure, values: ["heading": failure, "message": answer.message], status: .init(code: answer.status)),
                 request: request, signedIn: signedIn)
         }
-        return workbook(answer.body, fileName: fileName, signedIn: signedIn)
+        return download(answer.body, contentType: contentType, fileName: fileName(signedIn), signedIn: signedIn)
+    }
+
+    /// The rows of the jobs an official started lately (ids kept in the session): each asked of
+    /// `backend` at `path(id)`; a job the service no longer knows or shows is left out.
+    func recentJobs(_ ids: [String]?, backend: Backend, path: (String) -> String, token: String, row: ([String: Any]) -> [String: Any]) async throws
+        -> [[String: Any]]
+    {
+        var rows: [[String: Any]] = []
+        for id in ids ?? [] {
+            let job = try await backend.get(path(Self.pathSafe(id)), token: token)
+            if job.ok { rows.append(row(job.json)) }
+        }
+        return rows
     }
 
     /// A workbook a service answered, passed on as a download (with the renewed cookie, if any).

@@ -12,11 +12,8 @@ extension Console {
     func addImportRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("imports") { request, context in
             try await respond(request, context, roles: Self.importers) { signedIn in
-                var recent: [[String: Any]] = []
-                for id in signedIn.session.imports ?? [] {
-                    let job = try await backends.intake.get("/v1/imports/\(Self.pathSafe(id))", token: signedIn.token)
-                    if job.ok { recent.append(importRow(job.json)) }
-                }
+                let recent = try await recentJobs(
+                    signedIn.session.imports, backend: backends.intake, path: { "/v1/imports/\($0)" }, token: signedIn.token, row: importRow)
                 return .page(template: "imports", title: "户籍导入", values: ["recent": recent])
             }
         }

@@ -16,17 +16,11 @@ extension Console {
         }
         for format in ["png", "svg"] {
             router.get("posters/village.\(format)") { request, context in
-                let (found, redirect) = await signedInOrRedirect(request)
-                guard let signedIn = found else { return redirect! }
-                let answer = try await backends.intake.get("/v1/villages/\(Self.pathSafe(signedIn.region))/poster.\(format)", token: signedIn.token)
-                guard answer.ok else {
-                    return render(
-                        .page(template: "error", title: "海报", values: ["heading": "无法下载海报", "message": answer.message], status: .init(code: answer.status)),
-                        request: request, signedIn: signedIn)
-                }
-                return download(
-                    answer.body, contentType: format == "png" ? "image/png" : "image/svg+xml", fileName: "poster-\(Self.pathSafe(signedIn.region)).\(format)",
-                    signedIn: signedIn)
+                // The signed-in village's own poster (intake answers 404 for any other region).
+                try await passOnFile(
+                    request, roles: Self.posterViewers, refusal: "您的账号角色不能下载海报。", backend: backends.intake,
+                    path: { "/v1/villages/\(Self.pathSafe($0.region))/poster.\(format)" }, failure: "无法下载海报",
+                    contentType: format == "png" ? "image/png" : "image/svg+xml", fileName: { "poster-\(Self.pathSafe($0.region)).\(format)" })
             }
         }
         router.post("posters") { request, context in
@@ -55,26 +49,18 @@ extension Console {
             }
         }
         router.get("posters/:id/archive.zip") { request, context in
-            let (found, redirect) = await signedInOrRedirect(request)
-            guard let signedIn = found else { return redirect! }
             let id = Self.pathSafe(context.parameters.get("id") ?? "")
             // A district's PNG posters run to tens of MB: read up to 512 MiB (held in memory while passed on).
-            let answer = try await backends.intake.getFile("/v1/poster-runs/\(id)/archive", token: signedIn.token, maximumBytes: 512 * 1024 * 1024)
-            guard answer.ok else {
-                return render(
-                    .page(template: "error", title: "海报", values: ["heading": "无法下载海报", "message": answer.message], status: .init(code: answer.status)),
-                    request: request, signedIn: signedIn)
-            }
-            return download(answer.body, contentType: "application/zip", fileName: "posters-\(id).zip", signedIn: signedIn)
+            return try await passOnFile(
+                request, roles: [.town, .district], refusal: "只有镇街和区级可以批量生成海报。", backend: backends.intake,
+                path: { _ in "/v1/poster-runs/\(id)/archive" }, failure: "无法下载海报", contentType: "application/zip", fileName: { _ in "posters-\(id).zip" },
+                maximumBytes: 512 * 1024 * 1024)
         }
     }
 
     func postersPage(_ signedIn: SignedIn, problem: String?, status: HTTPResponse.Status = .ok) async throws -> Outcome {
-        var recent: [[String: Any]] = []
-        for id in signedIn.session.posterRuns ?? [] {
-            let run = try await backends.intake.get("/v1/poster-runs/\(Self.pathSafe(id))", token: signedIn.token)
-            if run.ok { recent.append(posterRunRow(run.json)) }
-        }
+        let recent = try await recentJobs(
+            signedIn.session.posterRuns, backend: backends.intake, path: { "/v1/poster-runs/\($0)" }, token: signedIn.token, row: posterRunRow)
         return .page(template: "posters", title: "二维码海报", values: [
             "isVillage": signedIn.role == .village, "canRun": signedIn.role == .town || signedIn.role == .district, "recent": recent,
             "problem": problem ?? "", "scope": signedIn.role == .district ? "全区" : "本镇街",

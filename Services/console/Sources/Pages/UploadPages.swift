@@ -13,11 +13,9 @@ extension Console {
     func addUploadRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("uploads") { request, context in
             try await respond(request, context, roles: Self.uploaders) { signedIn in
-                var recent: [[String: Any]] = []
-                for id in signedIn.session.uploads ?? [] {
-                    let job = try await backends.departmentScreening.get("/v1/imports/\(Self.pathSafe(id))", token: signedIn.token)
-                    if job.ok { recent.append(uploadRow(job.json)) }
-                }
+                let recent = try await recentJobs(
+                    signedIn.session.uploads, backend: backends.departmentScreening, path: { "/v1/imports/\($0)" }, token: signedIn.token,
+                    row: uploadRow)
                 return .page(template: "uploads", title: "数据上传", values: [
                     "recent": recent, "period": Self.lastMonth(), "department": signedIn.session.department ?? "",
                     "isClerk": signedIn.role == .department,
