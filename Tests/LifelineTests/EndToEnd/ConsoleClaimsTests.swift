@@ -5,7 +5,7 @@ import LifelineAuth
 import LifelineEvents
 import Testing
 
-extension InsuranceClaimsTests {
+extension EndToEndTests.InsuranceClaimsTests {
     /// The claim in the console, in headless Chromium: the town files it, then the insurer finds it
     /// waiting, sees its payout by the rule, approves and pays; the fund's use on the dashboard.
     @Test func theInsurerDecidesAndPaysAClaimInTheConsole() async throws {
