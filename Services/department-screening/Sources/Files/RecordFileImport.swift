@@ -17,9 +17,13 @@ struct RecordFileImport: Sendable {
 
     /// `onlyDepartment`: a clerk's upload may carry only that department's records (others are row problems).
     func run(job: String, file: URL, onlyDepartment: String? = nil) async {
+        // Every write waits out a database outage or a passing conflict (a deadlock with a consumer
+        // screening the same household): the import ends late, not failed.
+        let retry = DatabaseRetry(logger: screening.logger)
         do {
             let source = try TabularFile.open(file)
-            try await jobs.started(job, format: source.encodingName)
+            let format = source.encodingName
+            try await retry.run("record import start") { try await jobs.started(job, format: format) }
             guard let header = try source.next() else { throw ImportError(message: "文件为空") }
             let columns: RecordColumnMap
             switch RecordColumnMap.make(header: header.cells) {
@@ -44,14 +48,14 @@ struct RecordFileImport: Sendable {
                     }
                 }
                 if batch.isEmpty && problems.isEmpty { break }
-                let before = counts
-                let (after, checked) = try await Self.retryingPassingFailures {
+                let before = counts, records = batch
+                let (after, checked) = try await retry.run("record import batch") {
                     try await database.transaction { connection -> (RecordImportView.Counts, [RowIssue]) in
                         var counts = before, problems: [RowIssue] = []
-                        for (line, record) in batch {
+                        for (line, record) in records {
                             problems += RecordChecks.problems(record).map { RowIssue(line: line, field: $0.field, message: $0.message) }
                         }
-                        let incoming = batch.map { RecordScreening.Incoming(record: $0.record, source: "file:\(job)") }
+                        let incoming = records.map { RecordScreening.Incoming(record: $0.record, source: "file:\(job)") }
                         for outcome in try await screening.screenAll(incoming, on: connection) {
                             switch outcome {
                             case .duplicate: counts.alreadyReceived += 1
@@ -67,34 +71,18 @@ struct RecordFileImport: Sendable {
                     }
                 }
                 counts = after
-                try await jobs.progress(job, counts, problems: problems + checked)
+                let found = problems + checked
+                try await retry.run("record import progress") { try await jobs.progress(job, after, problems: found) }
             }
-            try await jobs.finish(job, failure: nil)
+            try await retry.run("record import end") { try await jobs.finish(job, failure: nil) }
         } catch let error as ImportError {
-            try? await jobs.finish(job, failure: error.message)
+            try? await retry.run("record import end") { try await jobs.finish(job, failure: error.message) }
         } catch let error as TabularFileError {
-            try? await jobs.finish(job, failure: "文件无法读取：\(error.message)")
+            try? await retry.run("record import end") { try await jobs.finish(job, failure: "文件无法读取：\(error.message)") }
         } catch {
             try? await jobs.finish(job, failure: "导入中断，请重新上传（重复导入不会产生重复数据）")
         }
         try? FileManager.default.removeItem(at: file)  // the file holds ID numbers: never kept
-    }
-
-    /// Runs a batch's transaction again after a passing failure (a deadlock with a consumer screening
-    /// the same household, a serialization failure) or while the database is unreachable, backing
-    /// off up to 5 s between tries, for at most `patience`; then the import fails and may be sent again.
-    static func retryingPassingFailures<T>(patience: Duration = .seconds(600), _ work: () async throws -> T) async throws -> T {
-        let clock = ContinuousClock()
-        let deadline = clock.now + patience
-        var pause = Duration.milliseconds(100)
-        while true {
-            do {
-                return try await work()
-            } catch where DatabaseFailure.isRetriable(error) && clock.now + pause < deadline {
-                try await Task.sleep(for: pause)
-                pause = min(pause * 2, .seconds(5))
-            }
-        }
     }
 
     struct ImportError: Error {

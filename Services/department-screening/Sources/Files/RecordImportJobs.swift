@@ -62,9 +62,12 @@ struct RecordImportJobs: KeptJobStore {
             """)
     }
 
+    /// Ends the job, unless the job keeper of another instance has already failed it as abandoned
+    /// (after a long database outage): the submitter was told to upload again.
     func finish(_ id: String, failure: String?) async throws {
         try await database.query("""
-            UPDATE record_imports SET status = \(failure == nil ? "completed" : "failed"), failure = \(failure), finished_at = now() WHERE id = \(id)
+            UPDATE record_imports SET status = \(failure == nil ? "completed" : "failed"), failure = \(failure), finished_at = now()
+            WHERE id = \(id) AND status IN ('queued', 'running')
             """)
     }
 

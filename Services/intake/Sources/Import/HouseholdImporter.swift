@@ -32,6 +32,10 @@ struct ImportReporter: Sendable {
 /// household whose content is unchanged is not written and publishes nothing, so importing the same
 /// file again changes nothing.
 ///
+/// The import waits out a database outage (each batch is tried again until PostgreSQL answers): it
+/// ends late, not failed. A batch whose commit was lost with the connection is found unchanged when
+/// tried again, so its households count as unchanged rather than created.
+///
 /// Memory: the accepted rows are held until the file is read (about 250 bytes per member; a
 /// district's 500,000 people take about 120 MB), because exports do not promise a household's rows
 /// are adjacent.
@@ -41,6 +45,8 @@ struct HouseholdImporter: Sendable {
     let grid: GridStore
     let logger: Logger
     var batchSize = 500
+
+    private var retry: DatabaseRetry { DatabaseRetry(logger: logger) }
 
     private struct Draft {
         var members: [ImportedMember]
@@ -58,7 +64,7 @@ struct HouseholdImporter: Sendable {
         }
         let source = opened.source
         try await reporter.started(source.encodingName, opened.estimatedRows)
-        let index = try await grid.referenceIndex()
+        let index = try await retry.run("grid references") { try await grid.referenceIndex() }
         var counts = ImportCounts()
         var pending: [RowProblem] = []
         func reject(_ problems: [RowProblem]) async throws {
@@ -137,7 +143,11 @@ struct HouseholdImporter: Sendable {
         while start < ready.count {
             let batch = Array(ready[start..<min(start + batchSize, ready.count)])
             start += batchSize
-            let (problems, written) = try await write(batch, fileHouseholds: fileHouseholds, region: region)
+            // A batch is one transaction, and writing it again changes nothing more (unchanged content
+            // is skipped), so a database outage is waited out instead of failing the import.
+            let (problems, written) = try await retry.run("household import batch") {
+                try await write(batch, fileHouseholds: fileHouseholds, region: region)
+            }
             counts.rowsRejected += problems.count
             try await reject(problems)
             counts.rowsAccepted += written.accepted

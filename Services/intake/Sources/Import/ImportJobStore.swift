@@ -58,9 +58,12 @@ struct ImportJobStore: KeptJobStore {
             """)
     }
 
+    /// Ends the job, unless the job keeper of another instance has already failed it as abandoned
+    /// (after a long database outage): the submitter was told to upload again.
     func finish(_ id: String, failure: String?) async throws {
         try await database.query("""
-            UPDATE import_jobs SET status = \(failure == nil ? "completed" : "failed"), failure = \(failure), finished_at = now() WHERE id = \(id)
+            UPDATE import_jobs SET status = \(failure == nil ? "completed" : "failed"), failure = \(failure), finished_at = now()
+            WHERE id = \(id) AND status IN ('queued', 'running')
             """)
     }
 

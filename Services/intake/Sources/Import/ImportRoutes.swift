@@ -94,19 +94,21 @@ struct ImportRoutes: Sendable {
     func run(job id: String, file: URL, region: String) async {
         defer { try? FileManager.default.removeItem(at: file) }
         let jobs = self.jobs
+        // The job's own rows are written through database outages too: the import ends late, not failed.
+        let retry = DatabaseRetry(logger: logger)
         let reporter = ImportReporter(
-            problems: { try await jobs.addProblems(id, $0) },
-            progress: { try await jobs.progress(id, $0) },
-            started: { try await jobs.started(id, format: $0, estimatedRows: $1) })
+            problems: { problems in try await retry.run("import problems") { try await jobs.addProblems(id, problems) } },
+            progress: { counts in try await retry.run("import progress") { try await jobs.progress(id, counts) } },
+            started: { format, rows in try await retry.run("import start") { try await jobs.started(id, format: format, estimatedRows: rows) } })
         do {
             let counts = try await importer.run(file: file, region: region, reporter: reporter)
-            try await jobs.finish(id, failure: nil)
+            try await retry.run("import end") { try await jobs.finish(id, failure: nil) }
             logger.info("import finished", metadata: [
                 "import.id": "\(id)", "rows.read": "\(counts.rowsRead)", "rows.rejected": "\(counts.rowsRejected)",
                 "households.created": "\(counts.householdsCreated)", "households.updated": "\(counts.householdsUpdated)",
             ])
         } catch let failure as ImportFailure {
-            try? await jobs.finish(id, failure: failure.message)
+            try? await retry.run("import end") { try await jobs.finish(id, failure: failure.message) }
             logger.warning("import failed", metadata: ["import.id": "\(id)", "reason": "\(failure.code.rawValue)"])
         } catch {
             try? await jobs.finish(id, failure: "导入失败，请稍后重试（重复导入不会产生重复数据）")

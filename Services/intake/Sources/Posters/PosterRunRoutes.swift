@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import LifelineAuth
+import LifelinePersistence
 import LifelineRuntime
 import Logging
 
@@ -76,10 +77,12 @@ struct PosterRunRoutes: Sendable {
     }
 
     /// Renders the villages one by one (waiting for the gate when it is busy), recording progress, then
-    /// stores the ZIP.
+    /// stores the ZIP. Its writes wait out a database outage: the run ends late, not failed.
     private func render(_ id: String, villages: [VillageSummary], format: String) async {
+        let retry = DatabaseRetry(logger: logger)
         do {
-            try await runs.started(id, villages: villages.count)
+            let total = villages.count
+            try await retry.run("poster run start") { try await runs.started(id, villages: total) }
             var entries: [(name: String, data: Data)] = []
             var lastReport = ContinuousClock.now
             for village in villages {
@@ -90,15 +93,16 @@ struct PosterRunRoutes: Sendable {
                 }
                 entries.append((name: "\(content.townName)-\(content.villageName)-\(content.villageCode).\(format)", data: data))
                 if ContinuousClock.now - lastReport > .seconds(1) || entries.count == villages.count {
-                    try await runs.progress(id, done: entries.count)
+                    let done = entries.count
+                    try await retry.run("poster run progress") { try await runs.progress(id, done: done) }
                     lastReport = .now
                 }
             }
             let archive = try await BlockingWork.run { [entries] in try ZipBundle.make(entries: entries) }
-            try await runs.finish(id, archive: archive)
+            try await retry.run("poster run end") { try await runs.finish(id, archive: archive) }
         } catch {
             logger.error("poster run failed", metadata: ["run": "\(id)", "error": "\(String(reflecting: type(of: error)))"])
-            try? await runs.fail(id, failure: "海报生成失败，请稍后重新生成")
+            try? await retry.run("poster run end") { try await runs.fail(id, failure: "海报生成失败，请稍后重新生成") }
         }
     }
 

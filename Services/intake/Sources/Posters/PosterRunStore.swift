@@ -55,12 +55,18 @@ struct PosterRunStore: KeptJobStore {
     }
 
     /// Stores the ZIP and drops the archives of earlier completed runs of the same region and format
-    /// (the new one supersedes them), so a region keeps one archive however often it is asked.
+    /// (the new one supersedes them), so a region keeps one archive however often it is asked. A run the
+    /// job keeper of another instance has already failed as abandoned (after a long database outage)
+    /// stays failed and deletes nothing.
     func finish(_ id: String, archive: Data) async throws {
         try await database.transaction { connection in
-            try await connection.query("""
-                UPDATE poster_runs SET status = 'completed', archive = \(archive), villages_done = villages_total, finished_at = now() WHERE id = \(id)
+            let updated = try await connection.query("""
+                UPDATE poster_runs SET status = 'completed', archive = \(archive), villages_done = villages_total, finished_at = now()
+                WHERE id = \(id) AND status = 'running' RETURNING id
                 """, logger: logger)
+            var completed = false
+            for try await _ in updated.decode(String.self) { completed = true }
+            guard completed else { return }
             try await connection.query("""
                 DELETE FROM poster_runs p USING poster_runs r
                 WHERE r.id = \(id) AND p.id <> r.id AND p.region = r.region AND p.format = r.format AND p.status = 'completed'
@@ -69,7 +75,9 @@ struct PosterRunStore: KeptJobStore {
     }
 
     func fail(_ id: String, failure: String) async throws {
-        try await database.query("UPDATE poster_runs SET status = 'failed', failure = \(failure), finished_at = now() WHERE id = \(id)")
+        try await database.query("""
+            UPDATE poster_runs SET status = 'failed', failure = \(failure), finished_at = now() WHERE id = \(id) AND status IN ('queued', 'running')
+            """)
     }
 
     /// Keeps the runs this instance holds marked alive.
