@@ -6,7 +6,7 @@ import Testing
 
 /// `DatabaseRetry` without a database: which failures it waits out and which it passes on at once.
 /// (Against a real PostgreSQL outage: `FaultToleranceTests.anImportAndAPosterRunInFlightWaitOutADatabaseOutage`.)
-@Suite struct DatabaseRetryTests {
+@Suite(.timeLimit(.minutes(1))) struct DatabaseRetryTests {
     struct ConstraintLikeFailure: Error {}
 
     final class Attempts: Sendable {
@@ -42,15 +42,16 @@ import Testing
 
     @Test func withPatienceTheLastFailureIsThrownAfterIt() async throws {
         var patient = retry
-        patient.patience = .milliseconds(200)
+        patient.patience = .milliseconds(300)
         let attempts = Attempts()
-        await #expect(throws: DeadlineExceeded.self) {
+        // Without patience this would wait for ever (the suite's time limit would end it).
+        await #expect(throws: ChannelError.self) {
             try await patient.run("test") { () -> Int in
                 _ = attempts.next()
-                throw DeadlineExceeded(limit: .seconds(1))
+                throw ChannelError.ioOnClosedChannel
             }
         }
-        #expect(attempts.count > 2)
+        #expect(attempts.count >= 1)
     }
 
     @Test func aTryThatKeepsTimingOutIsGivenUpAfterTheTenth() async throws {
