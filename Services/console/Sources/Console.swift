@@ -3,6 +3,7 @@ import NIOCore
 import HTTPTypes
 import Hummingbird
 import LifelineAuth
+import LifelineRuntime
 import Logging
 
 /// The console's request handling: sessions, form tokens, the layout around each page, and the routes
@@ -36,6 +37,13 @@ struct Console: Sendable {
 
     func addRoutes(to router: Router<ConsoleRequestContext>) {
         router.get("health/live") { _, _ in Response(status: .ok) }
+        // Prometheus text: requests by route (Hummingbird's `hb_requests`, `http_server_request_duration`) and
+        // calls to the services (`lifeline_console_backend_call_seconds` by service and outcome). No personal data.
+        router.get("metrics") { _, _ in
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; version=0.0.4; charset=utf-8"
+            return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: MetricsSetup.render())))
+        }
         // Ready when accounts answers: without it nobody can sign in or keep a session.
         router.get("health/ready") { _, _ in
             let live = try? await backends.accounts.get("/health/live", token: nil)

@@ -32,7 +32,9 @@ public enum ConsoleService {
     ) async throws -> some ApplicationProtocol & Service {
         let renderer = try await PageRenderer.load()
         let console = Console(settings: settings, backends: Backends(settings: settings), renderer: renderer, logger: logger)
+        _ = MetricsSetup.registry
         let router = Router(context: ConsoleRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: SecurityHeaders())
         console.addRoutes(to: router)
         return Application(

@@ -120,6 +120,13 @@ extension EndToEndTests {
             #expect(actions.isSuperset(of: ["signIn", "changePassword", "updateAccount", "resetPassword", "createAccount"]))
             #expect(!String(describing: audit).contains(Self.consolePassword) && !String(describing: audit).contains(mobile))
             #expect(try await TestDatabase.count(schema: "accounts", "SELECT count(*) FROM accounts WHERE id = \(id) AND password_hash LIKE 'scrypt$%'") == 1)
+
+            // The console's own metrics: its calls to accounts by outcome, and no personal data.
+            let metrics = try await HTTP.get("\(console.baseURL)/metrics")
+            #expect(metrics.status == 200)
+            #expect(metrics.text.contains("lifeline_console_backend_call_seconds") && metrics.text.contains("service=\"accounts\""))
+            #expect(metrics.text.contains("http_route=\"/sign-in\""), "the console's requests by route")
+            #expect(!metrics.text.contains(mobile))
         }
     }
 

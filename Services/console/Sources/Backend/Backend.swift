@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import Metrics
 import NIOCore
 import NIOHTTP1
 
@@ -84,15 +85,26 @@ struct Backend: Sendable {
             request.headers.add(name: "Content-Type", value: contentType)
             request.body = .bytes(body)
         }
+        let started = ContinuousClock.now
         do {
             let response = try await HTTPClient.shared.execute(request, timeout: timeout)
             let buffer = try await response.body.collect(upTo: maximumBytes)
             let data = Data(buffer: buffer)
             let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any] ?? [:]
+            record(method, outcome: "\(response.status.code / 100)xx", since: started)
             return Answer(status: Int(response.status.code), json: json, body: data)
         } catch {
+            record(method, outcome: "unreachable", since: started)
             throw Unreachable(service: name)
         }
+    }
+
+    /// Times one call by service, method and outcome (status class or `unreachable`).
+    private func record(_ method: HTTPMethod, outcome: String, since started: ContinuousClock.Instant) {
+        Metrics.Timer(
+            label: "lifeline_console_backend_call_seconds",
+            dimensions: [("service", name), ("method", method.rawValue), ("outcome", outcome)], preferredDisplayUnit: .seconds
+        ).record(duration: ContinuousClock.now - started)
     }
 }
 
