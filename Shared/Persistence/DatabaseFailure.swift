@@ -50,6 +50,15 @@ public enum DatabaseFailure {
         return typeName.contains("ConnectionPoolError") || typeName.hasPrefix("NIOCore.") || typeName.hasPrefix("NIOPosix.")
     }
 
+    /// `true` when the client's pool was closed (this service shutting down): the database may be
+    /// fine, but this process will not reach it again.
+    public static func isPoolClosed(_ error: any Error) -> Bool {
+        if let transactionError = error as? PostgresTransactionError {
+            return isPoolClosed(transactionError.closureError ?? transactionError.commitError ?? transactionError.beginError ?? transactionError)
+        }
+        return (error as? PSQLError)?.code == .poolClosed
+    }
+
     /// The SQLSTATE of a server error, if it is one. Safe to log (it carries no data).
     public static func sqlState(of error: any Error) -> String? {
         if let transactionError = error as? PostgresTransactionError {

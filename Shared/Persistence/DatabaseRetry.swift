@@ -1,5 +1,4 @@
 import Logging
-import PostgresNIO
 
 /// Repeats a piece of database work through outages and passing conflicts instead of giving it up.
 ///
@@ -43,11 +42,7 @@ public struct DatabaseRetry: Sendable {
     /// except a pool closed by this service's shutdown) and passing conflicts (SQLSTATE class 40:
     /// deadlocks, serialization failures).
     public static func isPassing(_ error: any Error) -> Bool {
-        if error is CancellationError { return false }
-        if let transactionError = error as? PostgresTransactionError {
-            return isPassing(transactionError.closureError ?? transactionError.commitError ?? transactionError.beginError ?? transactionError)
-        }
-        if let error = error as? PSQLError, error.code == .poolClosed { return false }
+        if error is CancellationError || DatabaseFailure.isPoolClosed(error) { return false }
         return DatabaseFailure.isInfrastructure(error) || DatabaseFailure.sqlState(of: error)?.hasPrefix("40") == true
     }
 
