@@ -160,15 +160,18 @@ enum HopBench {
             }
         }
         var totals: [Double] = [], stageIn: [Double] = [], stageOut: [Double] = []
+        var tail = WindowedTail(rate: rate, firstIndex: measuredFrom, seconds: seconds)
         let outputs = try await pipeline.readOutputs(total, limit: .seconds(warmup + seconds + 30)) { event, arrived in
             guard event.sequence >= measuredFrom else { return }
-            totals.append(Double(arrived - event.scheduledNanos) / 1e6)
+            let total = Double(arrived - event.scheduledNanos) / 1e6
+            totals.append(total)
+            tail.add(index: event.sequence, latency: total)
             stageIn.append(Double(event.handledNanos - event.scheduledNanos) / 1e6)
             stageOut.append(Double(arrived - event.handledNanos) / 1e6)
         }
         try await sending.value
         try await pipeline.close()
         return "hop_latency_events=\(totals.count) outputs=\(outputs) " + Percentiles(totals).fields("hop") + " "
-            + Percentiles(stageIn).fields("in") + " " + Percentiles(stageOut).fields("out")
+            + Percentiles(stageIn).fields("in") + " " + Percentiles(stageOut).fields("out") + " " + tail.field("hop")
     }
 }

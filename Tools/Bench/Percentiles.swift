@@ -33,3 +33,31 @@ enum OpenLoop {
         }
     }
 }
+
+/// The p99 of each 10-second window of scheduled send times, printed as `name_p99by10s=a/b/c` (ms; `-`
+/// for a window nothing arrived from): shows whether a run's tail is spread over it or grows as it goes
+/// (Tansu's in-memory log slows down as it fills, so a broker's latency late in a run can be many times
+/// its latency early on).
+struct WindowedTail {
+    private var windows: [Int: [Double]] = [:]
+    private let eventsPerWindow: Int
+    private let firstIndex: Int
+    private let windowCount: Int
+
+    /// Windows of `rate × 10` events over `seconds`, counted from the event with index `firstIndex`.
+    init(rate: Int, firstIndex: Int, seconds: Int) {
+        eventsPerWindow = max(1, rate * 10)
+        self.firstIndex = firstIndex
+        windowCount = (seconds + 9) / 10
+    }
+
+    mutating func add(index: Int, latency: Double) {
+        windows[(index - firstIndex) / eventsPerWindow, default: []].append(latency)
+    }
+
+    func field(_ name: String) -> String {
+        "\(name)_p99by10s=" + (0..<windowCount).map { window in
+            windows[window].map { String(format: "%.0f", Percentiles($0).value(0.99)) } ?? "-"
+        }.joined(separator: "/")
+    }
+}

@@ -6,7 +6,8 @@
 //   consume-raw TOPIC RECORDS        read them back with one group member, from the first message; msg/s
 //   hop EVENTS                       one consumer instance drains EVENTS through one event hop; events/s
 //   hop-latency RATE SECONDS WARMUP  the same hop fed open loop at RATE/s; latency percentiles per stage
-//   floor-latency RATE SECONDS WARMUP bare produce → consume on the same broker, same settings
+//   floor-latency RATE SECONDS WARMUP [STREAMS]  bare produce → consume on the same broker, same
+//                                    settings; STREAMS (1) such streams side by side, pooled
 //
 // Each prints one line `key=value …` that the script collects.
 import Foundation
@@ -42,7 +43,8 @@ case "hop":
 case "hop-latency":
     print(try await HopBench.latency(rate: argument(1, default: 200), seconds: argument(2, default: 60), warmup: argument(3, default: 10)))
 case "floor-latency":
-    print(try await RawBench.floorLatency(rate: argument(1, default: 200), seconds: argument(2, default: 60), warmup: argument(3, default: 10)))
+    print(try await RawBench.floorLatency(
+        rate: argument(1, default: 200), seconds: argument(2, default: 60), warmup: argument(3, default: 10), streams: argument(4, default: 1)))
 default:
     FileHandle.standardError.write(Data("usage: lifeline-bench produce-raw|consume-raw|hop|hop-latency|floor-latency …\n".utf8))
     exit(2)

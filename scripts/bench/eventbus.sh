@@ -6,13 +6,15 @@
 #  2. one event hop (consume → one transaction: inbox, state, outbox → relay → publish) on a backlog,
 #     and pgbench running the same statements in one transaction per 50 events, one client;
 #  3. hop latency open loop at 200 events/s for 60 s after 10 s of warm-up, and the bare
-#     produce → consume latency of the same broker, alternately (BENCH_LATENCY_RUNS, default 5).
+#     produce → consume latency of the same broker, alone and as two streams side by side (the
+#     broker traffic of a hop: its input and its output), alternately, each on a freshly started
+#     broker (BENCH_LATENCY_RUNS, default 5).
 set -euo pipefail
 bin="$1"
 state=".run/bench/eventbus"
 # BENCH_ONLY=latency measures the latency rows again and keeps the other figures of the previous run.
 only="${BENCH_ONLY:-all}"
-if [ "$only" = latency ]; then rm -f "$state/floor" "$state/latency"; else rm -rf "$state"; fi
+if [ "$only" = latency ]; then rm -f "$state/floor" "$state/floor2" "$state/latency"; else rm -rf "$state"; fi
 mkdir -p "$state"
 runs="${BENCH_RUNS:-5}"
 latency_runs="${BENCH_LATENCY_RUNS:-$runs}"
@@ -59,8 +61,15 @@ for run in $(seq 1 "$runs"); do
     -f "$state/hop.sql" lifeline 2>/dev/null | awk '/^tps/ { printf "pgbench_events_per_s=%d\n", $3 * 50 }' >> "$state/pgbench"
 done
 fi
+# Each latency run starts on a freshly started broker: Tansu keeps its log in memory, and what the
+# earlier runs left in it slows it down (its latency grows as its log fills), which would skew later runs.
 for run in $(seq 1 "$latency_runs"); do
+  bash scripts/infra.sh broker-restart bench >/dev/null
   "$bin/lifeline-bench" floor-latency 200 60 10 >> "$state/floor"
+  bash scripts/infra.sh broker-restart bench >/dev/null
+  # The broker carrying what a hop puts through it: two such streams side by side (input and output).
+  "$bin/lifeline-bench" floor-latency 200 60 10 2 >> "$state/floor2"
+  bash scripts/infra.sh broker-restart bench >/dev/null
   "$bin/lifeline-bench" hop-latency 200 60 10 >> "$state/latency"
 done
 load_after="$(cut -d' ' -f1 /proc/loadavg)"

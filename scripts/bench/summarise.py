@@ -1,5 +1,6 @@
 """Medians, ranges and ratios of scripts/bench/eventbus.sh's runs, as the table docs/performance.md shows."""
 import statistics, sys
+from itertools import zip_longest
 from pathlib import Path
 
 state, records, events, load_before, load_after = Path(sys.argv[1]), sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
@@ -8,7 +9,8 @@ def runs(name):
     path = state / name
     rows = []
     for line in path.read_text().splitlines() if path.exists() else []:
-        rows.append({k: float(v) for k, v in (field.split("=", 1) for field in line.split())})
+        # Numbers, except the per-window tails (`…_p99by10s=12/13/250`), kept as text.
+        rows.append({k: (v if k.endswith("_p99by10s") else float(v)) for k, v in (field.split("=", 1) for field in line.split())})
     return rows
 
 def figure(rows, key):
@@ -29,7 +31,7 @@ def latency(rows, prefix, complete_only=False):
 expected_latency_events = 200 * 60
 consume, python = runs("consume"), runs("python")
 hop, pgbench = runs("hop"), runs("pgbench")
-floor, hop_latency = runs("floor"), runs("latency")
+floor, floor2, hop_latency = runs("floor"), runs("floor2"), runs("latency")
 c, c_text = figure(consume, "consume_msgs_per_s")
 p, p_text = figure(python, "python_consume_msgs_per_s")
 h, h_text = figure(hop, "hop_events_per_s")
@@ -45,12 +47,16 @@ checks = [row for row in hop if row.get("outputs") != float(events) or row.get("
 print(f"    checks: every run {'read back all outputs and left one inbox row per event' if not checks else 'MISSED outputs or inbox rows: ' + str(checks)}")
 print("  latency, open loop 200 events/s, 60 s after 10 s warm-up, ms (p50 / p90 / p99 / p99.9 / max, medians of runs):")
 print(f"    produce → consume floor:   {latency(floor, 'floor')}")
+print(f"      two streams side by side (a hop's broker traffic), per crossing: {latency(floor2, 'floor2')}")
 complete = [row for row in hop_latency if row.get("hop_latency_events", 0) >= expected_latency_events]
 print(f"    event hop, total:          {latency(hop_latency, 'hop', True)}  ({len(complete)} of {len(hop_latency)} runs complete)")
 print(f"      in  (send → handler):    {latency(hop_latency, 'in', True)}")
 print(f"      out (handler → output):  {latency(hop_latency, 'out', True)}")
 print("    each run (events measured of 12,000; p99 ms): " + ", ".join(
     f"{int(row.get('hop_latency_events', 0))}: {row.get('hop_p99', float('nan')):.1f}" for row in hop_latency))
+print("    p99 of each 10 s window of the 60 s, each run, ms (the floor's, the two streams', the hop's):")
+for f_row, f2_row, h_row in zip_longest(floor, floor2, hop_latency, fillvalue={}):
+    print(f"      floor {f_row.get('floor_p99by10s', 'n/a')} | two streams {f2_row.get('floor2_p99by10s', 'n/a')} | hop {h_row.get('hop_p99by10s', 'n/a')}")
 incomplete = len(hop_latency) - len(complete)
 if incomplete:
     print(f"    {incomplete} run(s) INCOMPLETE: the outputs stopped arriving before the end (under investigation, see the reading)")
