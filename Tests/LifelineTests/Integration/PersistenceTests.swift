@@ -119,6 +119,35 @@ import Testing
         }
     }
 
+    @Test func aSentMarkTurnsOffTheFlushWaitForItsOwnTransactionOnly() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            var configuration = configuration
+            configuration.maximumConnections = 1  // every statement below runs on the same connection
+            try await TestDatabase.with(configuration) { database in
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let store = OutboxStore(database: database, logger: logger)
+                let publisher = EventPublisher(source: "/lifeline/test", outbox: store)
+                try await database.transaction { connection in
+                    for sequence in 0..<3 {
+                        try await publisher.publish(TestEvent(household: "h\(sequence)", sequence: sequence), to: "test.unused", on: connection)
+                    }
+                }
+                let entries = try await store.unsent(limit: 10)
+                try #require(entries.count == 3)
+                try await store.markSent([entries[0].id, entries[2].id])
+                #expect(try await store.unsent(limit: 10).map(\.id) == [entries[1].id])
+                #expect(try await database.count("SELECT count(*)::bigint FROM outbox WHERE sent_at IS NOT NULL") == 2)
+                // The setting was local to the mark's transaction: later commits on the connection wait for
+                // their flush again.
+                var setting: [String] = []
+                for try await value in try await database.query("SELECT current_setting('synchronous_commit')").decode(String.self) {
+                    setting.append(value)
+                }
+                #expect(setting == ["on"])
+            }
+        }
+    }
+
     @Test func outboxEventsReachKafkaInOrderAndOnlyWhenCommitted() async throws {
         let topic = EventTopic(name: TestData.unique("test.outbox"), partitions: 3)
         try await KafkaAdmin(configuration: try TestEnvironment.kafka()).createTopics([KafkaTopicSpecification(name: topic.name, partitions: 3)])
