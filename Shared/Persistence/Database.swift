@@ -70,6 +70,21 @@ public final class Database: Service, Sendable {
         try await client.query(query, logger: logger)
     }
 
+    /// Runs one writing statement, which must end in `RETURNING …`, as its own transaction committed
+    /// without waiting for the WAL flush, and returns how many rows it wrote. `set_config(…, true)`
+    /// turns `synchronous_commit` off for just this statement's transaction: one round trip, no fsync
+    /// wait, and the connection's own setting untouched. Only for writes a PostgreSQL crash may forget
+    /// (they are redone or merely approximate), never for a fact someone was told is stored.
+    @discardableResult
+    public func writeWithoutFlushWait(_ statement: PostgresQuery) async throws -> Int {
+        var query = PostgresQuery(unsafeSQL: "WITH lifeline_async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)), lifeline_write AS (")
+        query.sql += statement.sql + ") SELECT 1 FROM lifeline_write, lifeline_async"
+        query.binds = statement.binds
+        var rows = 0
+        for try await _ in try await client.query(query, logger: logger) { rows += 1 }
+        return rows
+    }
+
     /// Runs a query whose first row's first column is a `bigint` count (0 when no row).
     public func count(_ query: PostgresQuery) async throws -> Int {
         for try await value in try await client.query(query, logger: logger).decode(Int64.self) { return Int(value) }

@@ -195,16 +195,12 @@ public struct OutboxStore: Sendable {
 
     /// Marks entries as confirmed by the broker.
     ///
-    /// The mark is committed without waiting for its WAL flush (`synchronous_commit` off for this
-    /// statement's transaction): a crash of PostgreSQL may forget the last fraction of a second of
+    /// The mark is committed without waiting for its WAL flush (`Database.writeWithoutFlushWait`): a crash of PostgreSQL may forget the last fraction of a second of
     /// marks, and those entries are then sent again, which consumers' inboxes absorb. So the relay's
     /// round does not wait for an fsync, and adds none of its own for other commits to queue behind.
     public func markSent(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await database.query("""
-            WITH lifeline_async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true))
-            UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY(\(ids)) AND EXISTS (SELECT 1 FROM lifeline_async)
-            """)
+        try await database.writeWithoutFlushWait("UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY(\(ids)) RETURNING 1")
     }
 
     /// Records a failed attempt (the reason must not contain personal data).

@@ -113,16 +113,10 @@ public struct SharedRateLimiter: Sendable {
             """)
     }
 
-    /// Runs one writing statement as its own transaction, committed without waiting for the WAL flush:
-    /// `set_config(…, true)` turns `synchronous_commit` off for just this statement's transaction, so it
-    /// is one round trip and the bucket's row lock is held only while the statement runs.
+    /// Runs one writing statement as its own transaction, committed without waiting for the WAL flush
+    /// (`Database.writeWithoutFlushWait`), so the bucket's row lock is held only while the statement runs.
     private func write(_ statement: PostgresQuery) async throws -> Int {
-        var query = PostgresQuery(unsafeSQL: "WITH lifeline_async AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true)), lifeline_write AS (")
-        query.sql += statement.sql + ") SELECT 1 FROM lifeline_write, lifeline_async"
-        query.binds = statement.binds
-        var rows = 0
-        for try await _ in try await database.query(query) { rows += 1 }
-        return rows
+        try await database.writeWithoutFlushWait(statement)
     }
 }
 
