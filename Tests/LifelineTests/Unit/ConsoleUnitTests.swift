@@ -118,6 +118,16 @@ import Testing
         #expect(!row(values).contains("比对有异常") && !row(values).contains("超期"))
     }
 
+    /// A service that is down fails the console's call at once, not at the call's 20 s deadline
+    /// (AsyncHTTPClient's shared client retried the refused connection until then, holding every page
+    /// that asks it; a town's home page took 20 s while review was down).
+    @Test func aRefusedBackendFailsTheCallAtOnce() async throws {
+        let review = Backend(name: "review", baseURL: "http://127.0.0.1:1")  // nothing listens on port 1
+        let started = ContinuousClock.now
+        await #expect(throws: Backend.Unreachable.self) { _ = try await review.get("/v1/cases", token: nil, timeout: .seconds(20)) }
+        #expect(ContinuousClock.now - started < .seconds(10), "the call waited for its deadline")
+    }
+
     @Test func aBrowsersFileUploadIsReadFromItsMultipartBody() throws {
         let boundary = "----WebKitFormBoundaryX7"
         var text = "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\ntoken-1\r\n"
