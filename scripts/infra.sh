@@ -45,7 +45,7 @@ start_postgres() {
   fi
   chown -R postgres: "$pg_home"
   runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_home/data" -l "$pg_home/postgres.log" -w start \
-    -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pg_home/sock -c max_connections=300 -c fsync=${LIFELINE_PG_FSYNC:-on}" >/dev/null
+    -o "-p $pg_port -c listen_addresses=127.0.0.1 -c unix_socket_directories=$pg_home/sock -c max_connections=300 -c fsync=${LIFELINE_PG_FSYNC:-on}${LIFELINE_PG_PROFILE:+ -c shared_preload_libraries=pg_stat_statements}" >/dev/null
 }
 
 provision() {

@@ -1,5 +1,7 @@
 -- wrk script for make bench: each request is a new self-application with a valid, unique ID number
 -- (GB 11643 check digit), so each one is a real database commit and outbox event at intake.
+-- `wrk ... -s apply.lua URL -- RUN` starts each run's people elsewhere: a run that repeated an earlier
+-- run's people would measure the "you already applied" answer (200), not new applications (201).
 local weights = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
 local checks = {"1", "0", "X", "9", "8", "7", "6", "5", "4", "3", "2"}
 local threads = {}
@@ -11,6 +13,11 @@ function setup(thread)
 end
 
 local counter = 0
+local run = 0
+
+function init(args)
+  run = tonumber(args[1]) or 0
+end
 local base = os.time({year = 1941, month = 1, day = 1, hour = 12})
 
 local function id_number(u)
@@ -24,7 +31,7 @@ end
 
 function request()
   counter = counter + 1
-  local u = (tid or 0) * 5000000 + counter
+  local u = run * 2000000 + (tid or 0) * 1000000 + counter
   local body = string.format(
     '{"villageCode":"370115101201","applicantName":"压测","idNumber":"%s","phone":"139%08d","householdSize":3,' ..
     '"difficulties":["illness"],"statement":"bench","consent":true}', id_number(u), u % 100000000)

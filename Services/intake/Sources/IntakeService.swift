@@ -54,8 +54,9 @@ public enum IntakeService {
                 // checkSettings refused these settings before the routes were built.
                 preconditionFailure("intake settings were checked at start-up: \(error)")
             }
-            ApplicationRoutes(dependencies: dependencies, limits: limits).add(to: router)
-            PageRoutes(grid: grid, limits: limits).add(to: router)
+            let villages = VillageLookupCache(grid: grid)
+            ApplicationRoutes(dependencies: dependencies, limits: limits, villages: villages).add(to: router)
+            PageRoutes(villages: villages, limits: limits).add(to: router)
             // One gate for single posters, ZIPs and background runs alike.
             let gate = RenderingGate(limit: posterRenderings)
             PosterRoutes(grid: grid, tokenKeys: dependencies.tokenKeys, publicBaseURL: dependencies.configuration.publicBaseURL, gate: gate).add(to: router)

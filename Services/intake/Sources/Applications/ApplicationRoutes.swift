@@ -14,16 +14,16 @@ struct ApplicationRoutes: Sendable {
     let store: ApplicationStore
     let groupCommit: SubmissionGroupCommit
     let verification: ApplicationVerificationStore
-    let grid: GridStore
+    let villages: VillageLookupCache
     let limits: PublicLimits
     let origin: OriginCheck
     let tokenKeys: TokenKeys
 
-    init(dependencies: ServiceDependencies, limits: PublicLimits) {
+    init(dependencies: ServiceDependencies, limits: PublicLimits, villages: VillageLookupCache) {
         store = ApplicationStore(database: dependencies.database, publisher: dependencies.publisher, logger: dependencies.logger)
         groupCommit = SubmissionGroupCommit(store: store)
         verification = ApplicationVerificationStore(database: dependencies.database, publisher: dependencies.publisher, logger: dependencies.logger)
-        grid = GridStore(database: dependencies.database, logger: dependencies.logger)
+        self.villages = villages
         self.limits = limits
         origin = OriginCheck(publicBaseURL: dependencies.configuration.publicBaseURL)
         tokenKeys = dependencies.tokenKeys
@@ -126,7 +126,7 @@ struct ApplicationRoutes: Sendable {
         case .failure(let error): problems = error.details
         }
         let village = body.villageCode?.trimmingCharacters(in: .whitespaces) ?? ""
-        if !problems.contains(where: { $0.field == "villageCode" }), try await grid.village(village) == nil {
+        if !problems.contains(where: { $0.field == "villageCode" }), try await villages.village(village) == nil {
             problems.insert(.init(field: "villageCode", message: "村庄编码无效，请重新扫描村里的二维码"), at: 0)
         }
         guard problems.isEmpty, let valid else { throw APIError.validation(problems) }

@@ -8,7 +8,7 @@ import LifelineRuntime
 /// served under a content security policy that allows no inline script or style, nothing from other
 /// origins, and no framing (`frame-ancestors 'none'`, against clickjacking).
 struct PageRoutes: Sendable {
-    let grid: GridStore
+    let villages: VillageLookupCache
     let limits: PublicLimits
 
     static let contentSecurityPolicy =
@@ -18,7 +18,7 @@ struct PageRoutes: Sendable {
         router.get("apply/:village") { request, context -> Response in
             try await PublicLimits.enforce(limits.pages, limits.client(request, context))
             let code = try context.parameters.require("village")
-            let village = code.count == 12 && code.allSatisfy(\.isNumber) ? try await grid.village(code) : nil
+            let village = code.count == 12 && code.allSatisfy(\.isNumber) ? try await villages.village(code) : nil
             return Self.page(ApplicationPage.html(village: village), status: village == nil ? .notFound : .ok)
         }
         let assets = PublicAssets.shared  // loaded while the routes are built: a missing file stops start-up
