@@ -26,6 +26,8 @@ median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]
 range() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
 now() { date +%s.%N; }
 
+load_before="$(cut -d' ' -f1 /proc/loadavg)"
+echo "intake: $(nproc) cores; load average $load_before before"
 # The grid (and schema) first, then an empty registry so that each import creates every household.
 "$bin/lifeline-intake" seed-demo --households 0 >/dev/null
 if [[ "$parts" == *" import "* ]]; then
@@ -101,3 +103,4 @@ echo "  $(describe "$state/apply.runs")"
 echo "  requests answered: $(awk '{ s += $5 } END { print s }' "$state/apply.runs"); new applications stored: $(psql_intake "SELECT count(*) FROM intake.applications WHERE applicant_name = '压测'") (a shortfall would be repeats answered 200), outbox events: $(psql_intake "SELECT count(*) FROM intake.outbox WHERE topic = 'intake.applications'")"
 echo "trivial endpoint of the same server (GET /health/live), alternating with it:"
 echo "  $(describe "$state/live.runs")"
+echo "load average $(cut -d' ' -f1 /proc/loadavg) after"
