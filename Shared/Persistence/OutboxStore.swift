@@ -34,7 +34,7 @@ public struct OutboxEntry: Sendable, Hashable {
 public struct OutboxBacklog: Sendable, Hashable {
     /// Unsent entries.
     public var count: Int
-    /// Age of the oldest unsent entry in seconds (0 when empty).
+    /// Age in seconds of the first unsent entry in outbox order, the oldest but for concurrent writers' jitter (0 when empty).
     public var oldestAgeSeconds: Double
     /// Entries parked because the broker refused them for good (they hold back their own key).
     public var parked: Int = 0
@@ -252,19 +252,25 @@ public struct OutboxStore: Sendable {
         guard changed == 1 else { throw OutboxError(code: .notParked, message: "no parked outbox entry has id \(id)") }
     }
 
-    /// Unsent count, the oldest unsent entry's age, and the parked count.
+    /// Unsent count, the age of the first unsent entry (in outbox order), and the parked count.
+    ///
+    /// Each part reads one of the partial indexes of unsent and parked entries, so the cost follows the
+    /// backlog, not the week of sent entries the table keeps (one scan of all of them, every second on
+    /// every instance, took 16 ms at 27,000 rows).
     public func backlog() async throws -> OutboxBacklog {
-        let rows = try await database.query("""
-            SELECT count(*) FILTER (WHERE parked_at IS NULL)::bigint,
-                COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - min(created_at) FILTER (WHERE parked_at IS NULL)), 0)::float8,
-                count(*) FILTER (WHERE parked_at IS NOT NULL)::bigint
-            FROM outbox WHERE sent_at IS NULL
-            """)
+        let rows = try await database.query(PostgresQuery(unsafeSQL: Self.backlogSQL))
         for try await (count, age, parked) in rows.decode((Int64, Double, Int64).self) {
             return OutboxBacklog(count: Int(count), oldestAgeSeconds: age, parked: Int(parked))
         }
         return OutboxBacklog(count: 0, oldestAgeSeconds: 0)
     }
+
+    static let backlogSQL = """
+        SELECT (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL)::bigint,
+            COALESCE(EXTRACT(EPOCH FROM clock_timestamp() - (
+                SELECT created_at FROM outbox WHERE sent_at IS NULL AND parked_at IS NULL ORDER BY id LIMIT 1)), 0)::float8,
+            (SELECT count(*) FROM outbox WHERE sent_at IS NULL AND parked_at IS NOT NULL)::bigint
+        """
 
     /// Deletes sent entries older than `age`; returns how many.
     @discardableResult

@@ -2,7 +2,7 @@ import Foundation
 import LifelineEventBus
 import LifelineEvents
 import LifelineKafka
-import LifelinePersistence
+@testable import LifelinePersistence
 import Logging
 import ServiceLifecycle
 import Testing
@@ -144,6 +144,46 @@ import Testing
                     setting.append(value)
                 }
                 #expect(setting == ["on"])
+            }
+        }
+    }
+
+    /// The backlog counts unsent entries apart from parked ones and ages from the first unsent entry;
+    /// sent entries (kept for a week) count for nothing, and its parts read the outbox's partial indexes.
+    @Test func theBacklogCountsUnsentAndParkedEntriesAndAgesFromTheFirstUnsent() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            try await TestDatabase.with(configuration) { database in
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let store = OutboxStore(database: database, logger: logger)
+                let publisher = EventPublisher(source: "/lifeline/test", outbox: store)
+                #expect(try await store.backlog() == OutboxBacklog(count: 0, oldestAgeSeconds: 0, parked: 0))
+                try await database.transaction { connection in
+                    for sequence in 0..<5 {
+                        try await publisher.publish(TestEvent(household: "h\(sequence)", sequence: sequence), to: "test.unused", on: connection)
+                    }
+                }
+                let entries = try await store.unsent(limit: 10)
+                try #require(entries.count == 5)
+                try await store.markSent([entries[0].id])
+                try await store.park(entries[1].id, reason: "refused")
+                // The first entry still unsent (the third) was written 90 s ago, the sent one long before.
+                _ = try await database.count("""
+                    WITH aged AS (UPDATE outbox SET created_at = clock_timestamp() - CASE WHEN id = \(entries[0].id) THEN interval '1 day'
+                        ELSE interval '90 seconds' END WHERE id IN (\(entries[0].id), \(entries[2].id)) RETURNING 1)
+                    SELECT count(*)::bigint FROM aged
+                    """)
+                let backlog = try await store.backlog()
+                #expect(backlog.count == 3 && backlog.parked == 1, "\(backlog)")
+                #expect((89.0..<120.0).contains(backlog.oldestAgeSeconds), "\(backlog)")
+                // With sequential scans off (the table is tiny here), every part reads a partial index, none the whole table.
+                var plan: [String] = []
+                try await database.transaction { connection in
+                    try await connection.query("SET LOCAL enable_seqscan = off", logger: logger)
+                    let explain = PostgresQuery(unsafeSQL: "EXPLAIN " + OutboxStore.backlogSQL)
+                    for try await line in try await connection.query(explain, logger: logger).decode(String.self) { plan.append(line) }
+                }
+                let scans = plan.filter { $0.contains("Scan") && !$0.contains("Bitmap Heap Scan") }  // a heap scan follows its index scan
+                #expect(!scans.isEmpty && scans.allSatisfy { $0.contains("outbox_unsent") || $0.contains("outbox_parked") }, "\(plan)")
             }
         }
     }
