@@ -134,11 +134,13 @@ public struct OutboxStore: Sendable {
         try await insertAll([entry], on: connection)
     }
 
-    /// Appends many entries inside the caller's transaction with three statements, whatever their
+    /// Appends many entries inside the caller's transaction with two statements, whatever their
     /// number: the per-key locks are taken in key order (no deadlock between two bulk writers), then
-    /// the rows go in, in the order given.
+    /// the rows go in, in the order given. Inside `Database.transaction` they are kept, like `append`'s,
+    /// and written with the transaction's other entries just before the commit, in the order appended.
     public func appendAll(_ entries: [OutboxEntry], on connection: PostgresConnection) async throws {
         for entry in entries { try checkSize(entry) }
+        if let marks = TransactionMarks.current, marks.keepForCommit(entries, of: self, on: connection) { return }
         try await insertAll(entries, on: connection)
     }
 

@@ -43,9 +43,14 @@ final class TransactionMarks: Sendable {
 
     /// Keeps `entry` for the commit when `connection` is this transaction's; `false` otherwise.
     func keepForCommit(_ entry: OutboxEntry, of store: OutboxStore, on connection: PostgresConnection) -> Bool {
+        keepForCommit([entry], of: store, on: connection)
+    }
+
+    /// Keeps `entries`, in order, for the commit when `connection` is this transaction's; `false` otherwise.
+    func keepForCommit(_ entries: [OutboxEntry], of store: OutboxStore, on connection: PostgresConnection) -> Bool {
         state.withLock { state in
             guard state.connectionId == connection.id else { return false }
-            state.pending.append(entry)
+            state.pending.append(contentsOf: entries)
             state.pendingStore = store
             return true
         }

@@ -61,15 +61,17 @@ extension ApplicationStore {
     /// confirm, published as `HouseholdRegistered`.
     func insertProvisionalHouseholds(for rows: [NewApplication], at now: Date, on connection: PostgresConnection) async throws {
         guard !rows.isEmpty else { return }
+        // One statement (a data-modifying CTE) for the households and their one member each.
         try await connection.query("""
-            INSERT INTO households (id, village_code, provisional, created_at, updated_at)
-            SELECT id, village, true, \(now), \(now) FROM unnest(\(rows.map(\.household))::text[], \(rows.map(\.application.villageCode))::text[])
-                AS n(id, village)
-            """, logger: logger)
-        try await connection.query("""
+            WITH n AS (
+                INSERT INTO households (id, village_code, provisional, created_at, updated_at)
+                SELECT id, village, true, \(now), \(now) FROM unnest(\(rows.map(\.household))::text[], \(rows.map(\.application.villageCode))::text[])
+                    AS n(id, village)
+                RETURNING id)
             INSERT INTO household_members (household_id, id_number, name, relation, phone)
             SELECT h, i, n, '户主', p FROM unnest(\(rows.map(\.household))::text[], \(rows.map(\.application.idNumber.value))::text[],
                 \(rows.map(\.application.applicantName))::text[], \(rows.map(\.application.phone))::text[]) AS m(h, i, n, p)
+                JOIN n ON n.id = m.h
             """, logger: logger)
         try await publisher.publishAll(rows.map { row in
             HouseholdRegistered(
@@ -83,22 +85,23 @@ extension ApplicationStore {
     /// The applications with their first timeline step (`submitted`).
     func insert(_ rows: [NewApplication], at now: Date, on connection: PostgresConnection) async throws {
         guard !rows.isEmpty else { return }
+        // One statement (a data-modifying CTE) for the applications and their first timeline step.
         try await connection.query("""
-            INSERT INTO applications (number, household_id, village_code, applicant_name, applicant_id_number, applicant_phone,
-                household_size, difficulties, statement, idempotency_key, status, verification_reason, submitted_at)
-            SELECT number, household, village, name, id, phone, size, string_to_array(kinds, ','), statement, NULLIF(key, ''),
-                CASE WHEN reason = '' THEN 'submitted' ELSE 'verification' END, NULLIF(reason, ''), \(now)
-            FROM unnest(\(rows.map(\.number))::text[], \(rows.map(\.household))::text[], \(rows.map(\.application.villageCode))::text[],
-                \(rows.map(\.application.applicantName))::text[], \(rows.map(\.application.idNumber.value))::text[],
-                \(rows.map(\.application.phone))::text[], \(rows.map(\.application.householdSize))::int8[],
-                \(rows.map { $0.application.difficulties.map(\.rawValue).joined(separator: ",") })::text[],
-                \(rows.map(\.application.statement))::text[], \(rows.map { $0.key ?? "" })::text[],
-                \(rows.map { $0.heldBecause?.rawValue ?? "" })::text[])
-                AS a(number, household, village, name, id, phone, size, kinds, statement, key, reason)
-            """, logger: logger)
-        try await connection.query("""
+            WITH a AS (
+                INSERT INTO applications (number, household_id, village_code, applicant_name, applicant_id_number, applicant_phone,
+                    household_size, difficulties, statement, idempotency_key, status, verification_reason, submitted_at)
+                SELECT number, household, village, name, id, phone, size, string_to_array(kinds, ','), statement, NULLIF(key, ''),
+                    CASE WHEN reason = '' THEN 'submitted' ELSE 'verification' END, NULLIF(reason, ''), \(now)
+                FROM unnest(\(rows.map(\.number))::text[], \(rows.map(\.household))::text[], \(rows.map(\.application.villageCode))::text[],
+                    \(rows.map(\.application.applicantName))::text[], \(rows.map(\.application.idNumber.value))::text[],
+                    \(rows.map(\.application.phone))::text[], \(rows.map(\.application.householdSize))::int8[],
+                    \(rows.map { $0.application.difficulties.map(\.rawValue).joined(separator: ",") })::text[],
+                    \(rows.map(\.application.statement))::text[], \(rows.map { $0.key ?? "" })::text[],
+                    \(rows.map { $0.heldBecause?.rawValue ?? "" })::text[])
+                    AS a(number, household, village, name, id, phone, size, kinds, statement, key, reason)
+                RETURNING number)
             INSERT INTO application_timeline (application_number, stage, occurred_at)
-            SELECT number, \(ReviewStage.submitted.rawValue), \(now) FROM unnest(\(rows.map(\.number))::text[]) AS t(number)
+            SELECT number, \(ReviewStage.submitted.rawValue), \(now) FROM a
             """, logger: logger)
     }
 }
