@@ -135,7 +135,7 @@ public struct OutboxStore: Sendable {
     }
 
     /// Appends many entries inside the caller's transaction with two statements, whatever their
-    /// number: the per-key locks are taken in key order (no deadlock between two bulk writers), then
+    /// number (three when another instance leads the relay and is woken by `pg_notify`): the per-key locks are taken in key order (no deadlock between two bulk writers), then
     /// the rows go in, in the order given. Inside `Database.transaction` they are kept, like `append`'s,
     /// and written with the transaction's other entries just before the commit, in the order appended.
     public func appendAll(_ entries: [OutboxEntry], on connection: PostgresConnection) async throws {

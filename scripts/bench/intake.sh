@@ -13,6 +13,10 @@
 set -euo pipefail
 bin="$1"
 parts=" ${BENCH_INTAKE_PARTS:-import apply} "
+case "$parts" in
+  *" import "* | *" apply "*) ;;
+  *) echo "BENCH_INTAKE_PARTS must name import, apply or both (space-separated), not '${BENCH_INTAKE_PARTS}'" >&2; exit 2 ;;
+esac
 state=".run/bench"
 runs="${BENCH_RUNS:-5}"
 members_households="${BENCH_IMPORT_HOUSEHOLDS:-172000}"
@@ -100,7 +104,7 @@ describe() {
 }
 echo "self-applications at the HTTP edge (wrk closed loop, 2 threads, 16 connections, $runs × 10 s, on the same 2 cores; target ≥ 2,000/s):"
 echo "  $(describe "$state/apply.runs")"
-echo "  requests answered: $(awk '{ s += $5 } END { print s }' "$state/apply.runs"); new applications stored: $(psql_intake "SELECT count(*) FROM intake.applications WHERE applicant_name = '压测'") (a shortfall would be repeats answered 200), outbox events: $(psql_intake "SELECT count(*) FROM intake.outbox WHERE topic = 'intake.applications'")"
+echo "  requests answered: $(awk '{ s += $5 } END { print s }' "$state/apply.runs"); new applications stored: $(psql_intake "SELECT count(*) FROM intake.applications WHERE applicant_name = '压测'") (more than answered: requests in flight when wrk stopped, up to 16 a run; fewer: repeats answered 200), outbox events: $(psql_intake "SELECT count(*) FROM intake.outbox WHERE topic = 'intake.applications'")"
 echo "trivial endpoint of the same server (GET /health/live), alternating with it:"
 echo "  $(describe "$state/live.runs")"
 echo "load average $(cut -d' ' -f1 /proc/loadavg) after"
