@@ -1,8 +1,8 @@
 import Foundation
 import LifelineEvents
 import LifelinePersistence
+import LifelineRuntime
 import Logging
-import Synchronization
 
 /// Notification's copy of who can be reached: households' phones (the register's and the latest
 /// applicant's) and WeChat openids from intake, the grid (units, their names and grid members) from
@@ -10,7 +10,7 @@ import Synchronization
 struct NotificationDirectory: Sendable {
     let logger: Logger
     /// Villages' and towns' names change a few times a year: each is read at most once a minute.
-    private let names = PlaceNameCache(seconds: 60)
+    private let names = ExpiringCache<String, PlaceNames>(lifetime: .seconds(60))
 
     init(logger: Logger) {
         self.logger = logger
@@ -128,7 +128,7 @@ struct NotificationDirectory: Sendable {
         var found: [String: PlaceNames] = [:]
         var missing: [String] = []
         for village in villages {
-            if let cached = names.get(village) { found[village] = cached } else { missing.append(village) }
+            if let cached = names.value(for: village) { found[village] = cached } else { missing.append(village) }
         }
         guard !missing.isEmpty else { return found }
         let rows = try await connection.query("""
@@ -146,7 +146,7 @@ struct NotificationDirectory: Sendable {
             if level == GridUnitLevel.town.rawValue { read[origin]?.town = name }
         }
         for (village, names) in read {
-            self.names.put(village, names)
+            self.names.remember(names, for: village)
             found[village] = names
         }
         return found
@@ -176,29 +176,5 @@ struct Known: Sendable {
         if let household, let group = householdGroups[household], let members = unitMembers[group], !members.isEmpty { return members }
         guard let village else { return [] }
         return unitMembers[village] ?? []
-    }
-}
-
-/// Place names read recently, per village code.
-final class PlaceNameCache: Sendable {
-    private let seconds: Double
-    private let entries = Mutex<[String: (at: Date, names: PlaceNames)]>([:])
-
-    init(seconds: Double) {
-        self.seconds = seconds
-    }
-
-    func get(_ village: String) -> PlaceNames? {
-        entries.withLock { entries in
-            guard let entry = entries[village], Date().timeIntervalSince(entry.at) < seconds else { return nil }
-            return entry.names
-        }
-    }
-
-    func put(_ village: String, _ names: PlaceNames) {
-        entries.withLock { entries in
-            if entries.count > 10_000 { entries.removeAll() }
-            entries[village] = (Date(), names)
-        }
     }
 }
