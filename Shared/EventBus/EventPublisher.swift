@@ -62,4 +62,49 @@ public struct EventPublisher: Sendable {
         }
         try await outbox.appendAll(entries, on: connection)
     }
+
+    /// Writes events whose payloads a query builds, inside the caller's transaction: for bulk writers
+    /// (a household import) that would otherwise read rows into Swift only to encode them again.
+    ///
+    /// `keys` selects the distinct partition keys (column `key`) and `rows` the events, with the columns
+    /// `key`, `payload` (the event's JSON data as text, as `EventJSON` would write it) and `position`
+    /// (the order to send them in). Each event gets a new id, correlation id and trace, the headers of
+    /// binary mode without a subject, and `time`. The per-key locks of `OutboxStore.append` are taken
+    /// first, in byte order of the keys. An event larger than the outbox's maximum fails the call
+    /// (`OutboxError.eventTooLarge`) and with it the caller's transaction. Returns the events written.
+    ///
+    /// - Important: `keys` and `rows` are inserted into the statements as given: never build them from input.
+    public func publishBuilt<Event: DomainEvent>(
+        _ type: Event.Type, keys: String, rows: String, on connection: PostgresConnection, time: Date = Date()
+    ) async throws -> Int {
+        try await connection.query("""
+            SELECT count(pg_advisory_xact_lock(hashtext(\(outbox.lockNamespace) || key)))
+            FROM (SELECT key FROM (\(unescaped: keys)) k ORDER BY key COLLATE "C") ordered
+            """, logger: outbox.logger)
+        var written = 0
+        var largest = 0
+        for try await (count, size) in try await connection.query("""
+            WITH inserted AS (
+                INSERT INTO outbox (event_id, topic, partition_key, headers, payload)
+                SELECT e.id, \(Event.topic.name), e.key,
+                    jsonb_build_object('ce_specversion', '1.0', 'ce_id', e.id, 'ce_source', \(source), 'ce_type', \(Event.eventType),
+                        'ce_time', \(EventJSON.formatTimestamp(time)), 'content-type', 'application/json',
+                        'ce_correlationid', gen_random_uuid()::text,
+                        'ce_traceparent', '00-' || md5(random()::text) || '-' || substr(md5(random()::text), 1, 16) || '-01'),
+                    convert_to(e.payload, 'UTF8')
+                FROM (SELECT gen_random_uuid()::text AS id, r.key, r.payload, r.position FROM (\(unescaped: rows)) r) e
+                ORDER BY e.position
+                RETURNING octet_length(payload) + octet_length(headers::text) + octet_length(partition_key) AS size
+            )
+            SELECT count(*)::int8, coalesce(max(size), 0)::int8 FROM inserted
+            """, logger: outbox.logger).decode((Int, Int).self) {
+            written = count
+            largest = size
+        }
+        guard largest <= outbox.maximumEventBytes else {
+            throw OutboxError.eventTooLarge(type: Event.eventType, size: largest, maximum: outbox.maximumEventBytes)
+        }
+        if written > 0 { try await outbox.wakeRelayAfterCommit(on: connection) }
+        return written
+    }
 }

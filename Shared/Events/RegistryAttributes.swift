@@ -17,7 +17,13 @@ extension ExportWording {
 
     /// Reads the export's wording, an alias or a code; nil for anything else.
     public init?(text: String) {
-        guard let value = Self.aliases[text] ?? Self.names.first(where: { $0.value == text })?.key ?? Self(rawValue: text) else { return nil }
+        // Compared byte by byte: the tables are a handful of entries, and hashing or comparing
+        // Chinese strings by Unicode rules showed in the profile of a bulk import.
+        guard !text.isEmpty else { return nil }
+        let bytes = text.utf8
+        guard let value = Self.aliases.first(where: { $0.key.utf8.elementsEqual(bytes) })?.value
+            ?? Self.names.first(where: { $0.value.utf8.elementsEqual(bytes) })?.key ?? Self(rawValue: text)
+        else { return nil }
         self = value
     }
 }

@@ -16,6 +16,8 @@ extension StringProtocol {
 
     private static func isTrimmed(_ scalar: Unicode.Scalar) -> Bool {
         if scalar.isASCII { return scalar == " " || scalar == "\t" || scalar == "\n" || scalar == "\r" }
-        return scalar == "\u{FEFF}" || scalar.properties.isWhitespace
+        // No white space lies above U+3000 (ideographic space): CJK text is decided without a property look-up.
+        if scalar.value > 0x3000 { return scalar == "\u{FEFF}" }
+        return scalar.properties.isWhitespace
     }
 }

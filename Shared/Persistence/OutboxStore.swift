@@ -77,6 +77,13 @@ public struct OutboxError: Error, Sendable, Hashable, CustomStringConvertible {
     public let message: String
 
     public var description: String { "OutboxError(\(code)): \(message)" }
+
+    /// An event of `type` and `size` bytes over `maximum`.
+    public static func eventTooLarge(type: String, size: Int, maximum: Int) -> OutboxError {
+        OutboxError(
+            code: .eventTooLarge,
+            message: "\(type) is \(size) bytes; the largest event the outbox accepts is \(maximum) bytes (OUTBOX_MAX_EVENT_BYTES)")
+    }
 }
 
 /// The outbox table of the service's schema: written in the business transaction, read by the relay.
@@ -85,7 +92,8 @@ public struct OutboxStore: Sendable {
     public static let defaultMaximumEventBytes = 1_000_000
 
     private let database: Database
-    private let logger: Logger
+    /// Where the store's statements are logged (PostgresNIO's debug logging).
+    public let logger: Logger
     /// Largest event accepted by `append`; larger ones are refused in the publishing transaction.
     public let maximumEventBytes: Int
 
@@ -104,14 +112,20 @@ public struct OutboxStore: Sendable {
         let size = entry.payload.count + entry.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.utf8.count } + (entry.partitionKey?.utf8.count ?? 0)
         guard size <= maximumEventBytes else {
             let type = entry.headers["ce_type"] ?? "event"
-            throw OutboxError(code: .eventTooLarge, message: "\(type) is \(size) bytes; the largest event the outbox accepts is \(maximumEventBytes) bytes (OUTBOX_MAX_EVENT_BYTES)")
+            throw OutboxError.eventTooLarge(type: type, size: size, maximum: maximumEventBytes)
         }
     }
 
+    /// The text before a partition key in the advisory-lock key of `append` (`hashtext(lockNamespace || key)`),
+    /// for writers that insert outbox rows with their own SQL and must take the same per-key locks, in
+    /// byte order of the keys, before their rows.
+    public var lockNamespace: String { database.schema + "/" }
+
     /// Wakes the relay once the caller's transaction commits: in-process when this process leads the
     /// relay and the transaction runs through `Database.transaction`, otherwise by `pg_notify`
-    /// (delivered at commit to whichever instance listens).
-    private func wakeRelayAfterCommit(on connection: PostgresConnection) async throws {
+    /// (delivered at commit to whichever instance listens). Called by every append; writers that
+    /// insert outbox rows with their own SQL call it themselves.
+    public func wakeRelayAfterCommit(on connection: PostgresConnection) async throws {
         if let marks = TransactionMarks.current, database.outboxWake.relayLeaderIsHere {
             marks.markOutboxWritten()
         } else {

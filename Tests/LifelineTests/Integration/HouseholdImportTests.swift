@@ -134,6 +134,70 @@ import Testing
         #expect(try await Self.outboxEvents(for: [h1, h2, h3]) == 3)
     }
 
+    /// The rules that need several rows, run in SQL over the staged file: each refused row names the
+    /// line it disagrees with; a household's rows need not be adjacent and its head goes first; the
+    /// event built in SQL is what the event coder would publish; the content hash follows the rule the
+    /// stored hashes were made with (so an upgrade republishes nothing); staging tables are dropped.
+    @Test func rulesAcrossRowsNameTheLineTheyDisagreeWith() async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let tag = TestData.unique("X").replacingOccurrences(of: "-", with: "")
+        let (h1, h2) = ("\(tag)1", "\(tag)2")
+        let group = village + "001"
+        var file = HouseholdFile()
+        let spouseId = TestData.idNumber(male: false), headId = TestData.idNumber(), childId = TestData.idNumber()
+        let spouseLine = file.member(household: h1, village: village, group: group, name: "李\"秀\\兰", idNumber: spouseId, relation: "配偶", phone: "13912345678")
+        _ = file.member(household: h2, village: village, group: group, name: "王大山", relation: "户主")
+        _ = file.member(household: h1, village: village, group: group, name: "张建华", idNumber: headId, relation: "户主")
+        let otherGroupLine = file.member(household: h1, village: village, group: village + "002", name: "张一", relation: "子女")
+        let poorLine = file.member(household: h1, village: village, group: group, name: "张二", relation: "子女", formerlyPoor: true)
+        let secondHeadLine = file.member(household: h1, village: village, group: group, name: "张三", relation: "户主")
+        _ = file.member(household: h1, village: village, group: group, name: "张小明", idNumber: childId, relation: "子女")
+        let duplicateLine = file.member(household: h2, village: village, group: group, name: "冒名", idNumber: childId, relation: "子女")
+        // An old import's staging tables (its instance vanished two days ago) are swept by this one.
+        let old = HouseholdStaging(now: Date().addingTimeInterval(-2 * 86_400))
+        try await TestGrid.withIntakeDatabase { database in
+            try await database.query(PostgresQuery(unsafeSQL: "CREATE UNLOGGED TABLE \(old.households) (household text)"))
+        }
+
+        let url = try file.utf8File()
+        let log = ImportLog()
+        let counts = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database).run(file: url, region: "370115", reporter: await log.reporter)
+        }
+        let problems = await log.problems
+        #expect(counts.rowsRead == 8 && counts.rowsAccepted == 4 && counts.rowsRejected == 4 && counts.householdsCreated == 2, "\(counts) \(problems)")
+        func problem(_ line: Int) -> String? { problems.first { $0.line == line }.map { $0.field + "：" + $0.reason } }
+        #expect(problem(otherGroupLine) == "联户网格编号：与本户第\(spouseLine)行的联户网格不一致")
+        #expect(problem(poorLine) == "是否脱贫户：与本户第\(spouseLine)行不一致")
+        #expect(problem(secondHeadLine) == "与户主关系：本户已有户主（第\(spouseLine + 2)行）")
+        #expect(problem(duplicateLine) == "证件号码：与第\(duplicateLine - 1)行的证件号码重复")
+        #expect(try await Self.members(of: h1) == ["张建华", "李\"秀\\兰", "张小明"], "the head first, then file order")
+
+        let events = try await TestGrid.outboxEvents(HouseholdRegistered.self, keys: [h1])
+        let event = try #require(events.first)
+        #expect(events.count == 1 && event.householdId == h1 && event.villageCode == village && event.householdGroupId == group)
+        #expect(event.provisional == false && event.source == "import" && event.formerlyPoor == false && event.monitoringCategory == nil)
+        #expect(event.members.map(\.idNumber) == [headId, spouseId, childId] && event.members[1].phone == "13912345678")
+        #expect(abs(event.updatedAt.timeIntervalSinceNow) < 120)
+        let (headersValid, hashFollowsTheRule, stagingLeft) = try await TestGrid.withIntakeDatabase { database in
+            let canonical = [village, group, "0"] + [(headId, "张建华", "户主", ""), (spouseId, "李\"秀\\兰", "配偶", "13912345678"), (childId, "张小明", "子女", "")].map {
+                [$0.0, $0.1, $0.2, HouseholdFile.birthDate(of: $0.0), Int(String(Array($0.0)[16]))! % 2 == 1 ? "男" : "女", $0.3].joined(separator: "\u{1F}")
+            }
+            let content = canonical.joined(separator: "\u{1E}")
+            let headers = try await database.count("""
+                SELECT count(*) FROM outbox WHERE partition_key = \(h1) AND event_id = headers->>'ce_id'
+                  AND headers->>'ce_source' = '/lifeline/intake' AND headers->>'ce_specversion' = '1.0' AND headers->>'content-type' = 'application/json'
+                  AND headers->>'ce_traceparent' ~ '^00-[0-9a-f]{32}-[0-9a-f]{16}-01$' AND headers->>'ce_correlationid' ~ '^[0-9a-f-]{36}$'
+                """)
+            let hash = try await database.count("SELECT count(*) FROM households WHERE id = \(h1) AND content_hash = md5(\(content))")
+            let left = try await database.count("SELECT count(*) FROM pg_class WHERE relname = \(old.households)")
+            return (headers == 1, hash == 1, left)
+        }
+        #expect(headersValid && hashFollowsTheRule)
+        #expect(stagingLeft == 0, "the import swept the staging tables of an import that vanished")
+    }
+
     @Test(arguments: ["gb18030", "xlsx"]) func otherEncodingsGiveTheSameRegistry(format: String) async throws {
         let village = TestData.villageCode()
         try await TestGrid.village(village)

@@ -39,6 +39,27 @@ enum HouseholdFileColumn: String, CaseIterable, Sendable {
         }
     }
 
+    /// The column's place in `allCases`, without hashing its Chinese name (looked up for every cell).
+    var ordinal: Int {
+        switch self {
+        case .householdNumber: 0
+        case .villageCode: 1
+        case .householdGroupCode: 2
+        case .name: 3
+        case .idNumber: 4
+        case .relation: 5
+        case .birthDate: 6
+        case .sex: 7
+        case .phone: 8
+        case .formerlyPoor: 9
+        case .labourAbility: 10
+        case .healthStatus: 11
+        case .minimumLivingAllowance: 12
+        case .extremePovertySupport: 13
+        case .monitoringCategory: 14
+        }
+    }
+
     /// Whether a file must have the column.
     var isRequired: Bool {
         switch self {

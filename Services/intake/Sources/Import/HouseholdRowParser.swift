@@ -40,17 +40,18 @@ struct ImportedMember: Sendable, Hashable {
 
 /// Where each known column is in a file, from its header row.
 struct HouseholdColumnMap: Sendable {
-    private var indexes: [HouseholdFileColumn: Int]
+    /// The file's column of each known column, by `HouseholdFileColumn.ordinal`; nil when absent.
+    private var indexes: [Int?]
 
     /// Maps a header row, or names the required columns it lacks.
     static func make(header: [String]) -> Result<HouseholdColumnMap, ImportFailure> {
-        var indexes: [HouseholdFileColumn: Int] = [:]
+        var indexes = [Int?](repeating: nil, count: HouseholdFileColumn.allCases.count)
         let normalized = header.map(HeaderName.normalize)
         for column in HouseholdFileColumn.allCases {
             let names = [column.rawValue] + column.aliases
-            if let index = normalized.firstIndex(where: names.contains) { indexes[column] = index }
+            indexes[column.ordinal] = normalized.firstIndex(where: names.contains)
         }
-        let missing = HouseholdFileColumn.allCases.filter { $0.isRequired && indexes[$0] == nil }
+        let missing = HouseholdFileColumn.allCases.filter { $0.isRequired && indexes[$0.ordinal] == nil }
         guard missing.isEmpty else {
             return .failure(ImportFailure(
                 code: .missingColumns, message: "文件缺少必需的列：\(missing.map(\.rawValue).joined(separator: "、"))（第1行应为表头）"))
@@ -59,7 +60,7 @@ struct HouseholdColumnMap: Sendable {
     }
 
     func value(_ column: HouseholdFileColumn, in row: TabularRow) -> String {
-        guard let index = indexes[column] else { return "" }
+        guard let index = indexes[column.ordinal] else { return "" }
         return row[index].trimmingWhitespace()
     }
 }
@@ -117,6 +118,9 @@ enum HouseholdRowParser {
         "外祖父", "外祖母", "兄弟姐妹", "兄", "弟", "姐", "妹", "侄子", "侄女", "其他",
     ]
 
+    /// What a 监测对象类别 cell says for a household that is not monitored (besides an empty cell).
+    static let notMonitored = ["否", "无", "非监测对象"]
+
     /// Parses one data row: the member, or every problem found in it.
     static func parse(_ row: TabularRow, columns: HouseholdColumnMap) -> Result<ImportedMember, RowProblems> {
         var problems: [RowProblem] = []
@@ -153,11 +157,12 @@ enum HouseholdRowParser {
         } else if !relations.contains(relation) {
             problem(.relation, "不是认可的与户主关系")
         }
-        var birthDate = id.map { Self.birthDate(of: $0) } ?? ""
+        let idBirthDate = id.map { Self.birthDate(of: $0) }
+        var birthDate = idBirthDate ?? ""
         let birthText = columns.value(.birthDate, in: row)
         if !birthText.isEmpty {
             if let parsed = DateText.normalize(birthText) {
-                if let id, parsed != Self.birthDate(of: id) { problem(.birthDate, "与身份证号码中的出生日期不一致") }
+                if let idBirthDate, parsed != idBirthDate { problem(.birthDate, "与身份证号码中的出生日期不一致") }
                 birthDate = parsed
             } else {
                 problem(.birthDate, "不是有效日期（例如 1968-03-15）")
@@ -180,10 +185,16 @@ enum HouseholdRowParser {
         }
         var formerlyPoor = false
         let poorText = columns.value(.formerlyPoor, in: row)
-        switch poorText.lowercased() {
-        case "", "否", "n", "no", "0", "false", "非脱贫户": formerlyPoor = false
-        case "是", "y", "yes", "1", "true", "脱贫户": formerlyPoor = true
-        default: problem(.formerlyPoor, "应为“是”或“否”")
+        if poorText.isEmpty || poorText.utf8.elementsEqual("否".utf8) {
+            formerlyPoor = false
+        } else if poorText.utf8.elementsEqual("是".utf8) {
+            formerlyPoor = true
+        } else {
+            switch poorText.lowercased() {
+            case "n", "no", "0", "false", "非脱贫户": formerlyPoor = false
+            case "y", "yes", "1", "true", "脱贫户": formerlyPoor = true
+            default: problem(.formerlyPoor, "应为“是”或“否”")
+            }
         }
         let labourText = columns.value(.labourAbility, in: row)
         let labour = LabourAbility(text: labourText)
@@ -196,8 +207,9 @@ enum HouseholdRowParser {
         let extreme = yesNo(columns.value(.extremePovertySupport, in: row))
         if extreme == .invalid { problem(.extremePovertySupport, "应为“是”或“否”") }
         let categoryText = columns.value(.monitoringCategory, in: row)
-        let category = ["", "否", "无", "非监测对象"].contains(categoryText) ? nil : MonitoringCategory(text: categoryText)
-        if category == nil && !["", "否", "无", "非监测对象"].contains(categoryText) {
+        let notMonitored = categoryText.isEmpty || Self.notMonitored.contains { categoryText.utf8.elementsEqual($0.utf8) }
+        let category = notMonitored ? nil : MonitoringCategory(text: categoryText)
+        if category == nil && !notMonitored {
             problem(.monitoringCategory, "应为脱贫不稳定户、边缘易致贫户、突发严重困难户，或留空")
         }
         guard problems.isEmpty, let id else { return .failure(RowProblems(problems: problems)) }
@@ -215,11 +227,14 @@ enum HouseholdRowParser {
 
     /// 是/否 as clerks type them; an empty cell says nothing.
     static func yesNo(_ text: String) -> YesNo {
+        // The common cells first, compared as bytes (lower-casing allocates).
+        if text.isEmpty { return .absent }
+        if text.utf8.elementsEqual("是".utf8) { return .yes }
+        if text.utf8.elementsEqual("否".utf8) { return .no }
         switch text.lowercased() {
-        case "": .absent
-        case "是", "y", "yes", "1", "true", "享受": .yes
-        case "否", "n", "no", "0", "false", "不享受": .no
-        default: .invalid
+        case "y", "yes", "1", "true", "享受": return .yes
+        case "n", "no", "0", "false", "不享受": return .no
+        default: return .invalid
         }
     }
 
