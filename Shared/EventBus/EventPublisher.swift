@@ -68,7 +68,9 @@ public struct EventPublisher: Sendable {
     ///
     /// `keys` selects the distinct partition keys (column `key`) and `rows` the events, with the columns
     /// `key`, `payload` (the event's JSON data as text, as `EventJSON` would write it) and `position`
-    /// (the order to send them in). Each event gets a new id, correlation id and trace, the headers of
+    /// (the order to send them in). Each event gets a new id (a random UUID), which is also its
+    /// correlation id (it has no cause), a new trace whose ids are derived from it (one strong random
+    /// number per event: `gen_random_uuid()` showed in the cost of a bulk import), the headers of
     /// binary mode without a subject, and `time`. The per-key locks of `OutboxStore.append` are taken
     /// first, in byte order of the keys. An event larger than the outbox's maximum fails the call
     /// (`OutboxError.eventTooLarge`) and with it the caller's transaction. Returns the events written.
@@ -89,8 +91,8 @@ public struct EventPublisher: Sendable {
                 SELECT e.id, \(Event.topic.name), e.key,
                     jsonb_build_object('ce_specversion', '1.0', 'ce_id', e.id, 'ce_source', \(source), 'ce_type', \(Event.eventType),
                         'ce_time', \(EventJSON.formatTimestamp(time)), 'content-type', 'application/json',
-                        'ce_correlationid', gen_random_uuid()::text,
-                        'ce_traceparent', '00-' || md5(random()::text) || '-' || substr(md5(random()::text), 1, 16) || '-01'),
+                        'ce_correlationid', e.id,
+                        'ce_traceparent', '00-' || md5(e.id) || '-' || substr(replace(e.id, '-', ''), 1, 16) || '-01'),
                     convert_to(e.payload, 'UTF8')
                 FROM (SELECT gen_random_uuid()::text AS id, r.key, r.payload, r.position FROM (\(unescaped: rows)) r) e
                 ORDER BY e.position

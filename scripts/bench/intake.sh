@@ -5,7 +5,8 @@
 #     registry, `lifeline-intake import` loads the file (every row checked, written with its registry
 #     events), then psql's `\copy` loads the same file into a plain table of text columns (the
 #     ceiling). The first run also times "all events on Kafka": intake's relay sending the outbox the
-#     import filled. Then the same file again (nothing changes).
+#     import filled. Then the same file again (nothing changes), and once a file BENCH_IMPORT_SCALE (5)
+#     times larger for its peak memory.
 #  2. self-applications at the HTTP edge: wrk posts new applications (each a real, durable commit with
 #     its outbox event) for 10 s, then asks the trivial /health/live of the same server for 10 s; closed
 #     loop (no open-loop HTTP generator such as wrk2 is installed on this machine).
@@ -72,6 +73,18 @@ echo "  all $events events on Kafka (run 1): the relay needed $events_seconds s 
 echo "  re-import of the same file:"
 /usr/bin/time -f "%e" -o "$state/reimport.time" "$bin/lifeline-intake" import "$state/members.csv" > "$state/reimport.out"
 awk -v r="$rows" -v s="$(cat "$state/reimport.time")" 'BEGIN { printf "  %.1f s, %.0f rows/s (nothing changes, nothing published)\n", s, r / s }'
+# Flat memory: one import of a file BENCH_IMPORT_SCALE (5) times larger, on an empty registry.
+scale="${BENCH_IMPORT_SCALE:-5}"
+if [ "$scale" -gt 1 ]; then
+  "$bin/lifeline-intake" write-demo-csv --households "$((members_households * scale))" --out "$state/members-large.csv" >/dev/null
+  large_rows=$(($(wc -l < "$state/members-large.csv") - 1))
+  empty_registry
+  /usr/bin/time -f "%e %M" -o "$state/import-large.time" "$bin/lifeline-intake" import "$state/members-large.csv" > "$state/import-large.out"
+  read -r large_seconds large_rss_kb < "$state/import-large.time"
+  awk -v r="$large_rows" -v s="$large_seconds" -v m="$large_rss_kb" -v x="$scale" -v mb="$(du -m "$state/members-large.csv" | cut -f1)" \
+    'BEGIN { printf "  %d× file (%d rows, %d MB): %.0f rows/s, peak memory %.0f MB\n", x, r, mb, r / s, m / 1024 }'
+  rm -f "$state/members-large.csv"
+fi
 fi
 [[ "$parts" == *" apply "* ]] || exit 0
 # Alone, on an empty registry: earlier runs' applicants would otherwise be found in it.

@@ -49,4 +49,16 @@ import Testing
     @Test func eachColumnsOrdinalIsItsPlaceAmongAllColumns() {
         #expect(HouseholdFileColumn.allCases.map(\.ordinal) == Array(HouseholdFileColumn.allCases.indices))
     }
+
+    @Test func progressCountsReadingAsAThirdAndWritingAsTheRest() {
+        func percent(read: Int, accepted: Int = 0, rejected: Int = 0, estimated: Int?) -> Int {
+            ImportJobStore.percent(ImportCounts(rowsRead: read, rowsAccepted: accepted, rowsRejected: rejected), estimatedRows: estimated)
+        }
+        #expect(percent(read: 0, estimated: 1000) == 0)
+        #expect(percent(read: 500, rejected: 10, estimated: 1000) == 15)
+        #expect(percent(read: 1000, rejected: 10, estimated: 1000) == 30)
+        #expect(percent(read: 1000, accepted: 490, rejected: 10, estimated: 1000) == 65)
+        #expect(percent(read: 1000, accepted: 990, rejected: 10, estimated: 1000) == 99, "never 100 before it ends")
+        #expect(percent(read: 1000, accepted: 500, estimated: nil) == 35, "XLSX: the writing part only")
+    }
 }

@@ -25,13 +25,11 @@ struct HouseholdChunkWriter: Sendable {
 
     /// Writes chunk `chunk`, which the checks left with `expected` households.
     func write(chunk: Int, households expected: Int, on connection: PostgresConnection) async throws -> Written {
-        let rows = staging.rows
-        let inChunk = "SELECT household FROM \(staging.households) WHERE chunk = \(chunk)"
+        let rows = staging.accepted
         var written = Written()
         var households = 0
         for try await (accepted, count) in try await connection.query("""
-            SELECT count(*)::int8, count(DISTINCT s.household)::int8 FROM \(unescaped: rows) s
-            WHERE s.reason IS NULL AND s.household IN (\(unescaped: inChunk))
+            SELECT count(*)::int8, count(DISTINCT household)::int8 FROM \(unescaped: rows) WHERE chunk = \(chunk)
             """, logger: logger).decode((Int, Int).self) {
             written.accepted = accepted
             households = count
@@ -40,16 +38,26 @@ struct HouseholdChunkWriter: Sendable {
             // Unlogged tables are emptied when PostgreSQL recovers from a crash.
             throw ImportFailure(code: .interrupted, message: "数据库中断重启，导入的暂存数据已丢失，请重新上传文件")
         }
-        // The households they leave no longer match their stored content: forget it, so the next import
-        // of those households rewrites them whatever this file says about them.
-        try await connection.query("""
-            WITH left_behind AS (
-                DELETE FROM household_members m USING \(unescaped: rows) s
-                WHERE s.reason IS NULL AND s.household IN (\(unescaped: inChunk)) AND m.id_number = s.id_number AND m.household_id <> s.household
-                RETURNING m.household_id)
-            UPDATE households SET content_hash = NULL WHERE id IN (SELECT household_id FROM left_behind)
-            """, logger: logger)
-        var changed: [String] = []
+        // People moving in from another household (found by the checks) leave it. The households they
+        // leave no longer match their stored content: forget it, so the next import of those households
+        // rewrites them whatever this file says about them.
+        var movingIds: [String] = [], movingTo: [String] = []
+        for try await (id, household) in try await connection.query("""
+            SELECT id_number, household FROM \(unescaped: rows) WHERE chunk = \(chunk) AND moving
+            """, logger: logger).decode((String, String).self) {
+            movingIds.append(id)
+            movingTo.append(household)
+        }
+        if !movingIds.isEmpty {
+            try await connection.query("""
+                WITH left_behind AS (
+                    DELETE FROM household_members m USING unnest(\(movingIds)::text[], \(movingTo)::text[]) AS s(id_number, household)
+                    WHERE m.id_number = s.id_number AND m.household_id <> s.household
+                    RETURNING m.household_id)
+                UPDATE households SET content_hash = NULL WHERE id IN (SELECT household_id FROM left_behind)
+                """, logger: logger)
+        }
+        var changed: [String] = [], updated: [String] = []
         for try await (id, created) in try await connection.query("""
             INSERT INTO households (id, village_code, household_group_id, provisional, formerly_poor, monitoring_category, source, content_hash,
                 created_at, updated_at)
@@ -57,7 +65,7 @@ struct HouseholdChunkWriter: Sendable {
                 md5(min(village) || E'\\x1E' || min(grp) || E'\\x1E' || CASE WHEN bool_or(poor) THEN '1' ELSE '0' END
                     || coalesce('|' || min(category), '') || E'\\x1E' || string_agg(canon, E'\\x1E' ORDER BY NOT is_head, line)),
                 now(), now()
-            FROM \(unescaped: rows) s WHERE s.reason IS NULL AND s.household IN (\(unescaped: inChunk))
+            FROM \(unescaped: rows) s WHERE s.chunk = \(chunk)
             GROUP BY household
             ON CONFLICT (id) DO UPDATE SET village_code = EXCLUDED.village_code, household_group_id = EXCLUDED.household_group_id,
                 formerly_poor = EXCLUDED.formerly_poor, monitoring_category = EXCLUDED.monitoring_category, provisional = false,
@@ -66,17 +74,19 @@ struct HouseholdChunkWriter: Sendable {
             RETURNING id, (xmax = 0)
             """, logger: logger).decode((String, Bool).self) {
             changed.append(id)
-            if created { written.created += 1 } else { written.updated += 1 }
+            if created { written.created += 1 } else { written.updated += 1; updated.append(id) }
         }
         written.unchanged = households - changed.count
         guard !changed.isEmpty else { return written }
-        try await connection.query("DELETE FROM household_members WHERE household_id = ANY(\(changed))", logger: logger)
+        if !updated.isEmpty {
+            try await connection.query("DELETE FROM household_members WHERE household_id = ANY(\(updated))", logger: logger)
+        }
         try await connection.query("""
             INSERT INTO household_members (household_id, id_number, name, relation, birth_date, sex, phone, position,
                 labour_ability, health_status, minimum_living_allowance, extreme_poverty_support)
             SELECT household, id_number, name, relation, birth::date, sex, phone,
                 row_number() OVER (PARTITION BY household ORDER BY NOT is_head, line) - 1, labour, health, allowance, extreme
-            FROM \(unescaped: rows) s WHERE s.reason IS NULL AND s.household = ANY(\(changed))
+            FROM \(unescaped: rows) s WHERE s.chunk = \(chunk) AND s.household = ANY(\(changed))
             """, logger: logger)
         let now = Date()
         let changedList = "SELECT unnest(\(Self.arrayLiteral(changed))::text[])"
@@ -90,14 +100,14 @@ struct HouseholdChunkWriter: Sendable {
                     || coalesce(',"monitoringCategory":' || to_json(min(category))::text, '')
                     || ',"provisional":false,"source":"import","updatedAt":"\(EventJSON.formatTimestamp(now))"'
                     || ',"villageCode":' || to_json(min(village))::text || '}' AS payload
-                FROM \(rows) s WHERE s.reason IS NULL AND s.household IN (\(changedList))
+                FROM \(rows) s WHERE s.chunk = \(chunk) AND s.household IN (\(changedList))
                 GROUP BY household
                 """,
             on: connection, time: now)
         var merges: [(provisional: String, into: String)] = []
         for try await (old, successor) in try await connection.query("""
             SELECT DISTINCT merge_from, household FROM \(unescaped: rows) s
-            WHERE s.reason IS NULL AND s.merge_from IS NOT NULL AND s.household IN (\(unescaped: inChunk))
+            WHERE s.chunk = \(chunk) AND s.merge_from IS NOT NULL
             ORDER BY 1, 2
             """, logger: logger).decode((String, String).self) {
             merges.append((old, successor))

@@ -56,6 +56,8 @@ struct HouseholdImporter: Sendable {
     /// a person moving between two chunks' households can make them wait for each other (or, rarely,
     /// deadlock: PostgreSQL cancels one, which is tried again).
     var writers = 2
+    /// Tasks checking rows while the file is read (the reading task is one more).
+    var parsers = 2
 
     private var retry: DatabaseRetry { DatabaseRetry(logger: logger) }
     /// Staging a file and checking it are single long statements: a try is abandoned as hung only
@@ -90,7 +92,7 @@ struct HouseholdImporter: Sendable {
         phaseDone("stage")
         let chunks = try await longRetry.run("household import checks") {
             try await database.transaction { connection in
-                try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(staging.households)"), logger: logger)
+                try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(staging.households), \(staging.accepted)"), logger: logger)
                 try await HouseholdImportChecks(staging: staging, logger: logger).run(region: region, chunkSize: chunkSize, on: connection)
                 return try await Self.householdsPerChunk(staging, on: connection, logger: logger)
             }
@@ -156,53 +158,83 @@ struct HouseholdImporter: Sendable {
             var counts = ImportCounts()
             var pending: [RowProblem] = []
             try await connection.copyFrom(table: staging.rows, columns: HouseholdStaging.copiedColumns, logger: logger) { writer in
-                var buffer = ByteBufferAllocator().buffer(capacity: 1 << 18)
-                var scratch: [UInt8] = []
-                scratch.reserveCapacity(1024)
-                while let row = try Self.nextRow(source) {
-                    if row.isBlank { continue }
-                    counts.rowsRead += 1
-                    if counts.rowsRead % 20_000 == 0 {
-                        try await reporter.progress(counts)
+                // This task reads the file; `parsers` tasks check batches of its rows and turn them into
+                // COPY text, which goes to PostgreSQL as each batch is done (rows carry their line, so
+                // their order in the table does not matter). At most `parsers + 1` batches are in flight.
+                try await withThrowingTaskGroup(of: ParsedRows.self) { group in
+                    var inFlight = 0
+                    func take(_ parsed: ParsedRows) async throws {
+                        inFlight -= 1
+                        counts.rowsRejected += parsed.rejected
+                        pending += parsed.problems
+                        if parsed.copyText.readableBytes > 0 { try await writer.write(parsed.copyText) }
+                        if pending.count >= 1000 {
+                            try await reporter.problems(pending)
+                            pending.removeAll(keepingCapacity: true)
+                        }
                     }
-                    let member: ImportedMember
-                    switch HouseholdRowParser.parse(row, columns: columns) {
-                    case .failure(let rejected):
-                        counts.rowsRejected += 1
-                        pending += rejected.problems
-                        continue
-                    case .success(let parsed): member = parsed
+                    func start(_ rows: [TabularRow]) async throws {
+                        group.addTask { Self.parse(rows, columns: columns, index: index, region: region) }
+                        inFlight += 1
+                        if inFlight > parsers, let parsed = try await group.next() { try await take(parsed) }
                     }
-                    if let problem = Self.referenceProblem(member, index: index, region: region) {
-                        counts.rowsRejected += 1
-                        pending.append(problem)
-                        continue
+                    var batch: [TabularRow] = []
+                    batch.reserveCapacity(Self.parseBatch)
+                    while let row = try Self.nextRow(source) {
+                        if row.isBlank { continue }
+                        counts.rowsRead += 1
+                        batch.append(row)
+                        guard batch.count == Self.parseBatch else { continue }
+                        try await start(batch)
+                        batch.removeAll(keepingCapacity: true)
+                        if counts.rowsRead % (Self.parseBatch * 10) == 0 { try await reporter.progress(counts) }
                     }
-                    HouseholdStaging.append(member, to: &buffer, scratch: &scratch)
-                    if buffer.readableBytes >= 1 << 17 {
-                        // PostgreSQL parses this part while the next is read.
-                        try await writer.write(buffer)
-                        buffer.clear()
-                    }
-                    if pending.count >= 1000 {
-                        try await reporter.problems(pending)
-                        pending.removeAll(keepingCapacity: true)
-                    }
+                    if !batch.isEmpty { try await start(batch) }
+                    while let parsed = try await group.next() { try await take(parsed) }
                 }
-                if buffer.readableBytes > 0 { try await writer.write(buffer) }
             }
             if !pending.isEmpty { try await reporter.problems(pending) }
             return counts
         }
     }
 
+    /// Rows handed to one parser task at a time.
+    static let parseBatch = 2048
+
+    /// One batch of rows checked: the accepted ones as COPY text, the problems of the others.
+    private struct ParsedRows: Sendable {
+        var copyText: ByteBuffer
+        var problems: [RowProblem] = []
+        var rejected = 0
+    }
+
+    /// Checks a batch of rows one by one (the row-level rules and the grid references).
+    private static func parse(_ rows: [TabularRow], columns: HouseholdColumnMap, index: GridReferenceIndex, region: String) -> ParsedRows {
+        var parsed = ParsedRows(copyText: ByteBufferAllocator().buffer(capacity: rows.count * 400))
+        var scratch: [UInt8] = []
+        scratch.reserveCapacity(1024)
+        for row in rows {
+            switch HouseholdRowParser.parse(row, columns: columns) {
+            case .failure(let rejected):
+                parsed.rejected += 1
+                parsed.problems += rejected.problems
+            case .success(let member):
+                if let problem = referenceProblem(member, index: index, region: region) {
+                    parsed.rejected += 1
+                    parsed.problems.append(problem)
+                } else {
+                    HouseholdStaging.append(member, to: &parsed.copyText, scratch: &scratch)
+                }
+            }
+        }
+        return parsed
+    }
+
     /// Households to write in each chunk, by chunk number.
     private static func householdsPerChunk(_ staging: HouseholdStaging, on connection: PostgresConnection, logger: Logger) async throws -> [Int] {
         var perChunk: [Int] = []
         for try await (chunk, households) in try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT h.chunk::int8, count(*)::int8 FROM \(staging.households) h
-            WHERE EXISTS (SELECT 1 FROM \(staging.rows) s WHERE s.household = h.household AND s.reason IS NULL)
-            GROUP BY h.chunk ORDER BY h.chunk
+            SELECT chunk::int8, count(DISTINCT household)::int8 FROM \(staging.accepted) GROUP BY chunk ORDER BY chunk
             """), logger: logger).decode((Int, Int).self) {
             while perChunk.count < chunk { perChunk.append(0) }
             perChunk.append(households)

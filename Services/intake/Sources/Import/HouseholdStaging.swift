@@ -2,8 +2,9 @@ import Foundation
 import LifelineEvents
 import NIOCore
 
-/// The two unlogged tables one household import works in: the file's checked rows, sent by `COPY`
-/// while the file is still being read, and the households they form with the chunk each is written in.
+/// The three unlogged tables one household import works in: the file's checked rows, sent by `COPY`
+/// while the file is still being read; the households they form, with the chunk each is written in;
+/// and the accepted rows with their chunk, in chunk order (so that a chunk's rows are read together).
 ///
 /// The names carry the creation time (`import_rows_<epoch>_<random>`), so that the tables of an import
 /// whose instance vanished are dropped by a later import (`sweepSQL`) once they are a day old.
@@ -12,11 +13,13 @@ import NIOCore
 struct HouseholdStaging: Sendable {
     let rows: String
     let households: String
+    let accepted: String
 
     init(now: Date = Date()) {
         let suffix = "\(Int(now.timeIntervalSince1970))_\(UInt64.random(in: 0...UInt64.max))"
         rows = "import_rows_" + suffix
         households = "import_households_" + suffix
+        accepted = "import_accepted_" + suffix
     }
 
     /// The columns `COPY` fills, in the order `append(_:to:)` writes them.
@@ -26,23 +29,24 @@ struct HouseholdStaging: Sendable {
     ]
 
     /// Creates the rows table (emptied by `truncateRowsSQL` when a try is repeated). `field` and `reason` name a row's
-    /// problem once a check refused it; `merge_from` is the self-application household a row's person
-    /// leaves (merged into the imported household).
+    /// problem once a check refused it; `moving` marks a person registered in another household who
+    /// moves to this one, and `merge_from` that household when it came from a self-application (it is
+    /// merged into the imported household).
     var createRowsSQL: String {
         """
         CREATE UNLOGGED TABLE IF NOT EXISTS \(rows) (
             line integer NOT NULL, household text NOT NULL, village text NOT NULL, grp text NOT NULL, poor boolean NOT NULL,
             category text, id_number text NOT NULL, is_head boolean NOT NULL, name text NOT NULL, relation text NOT NULL,
             birth text NOT NULL, sex text NOT NULL, phone text, labour text, health text, allowance boolean, extreme boolean,
-            member_json text NOT NULL, canon text NOT NULL, field text, reason text, merge_from text
+            member_json text NOT NULL, canon text NOT NULL, field text, reason text, merge_from text, moving boolean NOT NULL DEFAULT false
         ) WITH (autovacuum_enabled = false)
         """
     }
 
     var truncateRowsSQL: String { "TRUNCATE \(rows)" }
 
-    /// Drops both tables.
-    var dropSQL: String { "DROP TABLE IF EXISTS \(rows), \(households)" }
+    /// Drops the tables.
+    var dropSQL: String { "DROP TABLE IF EXISTS \(rows), \(households), \(accepted)" }
 
     /// Drops the staging tables of imports started more than a day ago (their instance vanished).
     static func sweepSQL(now: Date = Date()) -> String {
@@ -50,7 +54,7 @@ struct HouseholdStaging: Sendable {
         return """
             DO $$ DECLARE t text; BEGIN
               FOR t IN SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-                WHERE n.nspname = current_schema() AND c.relkind = 'r' AND relname ~ '^import_(rows|households)_[0-9]+_[0-9]+$'
+                WHERE n.nspname = current_schema() AND c.relkind = 'r' AND relname ~ '^import_(rows|households|accepted)_[0-9]+_[0-9]+$'
                   AND split_part(substr(relname, strpos(relname, '_') + 1), '_', 2)::bigint < \(dayAgo)
               LOOP EXECUTE format('DROP TABLE IF EXISTS %I', t); END LOOP;
             END $$

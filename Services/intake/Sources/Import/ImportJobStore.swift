@@ -94,7 +94,7 @@ struct ImportJobStore: KeptJobStore {
             switch r.2 {
             case "completed", "failed": percent = 100
             case "queued": percent = 0
-            default: percent = r.6.map { $0 > 0 ? min(99, counts.rowsRead * 100 / $0) : 0 } ?? 0
+            default: percent = Self.percent(counts, estimatedRows: r.6)
             }
             let view = ImportJobView(
                 id: id, fileName: r.0, format: r.1, status: r.2, submittedAt: r.3, startedAt: r.4, finishedAt: r.5, rowsEstimated: r.6,
@@ -102,6 +102,17 @@ struct ImportJobStore: KeptJobStore {
             return (view, r.14)
         }
         return nil
+    }
+
+    /// How far a running import is: reading the file counts for 30% (rows read against the file's
+    /// line count; nothing for an XLSX, which has no estimate), and writing for 70% (rows accepted or
+    /// refused against the rows of the file); at most 99 until it ends.
+    static func percent(_ counts: ImportCounts, estimatedRows: Int?) -> Int {
+        let rows = max(counts.rowsRead, estimatedRows ?? 0)
+        guard rows > 0 else { return 0 }
+        let read = estimatedRows.map { $0 > 0 ? min(1, Double(counts.rowsRead) / Double($0)) : 0 } ?? 0
+        let done = min(1, Double(counts.rowsAccepted + counts.rowsRejected) / Double(rows))
+        return min(99, Int(30 * read + 70 * done))
     }
 
     func problems(_ id: String, offset: Int, limit: Int) async throws -> [RowProblem] {
