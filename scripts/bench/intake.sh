@@ -41,10 +41,15 @@ rows=$(($(wc -l < "$state/members.csv") - 1))
 psql_intake "DROP TABLE IF EXISTS intake.bench_copy_ceiling"
 psql_intake "CREATE TABLE intake.bench_copy_ceiling ($(head -n 1 "$state/members.csv" | tr ',' '\n' | awk '{ printf "%sc%d text", (NR > 1 ? ", " : ""), NR }'))"
 : > "$state/import.runs"
+: > "$state/import.phases"
 for run in $(seq 1 "$runs"); do
   empty_registry
-  /usr/bin/time -f "%e %M" -o "$state/import.time" "$bin/lifeline-intake" import "$state/members.csv" > "$state/import.out"
+  LOG_LEVEL=info /usr/bin/time -f "%e %M" -o "$state/import.time" "$bin/lifeline-intake" import "$state/members.csv" > "$state/import.out" 2> "$state/import.err"
   read -r seconds rss_kb < "$state/import.time"
+  # The importer logs how long each of its phases took (reading and staging, the household rules, writing).
+  for phase in stage check write; do
+    sed -n "s/.*phase=$phase seconds=\([0-9.]*\).*/\1/p" "$state/import.err"
+  done | paste -sd' ' >> "$state/import.phases"
   if [ "$run" = 1 ]; then
     # All events on Kafka: the service's relay sends what the import left in the outbox.
     started=$(now)
@@ -69,9 +74,10 @@ copy_rate=$(cut -d' ' -f2 "$state/import.runs" | median)
 echo "household import: $rows member rows ($members_households households, $(du -m "$state/members.csv" | cut -f1) MB CSV), $runs runs:"
 echo "  file read (import done): $(printf "%.0f" "$import_rate") ($(cut -d' ' -f1 "$state/import.runs" | range)) rows/s | \\copy of the same file $(printf "%.0f" "$copy_rate") ($(cut -d' ' -f2 "$state/import.runs" | range)) rows/s | ratio $(awk -v a="$import_rate" -v b="$copy_rate" 'BEGIN { printf "%.1f%%", 100 * a / b }') (target ≥ 33%)"
 echo "  peak memory $(cut -d' ' -f3 "$state/import.runs" | median) MB (median)"
+echo "  phases (medians): reading and staging $(cut -d' ' -f1 "$state/import.phases" | median) s, household rules $(cut -d' ' -f2 "$state/import.phases" | median) s, writing $(cut -d' ' -f3 "$state/import.phases" | median) s"
 echo "  all $events events on Kafka (run 1): the relay needed $events_seconds s after the import"
 echo "  re-import of the same file:"
-/usr/bin/time -f "%e" -o "$state/reimport.time" "$bin/lifeline-intake" import "$state/members.csv" > "$state/reimport.out"
+/usr/bin/time -f "%e" -o "$state/reimport.time" "$bin/lifeline-intake" import "$state/members.csv" > "$state/reimport.out" 2>&1
 awk -v r="$rows" -v s="$(cat "$state/reimport.time")" 'BEGIN { printf "  %.1f s, %.0f rows/s (nothing changes, nothing published)\n", s, r / s }'
 # Flat memory: one import of a file BENCH_IMPORT_SCALE (5) times larger, on an empty registry.
 scale="${BENCH_IMPORT_SCALE:-5}"
@@ -79,7 +85,7 @@ if [ "$scale" -gt 1 ]; then
   "$bin/lifeline-intake" write-demo-csv --households "$((members_households * scale))" --out "$state/members-large.csv" >/dev/null
   large_rows=$(($(wc -l < "$state/members-large.csv") - 1))
   empty_registry
-  /usr/bin/time -f "%e %M" -o "$state/import-large.time" "$bin/lifeline-intake" import "$state/members-large.csv" > "$state/import-large.out"
+  /usr/bin/time -f "%e %M" -o "$state/import-large.time" "$bin/lifeline-intake" import "$state/members-large.csv" > "$state/import-large.out" 2>&1
   read -r large_seconds large_rss_kb < "$state/import-large.time"
   awk -v r="$large_rows" -v s="$large_seconds" -v m="$large_rss_kb" -v x="$scale" -v mb="$(du -m "$state/members-large.csv" | cut -f1)" \
     'BEGIN { printf "  %d× file (%d rows, %d MB): %.0f rows/s, peak memory %.0f MB\n", x, r, mb, r / s, m / 1024 }'

@@ -3,6 +3,7 @@ import Foundation
 import LifelineEvents
 import LifelinePersistence
 import Logging
+import Synchronization
 import Testing
 
 /// The registry import against the real PostgreSQL: per-row problems with line numbers, the rest goes
@@ -198,6 +199,85 @@ import Testing
         #expect(stagingLeft == 0, "the import swept the staging tables of an import that vanished")
     }
 
+    /// Chunks of one household, written two at a time: a person moving between households of two
+    /// chunks leaves the old one and both are republished; chunk-written household ids reach SQL quoted.
+    @Test func peopleMoveBetweenHouseholdsOfDifferentChunks() async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let tag = TestData.unique("C").replacingOccurrences(of: "-", with: "")
+        let (a, b, c) = ("\(tag)a", "\(tag)b", "\(tag)c")
+        let group = village + "001"
+        let (moving, headA, headB, headC) = (TestData.idNumber(), TestData.idNumber(), TestData.idNumber(), TestData.idNumber())
+        var first = HouseholdFile()
+        first.member(household: a, village: village, group: group, name: "甲户主", idNumber: headA, relation: "户主")
+        first.member(household: a, village: village, group: group, name: "搬走的人", idNumber: moving, relation: "子女")
+        first.member(household: b, village: village, group: group, name: "乙户主", idNumber: headB, relation: "户主")
+        first.member(household: c, village: village, group: group, name: "丙户主", idNumber: headC, relation: "户主")
+        let firstURL = try first.utf8File()
+        let created = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database, chunkSize: 1).run(file: firstURL, region: "370115", reporter: ImportLog().reporter)
+        }
+        #expect(created.householdsCreated == 3 && created.rowsAccepted == 4)
+
+        var second = HouseholdFile()
+        second.member(household: a, village: village, group: group, name: "甲户主", idNumber: headA, relation: "户主")
+        second.member(household: c, village: village, group: group, name: "丙户主", idNumber: headC, relation: "户主")
+        second.member(household: b, village: village, group: group, name: "乙户主", idNumber: headB, relation: "户主")
+        second.member(household: b, village: village, group: group, name: "搬走的人", idNumber: moving, relation: "配偶")
+        let secondURL = try second.utf8File()
+        let log = ImportLog()
+        let moved = try await TestGrid.withIntakeDatabase { database in
+            try await TestGrid.importer(database, chunkSize: 1).run(file: secondURL, region: "370115", reporter: await log.reporter)
+        }
+        let problems = await log.problems
+        #expect(moved.householdsUpdated == 2 && moved.householdsUnchanged == 1 && moved.rowsRejected == 0, "\(moved) \(problems)")
+        #expect(try await Self.members(of: a) == ["甲户主"])
+        #expect(try await Self.members(of: b) == ["乙户主", "搬走的人"])
+        let events = (try await Self.outboxEvents(for: [a]), try await Self.outboxEvents(for: [b]), try await Self.outboxEvents(for: [c]))
+        #expect(events == (2, 2, 1))
+
+        // An unquoted `null` in an array literal would be SQL NULL; the writer's literal keeps it a household number.
+        let read = try await TestGrid.withIntakeDatabase { database in
+            var ids: [String?] = []
+            for try await id in try await database.query(PostgresQuery(unsafeSQL: "SELECT unnest(\(HouseholdChunkWriter.arrayLiteral(["null", "NULL", "A-1"]))::text[])"))
+                .decode(String?.self) { ids.append(id) }
+            return ids
+        }
+        #expect(read == ["null", "NULL", "A-1"])
+    }
+
+    /// A crash of PostgreSQL empties the unlogged staging tables: the import fails as interrupted
+    /// instead of completing with nothing written.
+    @Test func anImportWhoseStagingWasEmptiedFailsAsInterrupted() async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let household = TestData.unique("E").replacingOccurrences(of: "-", with: "")
+        var file = HouseholdFile()
+        file.member(household: household, village: village, group: village + "001", name: "赵户主", relation: "户主")
+        let url = try file.utf8File()
+        let staging = HouseholdStaging()
+        let outcome: Result<ImportCounts, any Error> = try await TestGrid.withIntakeDatabase { database in
+            let emptied = OnceFlag()
+            let reporter = ImportReporter(
+                problems: { _ in },
+                progress: { counts in
+                    // After the file is staged, before the rules run: what crash recovery leaves.
+                    if counts.rowsRead > 0, emptied.setOnce() { try await database.query(PostgresQuery(unsafeSQL: "TRUNCATE \(staging.rows)")) }
+                })
+            do {
+                return .success(try await TestGrid.importer(database).run(file: url, region: "370115", reporter: reporter, staging: staging))
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard case .failure(let error) = outcome, let failure = error as? ImportFailure else {
+            Issue.record("expected the import to fail as interrupted, got \(outcome)")
+            return
+        }
+        #expect(failure.code == .interrupted && failure.message.contains("请重新上传"))
+        #expect(try await Self.members(of: household).isEmpty)
+    }
+
     @Test(arguments: ["gb18030", "xlsx"]) func otherEncodingsGiveTheSameRegistry(format: String) async throws {
         let village = TestData.villageCode()
         try await TestGrid.village(village)
@@ -272,13 +352,15 @@ import Testing
 
     /// The household was confirmed by the village already (no longer provisional): it still came from a
     /// self-application, so the district's file may place its applicant.
-    @Test func aSelfApplicantsHouseholdIsMergedIntoTheImportedOne() async throws {
+    /// Also when the self-application registers the applicant while the import runs (after its checks,
+    /// before its writes): the chunk finds the applicant and merges as the checks would have.
+    @Test(arguments: [false, true]) func aSelfApplicantsHouseholdIsMergedIntoTheImportedOne(registeredDuringTheImport: Bool) async throws {
         let village = TestData.villageCode()
         try await TestGrid.village(village)
         let applicant = TestData.idNumber()
         let provisional = TestData.unique("H").replacingOccurrences(of: "-", with: "")
         let number = TestData.unique("SQ").replacingOccurrences(of: "-", with: "")
-        try await TestGrid.withIntakeDatabase { database in
+        let register = { @Sendable (database: Database) async throws in
             try await database.query("""
                 INSERT INTO households (id, village_code, household_group_id, provisional, source)
                 VALUES (\(provisional), \(village), \(village + "002"), false, 'self-application')
@@ -292,16 +374,28 @@ import Testing
                 VALUES (\(number), \(provisional), \(village), '田秀梅', \(applicant), '13900001111', 2, \(["illness"]), '', 'submitted')
                 """)
         }
+        if !registeredDuringTheImport { try await TestGrid.withIntakeDatabase(register) }
         let household = TestData.unique("M").replacingOccurrences(of: "-", with: "")
         var file = HouseholdFile()
         file.member(household: household, village: village, group: village + "001", name: "田建军", relation: "户主")
-        file.member(household: household, village: village, group: village + "001", name: "田秀梅", idNumber: applicant, relation: "配偶")
+        let applicantLine = file.member(household: household, village: village, group: village + "001", name: "田秀梅", idNumber: applicant, relation: "配偶")
+        // A second listing of the applicant, refused by the rules across rows: its report comes after
+        // the checks, which is when the self-application registers her in the second run.
+        file.member(household: household + "X", village: village, group: village + "001", name: "田秀梅", idNumber: applicant, relation: "户主")
         let url = try file.utf8File()
         let log = ImportLog()
+        let registered = OnceFlag()
         let counts = try await TestGrid.withIntakeDatabase { database in
-            try await TestGrid.importer(database).run(file: url, region: "370115", reporter: await log.reporter)
+            let logged = await log.reporter
+            let reporter = ImportReporter(
+                problems: { problems in
+                    if registeredDuringTheImport, registered.setOnce() { try await register(database) }
+                    try await logged.problems(problems)
+                },
+                progress: logged.progress)
+            return try await TestGrid.importer(database).run(file: url, region: "370115", reporter: reporter)
         }
-        #expect(await log.problems.isEmpty)
+        #expect(await log.problems.map(\.reason) == ["与第\(applicantLine)行的证件号码重复"])
         #expect(counts.rowsAccepted == 2)
         #expect(try await Self.members(of: household) == ["田建军", "田秀梅"])
         #expect(try await TestDatabase.count(
@@ -348,6 +442,18 @@ import Testing
             let gone = try await jobs.job(abandoned)?.view
             #expect(gone?.status == "failed" && gone?.failure?.contains("重新上传") == true)
             await queue.drain()
+        }
+    }
+}
+
+/// True for the first caller only.
+private final class OnceFlag: Sendable {
+    private let state = Mutex(false)
+
+    func setOnce() -> Bool {
+        state.withLock { set in
+            defer { set = true }
+            return !set
         }
     }
 }

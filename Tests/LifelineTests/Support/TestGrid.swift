@@ -60,10 +60,10 @@ enum TestGrid {
     }
 
     /// An importer writing intake's schema and outbox.
-    static func importer(_ database: Database) -> HouseholdImporter {
+    static func importer(_ database: Database, chunkSize: Int = 1000) -> HouseholdImporter {
         let logger = Logger(label: "test-import")
         return HouseholdImporter(
             database: database, publisher: EventPublisher(source: "/lifeline/intake", outbox: OutboxStore(database: database, logger: logger)),
-            grid: GridStore(database: database, logger: logger), logger: logger)
+            grid: GridStore(database: database, logger: logger), logger: logger, chunkSize: chunkSize)
     }
 }

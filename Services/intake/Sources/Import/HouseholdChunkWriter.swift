@@ -1,4 +1,5 @@
 import Foundation
+import LifelineAuth
 import LifelineEventBus
 import LifelineEvents
 import Logging
@@ -13,6 +14,8 @@ import LifelinePersistence
 /// Writing a chunk again changes nothing more, so an outage in the middle is waited out by trying it again.
 struct HouseholdChunkWriter: Sendable {
     let staging: HouseholdStaging
+    /// The importing account's region.
+    let region: String
     let publisher: EventPublisher
     let logger: Logger
 
@@ -36,15 +39,29 @@ struct HouseholdChunkWriter: Sendable {
         }
         guard households == expected else {
             // Unlogged tables are emptied when PostgreSQL recovers from a crash.
-            throw ImportFailure(code: .interrupted, message: "数据库中断重启，导入的暂存数据已丢失，请重新上传文件")
+            throw HouseholdImporter.stagingLost
         }
-        // People moving in from another household (found by the checks) leave it. The households they
-        // leave no longer match their stored content: forget it, so the next import of those households
-        // rewrites them whatever this file says about them.
+        // People moving in from another household leave it: those the checks found, and anyone a
+        // self-application registered since (inside the region: that household is merged into this one,
+        // as the checks would have decided). The households they leave no longer match their stored
+        // content: forget it, so the next import of those households rewrites them whatever this file
+        // says about them. Each person is looked up by the ID number index (`OFFSET 0` keeps the
+        // planner from joining the chunk with the whole registry).
         var movingIds: [String] = [], movingTo: [String] = []
-        for try await (id, household) in try await connection.query("""
-            SELECT id_number, household FROM \(unescaped: rows) WHERE chunk = \(chunk) AND moving
-            """, logger: logger).decode((String, String).self) {
+        var lateMerges: [(provisional: String, into: String)] = []
+        for try await (id, household, foundByChecks, other, selfApplied, inside) in try await connection.query("""
+            SELECT s.id_number, s.household, s.moving, o.household_id, o.self_applied, o.inside
+            FROM \(unescaped: rows) s CROSS JOIN LATERAL (
+                SELECT m.household_id, h.source = 'self-application' AS self_applied, h.village_code LIKE \(DivisionCode.significantPrefix(region) + "%") AS inside
+                FROM household_members m JOIN households h ON h.id = m.household_id
+                WHERE m.id_number = s.id_number AND m.household_id <> s.household OFFSET 0) o
+            WHERE s.chunk = \(chunk)
+            """, logger: logger).decode((String, String, Bool, String, Bool, Bool).self) {
+            if !foundByChecks {
+                // Registered since the checks ran: only a self-application can have done that here.
+                guard selfApplied, inside else { throw Self.registeredMeanwhile }
+                lateMerges.append((other, household))
+            }
             movingIds.append(id)
             movingTo.append(household)
         }
@@ -112,14 +129,21 @@ struct HouseholdChunkWriter: Sendable {
             """, logger: logger).decode((String, String).self) {
             merges.append((old, successor))
         }
+        for merge in lateMerges where !merges.contains(where: { $0 == merge }) { merges.append(merge) }
         try await SelfApplicationMerge(publisher: publisher, logger: logger).merge(merges, on: connection, at: now)
         return written
     }
 
-    /// `ids` as an SQL array literal; household numbers are letters, digits and `-` (the row checks
-    /// refuse anything else), so they need no quoting beyond the braces.
+    /// A person of the chunk was registered in another household by something other than a
+    /// self-application after the checks ran (another import at the same time): the file is checked again.
+    static let registeredMeanwhile = ImportFailure(
+        code: .interrupted, message: "导入期间有成员在其他户登记（可能另有导入同时进行），请重新上传文件，以便重新核对")
+
+    /// `ids` as an SQL array literal, each element quoted (an unquoted `null` would be NULL). Household
+    /// numbers are letters, digits and `-` (the row checks refuse anything else), so nothing inside the
+    /// quotes needs escaping.
     static func arrayLiteral(_ ids: [String]) -> String {
         precondition(ids.allSatisfy { $0.utf8.allSatisfy { ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 } })
-        return "'{" + ids.joined(separator: ",") + "}'"
+        return "'{" + ids.map { "\"" + $0 + "\"" }.joined(separator: ",") + "}'"
     }
 }

@@ -65,7 +65,11 @@ struct HouseholdImporter: Sendable {
     private var longRetry: DatabaseRetry { DatabaseRetry(logger: logger, attemptLimit: .seconds(1800)) }
 
     func run(file: URL, region: String, reporter: ImportReporter) async throws -> ImportCounts {
-        let staging = HouseholdStaging()
+        try await run(file: file, region: region, reporter: reporter, staging: HouseholdStaging())
+    }
+
+    /// Runs the import in the staging tables `staging` names (tests name them to reach them).
+    func run(file: URL, region: String, reporter: ImportReporter, staging: HouseholdStaging) async throws -> ImportCounts {
         try await retry.run("household import staging sweep") { try await database.query(PostgresQuery(unsafeSQL: HouseholdStaging.sweepSQL())) }
         do {
             let counts = try await run(file: file, region: region, staging: staging, reporter: reporter)
@@ -90,16 +94,28 @@ struct HouseholdImporter: Sendable {
         }
         try await reporter.progress(counts)
         phaseDone("stage")
-        let chunks = try await longRetry.run("household import checks") {
+        let staged = counts.rowsRead - counts.rowsRejected
+        let (chunks, refused) = try await longRetry.run("household import checks") {
             try await database.transaction { connection in
+                // A crash of PostgreSQL empties unlogged tables: the rows must all be there.
+                var present = 0
+                for try await count in try await connection.query(
+                    PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(staging.rows)"), logger: logger
+                ).decode(Int.self) { present = count }
+                guard present == staged else { throw Self.stagingLost }
                 try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE IF EXISTS \(staging.households), \(staging.accepted)"), logger: logger)
                 try await HouseholdImportChecks(staging: staging, logger: logger).run(region: region, chunkSize: chunkSize, on: connection)
-                return try await Self.householdsPerChunk(staging, on: connection, logger: logger)
+                return (try await Self.householdsPerChunk(staging, on: connection, logger: logger), try await Self.refusedRows(staging, on: connection, logger: logger))
             }
         }
         phaseDone("check")
-        counts.rowsRejected += try await reportRefusedRows(staging, reporter: reporter)
-        let writer = HouseholdChunkWriter(staging: staging, publisher: publisher, logger: logger)
+        counts.rowsRejected += refused.count
+        var start = 0
+        while start < refused.count {
+            try await reporter.problems(Array(refused[start..<min(start + 1000, refused.count)]))
+            start += 1000
+        }
+        let writer = HouseholdChunkWriter(staging: staging, region: region, publisher: publisher, logger: logger)
         let retry = retry
         let registry = database
         var pending = chunks.enumerated().filter { $0.element > 0 }.makeIterator()
@@ -242,24 +258,19 @@ struct HouseholdImporter: Sendable {
         return perChunk
     }
 
-    /// Hands the rows the checks refused to the reporter, in line order; returns how many.
-    private func reportRefusedRows(_ staging: HouseholdStaging, reporter: ImportReporter) async throws -> Int {
-        let refused = try await retry.run("household import problems") { () -> [RowProblem] in
-            var problems: [RowProblem] = []
-            for try await (line, field, reason) in try await database.query(PostgresQuery(unsafeSQL: """
-                SELECT line, field, reason FROM \(staging.rows) WHERE reason IS NOT NULL ORDER BY line
-                """)).decode((Int, String, String).self) {
-                problems.append(RowProblem(line: line, field: field, reason: reason))
-            }
-            return problems
+    /// The rows the checks refused, in line order.
+    private static func refusedRows(_ staging: HouseholdStaging, on connection: PostgresConnection, logger: Logger) async throws -> [RowProblem] {
+        var problems: [RowProblem] = []
+        for try await (line, field, reason) in try await connection.query(PostgresQuery(unsafeSQL: """
+            SELECT line, field, reason FROM \(staging.rows) WHERE reason IS NOT NULL ORDER BY line
+            """), logger: logger).decode((Int, String, String).self) {
+            problems.append(RowProblem(line: line, field: field, reason: reason))
         }
-        var start = 0
-        while start < refused.count {
-            try await reporter.problems(Array(refused[start..<min(start + 1000, refused.count)]))
-            start += 1000
-        }
-        return refused.count
+        return problems
     }
+
+    /// The staging tables were emptied under the import (PostgreSQL crashed and recovered).
+    static let stagingLost = ImportFailure(code: .interrupted, message: "数据库中断重启，导入的暂存数据已丢失，请重新上传文件")
 
     static func nextRow(_ source: any TabularRowSource) throws -> TabularRow? {
         do {

@@ -7,7 +7,8 @@ import NIOCore
 /// and the accepted rows with their chunk, in chunk order (so that a chunk's rows are read together).
 ///
 /// The names carry the creation time (`import_rows_<epoch>_<random>`), so that the tables of an import
-/// whose instance vanished are dropped by a later import (`sweepSQL`) once they are a day old.
+/// whose instance vanished are dropped (`sweepSQL`, by the job keeper and by each import) once they are
+/// six hours old: they hold names, ID numbers and phones.
 /// Unlogged: nothing in them needs to survive a crash of PostgreSQL (an import whose rows were lost is
 /// read again from its file), and they cost no WAL.
 struct HouseholdStaging: Sendable {
@@ -48,14 +49,19 @@ struct HouseholdStaging: Sendable {
     /// Drops the tables.
     var dropSQL: String { "DROP TABLE IF EXISTS \(rows), \(households), \(accepted)" }
 
-    /// Drops the staging tables of imports started more than a day ago (their instance vanished).
+    /// How old a staging table must be to be taken for one whose instance vanished: far longer than
+    /// any import takes (a five-times district file takes minutes), short enough that the personal data
+    /// in it does not linger.
+    static let abandonedAfter: TimeInterval = 6 * 3600
+
+    /// Drops the staging tables of imports started more than `abandonedAfter` ago (their instance vanished).
     static func sweepSQL(now: Date = Date()) -> String {
-        let dayAgo = Int(now.timeIntervalSince1970) - 86_400
+        let cutoff = Int(now.timeIntervalSince1970 - abandonedAfter)
         return """
             DO $$ DECLARE t text; BEGIN
               FOR t IN SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = current_schema() AND c.relkind = 'r' AND relname ~ '^import_(rows|households|accepted)_[0-9]+_[0-9]+$'
-                  AND split_part(substr(relname, strpos(relname, '_') + 1), '_', 2)::bigint < \(dayAgo)
+                  AND split_part(substr(relname, strpos(relname, '_') + 1), '_', 2)::bigint < \(cutoff)
               LOOP EXECUTE format('DROP TABLE IF EXISTS %I', t); END LOOP;
             END $$
             """

@@ -75,7 +75,9 @@ struct ImportJobStore: KeptJobStore {
     /// Jobs whose instance stopped (no heartbeat for `age`) are failed: their file went with the
     /// instance. Sending it again is safe (unchanged households are skipped).
     func failAbandoned(olderThan age: Duration) async throws -> Int {
-        try await JobTable(database: database, table: "import_jobs").failAbandoned(olderThan: age, failure: JobTable.abandonedFailure)
+        // The staging tables of a vanished instance's import go too (they hold personal data).
+        try await database.query(PostgresQuery(unsafeSQL: HouseholdStaging.sweepSQL()))
+        return try await JobTable(database: database, table: "import_jobs").failAbandoned(olderThan: age, failure: JobTable.abandonedFailure)
     }
 
     func job(_ id: String) async throws -> (view: ImportJobView, region: String)? {
