@@ -34,7 +34,7 @@ now() { date +%s.%N; }
 load_before="$(cut -d' ' -f1 /proc/loadavg)"
 echo "intake: $(nproc) cores; load average $load_before before"
 # The grid (and schema) first, then an empty registry so that each import creates every household.
-"$bin/lifeline-intake" seed-demo --households 0 >/dev/null
+LOG_LEVEL=warning "$bin/lifeline-intake" seed-demo --households 0 >/dev/null
 if [[ "$parts" == *" import "* ]]; then
 "$bin/lifeline-intake" write-demo-csv --households "$members_households" --out "$state/members.csv" >/dev/null
 rows=$(($(wc -l < "$state/members.csv") - 1))
