@@ -155,8 +155,8 @@ import Testing
         let secondHeadLine = file.member(household: h1, village: village, group: group, name: "张三", relation: "户主")
         _ = file.member(household: h1, village: village, group: group, name: "张小明", idNumber: childId, relation: "子女")
         let duplicateLine = file.member(household: h2, village: village, group: group, name: "冒名", idNumber: childId, relation: "子女")
-        // An old import's staging tables (its instance vanished two days ago) are swept by this one.
-        let old = HouseholdStaging(now: Date().addingTimeInterval(-2 * 86_400))
+        // An old import's staging tables (its instance vanished seven hours ago) are swept by this one.
+        let old = HouseholdStaging(now: Date().addingTimeInterval(-7 * 3600))
         try await TestGrid.withIntakeDatabase { database in
             try await database.query(PostgresQuery(unsafeSQL: "CREATE UNLOGGED TABLE \(old.households) (household text)"))
         }
@@ -219,11 +219,12 @@ import Testing
         }
         #expect(created.householdsCreated == 3 && created.rowsAccepted == 4)
 
+        // b comes first: its chunk must take the person out of a while a still holds them.
         var second = HouseholdFile()
-        second.member(household: a, village: village, group: group, name: "甲户主", idNumber: headA, relation: "户主")
-        second.member(household: c, village: village, group: group, name: "丙户主", idNumber: headC, relation: "户主")
         second.member(household: b, village: village, group: group, name: "乙户主", idNumber: headB, relation: "户主")
         second.member(household: b, village: village, group: group, name: "搬走的人", idNumber: moving, relation: "配偶")
+        second.member(household: c, village: village, group: group, name: "丙户主", idNumber: headC, relation: "户主")
+        second.member(household: a, village: village, group: group, name: "甲户主", idNumber: headA, relation: "户主")
         let secondURL = try second.utf8File()
         let log = ImportLog()
         let moved = try await TestGrid.withIntakeDatabase { database in

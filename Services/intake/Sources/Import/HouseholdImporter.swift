@@ -77,6 +77,8 @@ struct HouseholdImporter: Sendable {
             return counts
         } catch {
             _ = try? await database.query(PostgresQuery(unsafeSQL: staging.dropSQL))
+            // Staging tables gone under the import (swept after an outage of hours): say so plainly.
+            if DatabaseFailure.sqlState(of: error) == "42P01" { throw Self.stagingLost }
             throw error
         }
     }
@@ -124,8 +126,17 @@ struct HouseholdImporter: Sendable {
             func startNext() -> Bool {
                 guard let (chunk, households) = pending.next() else { return false }
                 group.addTask {
-                    try await retry.run("household import chunk") {
-                        try await registry.transaction { connection in try await writer.write(chunk: chunk, households: households, on: connection) }
+                    var tries = 0
+                    while true {
+                        do {
+                            return try await retry.run("household import chunk") {
+                                try await registry.transaction { connection in try await writer.write(chunk: chunk, households: households, on: connection) }
+                            }
+                        } catch where tries < 3 && Self.isRegisteredDuringTheChunk(error) {
+                            // A self-application registered one of the chunk's people between its look-up and
+                            // its insert: written again, the look-up finds and merges them.
+                            tries += 1
+                        }
                     }
                 }
                 return true
@@ -267,6 +278,11 @@ struct HouseholdImporter: Sendable {
             problems.append(RowProblem(line: line, field: field, reason: reason))
         }
         return problems
+    }
+
+    /// The member insert of a chunk met a person registered since the chunk looked its people up.
+    static func isRegisteredDuringTheChunk(_ error: any Error) -> Bool {
+        DatabaseFailure.sqlState(of: error) == "23505" && DatabaseFailure.objectNames(of: error)?.contains("household_members_id_number_key") == true
     }
 
     /// The staging tables were emptied under the import (PostgreSQL crashed and recovered).

@@ -59,10 +59,17 @@ struct HouseholdStaging: Sendable {
         let cutoff = Int(now.timeIntervalSince1970 - abandonedAfter)
         return """
             DO $$ DECLARE t text; BEGIN
+              -- A table still in use (its lock not free within a second) is left for the next sweep.
+              PERFORM set_config('lock_timeout', '1s', true);
               FOR t IN SELECT relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                 WHERE n.nspname = current_schema() AND c.relkind = 'r' AND relname ~ '^import_(rows|households|accepted)_[0-9]+_[0-9]+$'
                   AND split_part(substr(relname, strpos(relname, '_') + 1), '_', 2)::bigint < \(cutoff)
-              LOOP EXECUTE format('DROP TABLE IF EXISTS %I', t); END LOOP;
+              LOOP
+                BEGIN
+                  EXECUTE format('DROP TABLE IF EXISTS %I', t);
+                EXCEPTION WHEN lock_not_available THEN NULL;
+                END;
+              END LOOP;
             END $$
             """
     }

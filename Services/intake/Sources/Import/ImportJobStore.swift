@@ -75,9 +75,17 @@ struct ImportJobStore: KeptJobStore {
     /// Jobs whose instance stopped (no heartbeat for `age`) are failed: their file went with the
     /// instance. Sending it again is safe (unchanged households are skipped).
     func failAbandoned(olderThan age: Duration) async throws -> Int {
-        // The staging tables of a vanished instance's import go too (they hold personal data).
-        try await database.query(PostgresQuery(unsafeSQL: HouseholdStaging.sweepSQL()))
-        return try await JobTable(database: database, table: "import_jobs").failAbandoned(olderThan: age, failure: JobTable.abandonedFailure)
+        let failed = try await JobTable(database: database, table: "import_jobs").failAbandoned(olderThan: age, failure: JobTable.abandonedFailure)
+        // The staging tables of a vanished instance's import go too (they hold personal data). A sweep
+        // that fails is tried again next round; it never holds up the jobs.
+        do {
+            try await database.query(PostgresQuery(unsafeSQL: HouseholdStaging.sweepSQL()))
+        } catch {
+            logger.warning("import staging sweep failed", metadata: [
+                "error.type": "\(type(of: error))", "error.sqlstate": "\(DatabaseFailure.sqlState(of: error) ?? "-")",
+            ])
+        }
+        return failed
     }
 
     func job(_ id: String) async throws -> (view: ImportJobView, region: String)? {
