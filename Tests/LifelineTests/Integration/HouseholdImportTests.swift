@@ -406,6 +406,48 @@ import Testing
         #expect(try await Self.outboxEvents(for: [provisional]) == 1, "the provisional household is republished empty, naming its successor")
     }
 
+    /// Someone other than a self-application (another import) registers one of the file's people
+    /// after the rules ran: the import fails and asks for the file again, and writes nothing of that household.
+    @Test func aPersonRegisteredElsewhereDuringTheImportFailsItForAReupload() async throws {
+        let village = TestData.villageCode()
+        try await TestGrid.village(village)
+        let person = TestData.idNumber()
+        let household = TestData.unique("R").replacingOccurrences(of: "-", with: "")
+        let elsewhere = TestData.unique("W").replacingOccurrences(of: "-", with: "")
+        var file = HouseholdFile()
+        file.member(household: household, village: village, group: village + "001", name: "孙户主", idNumber: person, relation: "户主")
+        // Refused by the rules across rows, so that a problem is reported after they ran.
+        file.member(household: household + "X", village: village, group: village + "001", name: "孙户主", idNumber: person, relation: "户主")
+        let url = try file.utf8File()
+        let registered = OnceFlag()
+        let outcome: Result<ImportCounts, any Error> = try await TestGrid.withIntakeDatabase { database in
+            let reporter = ImportReporter(
+                problems: { _ in
+                    guard registered.setOnce() else { return }
+                    try await database.query("""
+                        INSERT INTO households (id, village_code, household_group_id, provisional, source)
+                        VALUES (\(elsewhere), \(village), \(village + "002"), false, 'import')
+                        """)
+                    try await database.query("""
+                        INSERT INTO household_members (household_id, id_number, name, relation) VALUES (\(elsewhere), \(person), '孙户主', '户主')
+                        """)
+                },
+                progress: { _ in })
+            do {
+                return .success(try await TestGrid.importer(database).run(file: url, region: "370115", reporter: reporter))
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard case .failure(let error) = outcome, let failure = error as? ImportFailure else {
+            Issue.record("expected the import to fail for a re-upload, got \(outcome)")
+            return
+        }
+        #expect(failure.message.contains("导入期间有成员在其他户登记"))
+        #expect(try await Self.members(of: household).isEmpty)
+        #expect(try await Self.members(of: elsewhere) == ["孙户主"])
+    }
+
     @Test func aFileWithoutTheRequiredColumnsFailsAndNamesThem() async throws {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).csv")
         try Data("姓名,证件号码\n张三,370125199001011234\n".utf8).write(to: url)
