@@ -156,18 +156,11 @@ struct HouseholdStaging: Sendable {
         json.append(0x7D)  // }
     }
 
-    /// The member's part of the household's stored content hash. The hash is the `md5` of the
-    /// household's village, group and status and its members' parts, head first then file order,
-    /// joined by U+001E; the registry columns added later are appended only when present, so a
-    /// household read from a file without them keeps the hash it had before they existed.
-    static func canonicalMember(_ member: ImportedMember) -> String {
-        var buffer = ByteBufferAllocator().buffer(capacity: 128)
-        writeCanonicalMember(member, to: &buffer, escaped: false)
-        return String(buffer: buffer)
-    }
-
-    /// Writes `canonicalMember` (as `COPY` text unless `escaped` is false).
-    static func writeCanonicalMember(_ member: ImportedMember, to buffer: inout ByteBuffer, escaped: Bool = true) {
+    /// Writes, as `COPY` text, the member's part of the household's stored content hash. The hash is
+    /// the `md5` of the household's village, group and status and its members' parts, head first then
+    /// file order, joined by U+001E; the registry columns added later are appended only when present, so
+    /// a household read from a file without them keeps the hash it had before they existed.
+    static func writeCanonicalMember(_ member: ImportedMember, to buffer: inout ByteBuffer) {
         let registry = [
             member.labourAbility?.rawValue ?? "", member.healthStatus?.rawValue ?? "",
             member.minimumLivingAllowance.map { $0 ? "1" : "0" } ?? "", member.extremePovertySupport.map { $0 ? "1" : "0" } ?? "",
@@ -176,7 +169,7 @@ struct HouseholdStaging: Sendable {
         if registry.contains(where: { !$0.isEmpty }) { fields += registry }
         for (index, field) in fields.enumerated() {
             if index > 0 { buffer.writeInteger(UInt8(0x1F)) }
-            if escaped { CopyText.append(field, to: &buffer) } else { buffer.writeString(field) }
+            CopyText.append(field, to: &buffer)
         }
     }
 }
