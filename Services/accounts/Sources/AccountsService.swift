@@ -67,7 +67,7 @@ struct Bootstrap: Sendable {
         try await database.transaction { connection in
             try await connection.query("""
                 INSERT INTO accounts (id, name, mobile, role, region, administrator, password_hash, must_change_password, created_by)
-                VALUES ('ZH' || lpad(nextval('account_numbers')::text, 8, '0'), '区管理员', \(bootstrap.mobile), 'district', \(bootstrap.region), true,
+                VALUES ('ZH' || \(unescaped: RecordNumberSQL.digits("nextval('account_numbers')", atLeast: 8)), '区管理员', \(bootstrap.mobile), 'district', \(bootstrap.region), true,
                         \(hash), false, 'bootstrap')
                 ON CONFLICT (mobile) DO NOTHING
                 """, logger: logger)

@@ -44,7 +44,7 @@ struct InsuranceSettings: Sendable {
 enum InsuranceNumbers {
     static func next(_ prefix: String, sequence: String, on connection: PostgresConnection, logger: Logger) async throws -> String {
         let rows = try await connection.query(PostgresQuery(unsafeSQL: """
-            SELECT '\(prefix)' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('\(sequence)')::text, 6, '0')
+            SELECT \(RecordNumberSQL.next(prefix: prefix, sequence: sequence))
             """), logger: logger)
         for try await id in rows.decode(String.self) { return id }
         throw InsuranceError(.recordMissing, "编号生成失败")

@@ -5,12 +5,13 @@ import Logging
 
 /// Numbers people read out and write down.
 enum RecordNumbers {
-    /// Prefix + date (Asia/Shanghai) + 6-digit sequence, for records only officials look up with a
+    /// Prefix + date (Asia/Shanghai) + sequence of at least 6 digits (`prefix` and `sequence` are code
+    /// constants), for records only officials look up with a
     /// token, for example `XS20261129000007` (grid lead).
     static func next(_ prefix: String, sequence: String, on connection: PostgresConnection, logger: Logger) async throws -> String {
-        for try await number in try await connection.query("""
-            SELECT \(prefix) || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval(\(sequence)::regclass)::text, 6, '0')
-            """, logger: logger).decode(String.self) {
+        for try await number in try await connection.query(
+            PostgresQuery(unsafeSQL: "SELECT " + RecordNumberSQL.next(prefix: prefix, sequence: sequence)), logger: logger
+        ).decode(String.self) {
             return number
         }
         throw IntakeError(.recordMissing, "服务暂时不可用，请稍后再试")

@@ -55,6 +55,38 @@ import Testing
         }
     }
 
+    /// Record numbers keep counting past 999,999 instead of cutting the seventh digit off (which made
+    /// department screening's warning numbers repeat after a million warnings and fail every import).
+    @Test func recordNumbersGrowPastSixDigits() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            try await TestDatabase.with(configuration) { database in
+                var texts: [String] = []
+                for value in ["0", "42", "999999", "1000000", "1234567", "9223372036854775807"] {
+                    for try await text in try await database.query(PostgresQuery(unsafeSQL: "SELECT " + RecordNumberSQL.digits(value))).decode(String.self) {
+                        texts.append(text)
+                    }
+                }
+                #expect(texts == ["000000", "000042", "999999", "1000000", "1234567", "9223372036854775807"])
+                #expect(try await Self.single(database, "SELECT " + RecordNumberSQL.digits("42", atLeast: 8)) == "00000042")
+
+                try await database.query("CREATE SEQUENCE numbers_seq")
+                try await database.query("SELECT setval('numbers_seq', 999998)")
+                var numbers: [String] = []
+                for try await number in try await database.query(PostgresQuery(unsafeSQL: """
+                    SELECT \(RecordNumberSQL.next(prefix: "YJ", sequence: "numbers_seq")) FROM generate_series(1, 3)
+                    """)).decode(String.self) { numbers.append(number) }
+                #expect(numbers.count == 3 && Set(numbers).count == 3)
+                #expect(numbers.map { String($0.dropFirst(10)) }.sorted { ($0.count, $0) < ($1.count, $1) } == ["999999", "1000000", "1000001"])
+                #expect(numbers.allSatisfy { $0.hasPrefix("YJ") && $0.dropFirst(2).prefix(8).allSatisfy(\.isNumber) })
+            }
+        }
+    }
+
+    private static func single(_ database: Database, _ sql: String) async throws -> String? {
+        for try await text in try await database.query(PostgresQuery(unsafeSQL: sql)).decode(String.self) { return text }
+        return nil
+    }
+
     @Test func aServiceRoleCannotReadAnotherServicesSchema() async throws {
         try await TestDatabase.with(try TestEnvironment.database(schema: "review")) { database in
             do {

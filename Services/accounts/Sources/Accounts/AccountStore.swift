@@ -307,7 +307,7 @@ struct AccountStore: Sendable {
         try await taken(fields, except: nil, on: connection)
         let rows = try await connection.query("""
             INSERT INTO accounts (id, name, mobile, role, region, grid_member_id, department, administrator, password_hash, created_by)
-            VALUES ('ZH' || lpad(nextval('account_numbers')::text, 8, '0'), \(fields.name), \(fields.mobile), \(fields.role.rawValue), \(fields.region),
+            VALUES ('ZH' || \(unescaped: RecordNumberSQL.digits("nextval('account_numbers')", atLeast: 8)), \(fields.name), \(fields.mobile), \(fields.role.rawValue), \(fields.region),
                     \(fields.gridMemberId), \(fields.department), \(fields.administrator), \(hash), \(admin.actor))
             RETURNING \(unescaped: Account.columns)
             """, logger: logger)

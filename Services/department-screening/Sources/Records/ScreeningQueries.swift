@@ -135,7 +135,7 @@ struct ScreeningQueries: Sendable {
         let separator = "\u{1F}"
         let rows = try await connection.query("""
             INSERT INTO warnings (id, household_id, village_code, period, rules, evidence, severity, risks, discovered_on, raised_at)
-            SELECT 'YJ' || to_char(now() AT TIME ZONE 'Asia/Shanghai', 'YYYYMMDD') || lpad(nextval('warning_number_seq')::text, 6, '0'),
+            SELECT \(unescaped: RecordNumberSQL.next(prefix: "YJ", sequence: "warning_number_seq")),
                    h, v, p, string_to_array(ru, \(separator)), string_to_array(ev, \(separator)), sv, string_to_array(ri, \(separator)), d::date, now()
             FROM unnest(\(groups.map(\.householdId))::text[], \(groups.map(\.villageCode))::text[], \(groups.map(\.key.period))::text[],
                         \(groups.map { $0.rules.map(\.id).joined(separator: separator) })::text[],
