@@ -113,6 +113,7 @@ let package = Package(
         .target(
             name: "LifelinePersistence",
             dependencies: [
+                "LifelineEvents",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

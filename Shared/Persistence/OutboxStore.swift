@@ -1,4 +1,5 @@
 import Foundation
+import LifelineEvents
 import Logging
 
 /// One event waiting in the outbox.
@@ -165,13 +166,12 @@ public struct OutboxStore: Sendable {
         try await connection.query("""
             SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest(\(lockKeys)::text[]) AS k(key)
             """, logger: logger)
-        let encoder = Self.headerEncoder
         var eventIds: [String] = [], topics: [String] = [], keys: [String] = [], headers: [String] = [], payloads: [String] = []
         for entry in entries {
             eventIds.append(entry.eventId)
             topics.append(entry.topic)
             keys.append(entry.partitionKey ?? "")
-            headers.append(String(decoding: try encoder.encode(entry.headers), as: UTF8.self))
+            headers.append(JSONText.object(entry.headers))
             payloads.append(Data(entry.payload).base64EncodedString())  // arrays of bytea do not bind; base64 text does
         }
         try await connection.query("""
@@ -184,7 +184,6 @@ public struct OutboxStore: Sendable {
         try await wakeRelayAfterCommit(on: connection)
     }
 
-    private static let headerEncoder = JSONEncoder()
     private static let headerDecoder = JSONDecoder()
 
     /// The oldest unsent entries, in outbox order, leaving out parked entries and every later entry of
