@@ -216,6 +216,73 @@ extension EndToEndTests {
         }
     }
 
+    /// A file of several batches, screened two batches at a time: a household's facts in different
+    /// batches make one warning, a record repeated in a later batch is stored once, bad rows of later
+    /// batches keep their lines, and the counts add up to the rows read.
+    @Test func batchesScreenedTogetherAddUpToTheFile() async throws {
+        try await withServices([DepartmentScreeningService.definition]) { services in
+            let screening = services["department-screening"]!.baseURL
+            let village = TestData.villageCode()
+            let household = HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 2)
+            let earner = HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 1)
+            let slow = HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: village, people: 1)
+            try await OutsideSystem.publish([household, earner, slow], source: "/lifeline/intake")
+            _ = try await eventually("registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", """
+                    SELECT count(*) FROM registry_households WHERE household_id = ANY(\([household.householdId, earner.householdId, slow.householdId]))
+                    """) == 3 ? true : nil
+            }
+            let (a, b) = (household.members[0].idNumber, household.members[1].idNumber)
+            let tag = TestData.unique("M")
+            var rows = [["部门", "记录编号", "数据月份", "公民身份号码", "姓名", "事实类型", "发生日期", "金额（分）", "详情"]]
+            for n in 0..<2_600 {
+                rows.append(["教体", "\(tag)-\(n)", "2026-11", TestData.idNumber(), "赵小虎", "辍学风险", "2026-11-08", "", ""])  // nobody of the registry
+            }
+            // Row n sits on line n + 2. Batches are 500 rows: these fall into the first, third and sixth.
+            rows[11] = ["民政", "\(tag)-low", "2026-11", a, "王建国", "新纳入低保", "2026-11-02", "", ""]
+            rows[1_201] = ["民政", "\(tag)-relief", "2026-11", b, "刘桂兰", "临时救助", "2026-11-06", "", ""]
+            rows[2_551] = rows[11]  // the same record again, in a later batch
+            // The first two batches run together: the income of the first counts for the expense of the
+            // second (half of it: warned) only when they are screened in file order.
+            rows[21] = ["民政", "\(tag)-income", "2026-11", earner.members[0].idNumber, "王建国", "家庭收入核对", "2026-10-31", "6000000", ""]
+            rows[601] = ["医保", "\(tag)-expense", "2026-11", earner.members[0].idNumber, "王建国", "个人自付医疗费用", "2026-11-02", "3000000", ""]
+            // The first batch is held up at its household locks (another transaction holds one of them) while
+            // the second batch is ready: only its turn keeps the second from deciding the expense first.
+            rows[31] = ["民政", "\(tag)-slow", "2026-11", slow.members[0].idNumber, "王建国", "新纳入低保", "2026-11-02", "", ""]
+            rows[1_700] = ["民政", "\(tag)-bad1", "2026-11", a, "王建国", "临时救助", "2026-11-06", "abc", ""]
+            rows[2_599] = ["民政", "\(tag)-bad2", "2026-13", a, "王建国", "临时救助", "2026-11-06", "", ""]
+            let csv = Data((rows.map { $0.joined(separator: ",") }.joined(separator: "\r\n") + "\r\n").utf8)
+            let token = try await TestEnvironment.token(role: .district)
+            let (held, hold) = AsyncStream.makeStream(of: Void.self)
+            let holder = Task {
+                try await TestDatabase.with(try TestEnvironment.database(schema: "department_screening")) { database in
+                    try await database.transaction { connection in
+                        try await connection.query("SELECT pg_advisory_xact_lock(hashtext('screening:' || \(slow.householdId)))", logger: Logger(label: "test"))
+                        hold.yield()
+                        try await Task.sleep(for: .seconds(3))
+                    }
+                }
+            }
+            for await _ in held { break }
+            let job = try await uploadRecords(screening, csv, token: token, name: "2026-11.csv")
+            try await holder.value
+            #expect(job["status"] as? String == "completed", "\(job)")
+            let counts = try #require(job["counts"] as? [String: Any])
+            #expect(counts["rowsRead"] as? Int == 2_600 && counts["alreadyReceived"] as? Int == 1 && counts["rejected"] as? Int == 2, "\(counts)")
+            #expect(counts["warned"] as? Int == 4 && counts["warningsRaised"] as? Int == 3 && counts["unmatched"] as? Int == 2_592, "\(counts)")
+            #expect(counts["matchedWithoutWarning"] as? Int == 1, "\(counts)")
+            let errors = try await HTTP.get("\(screening)/v1/imports/\(job["id"] as! String)/errors", token: token).json["errors"] as? [[String: Any]] ?? []
+            #expect(errors.map { "\($0["line"] as? Int ?? 0):\($0["field"] as? String ?? "")" } == ["1701:金额（分）", "2600:period"])
+            #expect(try await TestDatabase.count(schema: "department_screening", "SELECT count(*) FROM department_records WHERE record_id LIKE \(tag + "-%")") == 2_598)  // all but the repeat and the row that is not a record
+            #expect(try await TestDatabase.count(schema: "department_screening", """
+                SELECT count(*) FROM warnings WHERE household_id = \(household.householdId) AND cardinality(evidence) = 2
+                """) == 1)
+            #expect(try await TestDatabase.count(schema: "department_screening", """
+                SELECT count(*) FROM outbox WHERE topic = 'department-screening.feedback' AND partition_key LIKE \(tag + "-%")
+                """) == 2_598)
+        }
+    }
+
     /// The monthly file (GB18030 CSV or XLSX) means the same as pushed records: bad rows are reported by
     /// line while the rest goes in, and the same file twice raises nothing new.
     @Test func aMonthlyFileGoesInRowByRowAndTwiceRaisesNothingNew() async throws {

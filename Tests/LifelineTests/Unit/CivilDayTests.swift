@@ -14,6 +14,13 @@ import Testing
         #expect(!CivilDay.isValid(year: 2026, month: 1, day: 0))
     }
 
+    @Test func textIsPaddedAsPrintfWouldPadIt() {
+        for (year, month, day) in [(2026, 11, 3), (5, 1, 1), (0, 0, 0), (12345, 123, 45), (-5, 3, -7), (2026, 12, 31)] {
+            #expect(CivilDay.text(year: year, month: month, day: day) == String(format: "%04d-%02d-%02d", year, month, day))
+            #expect(CivilDay.text(year: year, month: month) == String(format: "%04d-%02d", year, month))
+        }
+    }
+
     @Test func beijingDayOfAnInstantMatchesFoundation() {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!

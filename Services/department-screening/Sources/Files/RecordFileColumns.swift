@@ -52,7 +52,7 @@ struct RecordColumnMap: Sendable {
     }
 
     func text(_ row: TabularRow, _ column: RecordFileColumn) -> String {
-        index[column].map { row[$0].trimmingCharacters(in: .whitespaces) } ?? ""
+        index[column].map { row[$0].trimmingWhitespace() } ?? ""
     }
 
     /// The row as a record, or what is wrong with its cells (the record's own checks come later).
@@ -74,7 +74,7 @@ struct RecordColumnMap: Sendable {
         }
         var details: [String: String] = [:]
         for pair in text(row, .details).split(whereSeparator: { $0 == ";" || $0 == "；" }) {
-            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = pair.split(separator: "=", maxSplits: 1).map { $0.trimmingWhitespace() }
             if parts.count == 2, !parts[0].isEmpty { details[parts[0]] = parts[1] } else {
                 issues.append(.init(line: row.line, field: "详情", message: "应为「名称=值」，以分号分隔"))
             }
@@ -101,7 +101,7 @@ struct RecordColumnMap: Sendable {
         let digits = text.filter(\.isNumber)
         guard digits.count == 6 || (digits.count == 5 && text.contains(where: { $0 == "-" || $0 == "/" })) else { return text }
         let parts = text.split(whereSeparator: { $0 == "-" || $0 == "/" })
-        if parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]) { return String(format: "%04d-%02d", year, month) }
+        if parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]) { return CivilDay.text(year: year, month: month) }
         return String(digits.prefix(4)) + "-" + String(digits.suffix(2))
     }
 
@@ -109,11 +109,11 @@ struct RecordColumnMap: Sendable {
     static func day(_ text: String) -> String {
         if let serial = Int(text), (20_000...80_000).contains(serial) {
             let (year, month, day) = CivilDay.civil(fromDaysSinceEpoch: serial - 25_569)
-            return String(format: "%04d-%02d-%02d", year, month, day)
+            return CivilDay.text(year: year, month: month, day: day)
         }
         let parts = text.split(whereSeparator: { $0 == "-" || $0 == "/" || $0 == "." })
         if parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) {
-            return String(format: "%04d-%02d-%02d", year, month, day)
+            return CivilDay.text(year: year, month: month, day: day)
         }
         return text
     }

@@ -9,11 +9,18 @@ import Logging
 /// XLSX), screened in transactions of `batchSize` rows exactly as a pushed record is, with progress
 /// after each batch. A bad row is reported with its line while the rest goes in; the same file twice
 /// raises nothing new (each record is stored once per department and record id).
+///
+/// The file is read by one task while up to `workers` batches are checked and screened at once, each in
+/// its own transaction, so that Swift's share (reading, checks, events) and PostgreSQL's overlap on
+/// the machine's cores. The batches start storing and take their households' locks in file order
+/// (`LockTurns`), and a batch waits for the household locks an earlier one holds until it commits:
+/// a household's records are screened in file order across batches too (docs/department-screening.md).
 struct RecordFileImport: Sendable {
     let database: Database
     let screening: RecordScreening
     let jobs: RecordImportJobs
     var batchSize = 500
+    var workers = 2
 
     /// `onlyDepartment`: a clerk's upload may carry only that department's records (others are row problems).
     func run(job: String, file: URL, onlyDepartment: String? = nil) async {
@@ -30,62 +37,162 @@ struct RecordFileImport: Sendable {
             case .success(let map): columns = map
             case .failure(let missing): throw ImportError(message: "缺少列：" + missing.columns.joined(separator: "、"))
             }
-            var counts = RecordImportView.Counts()
-            while true {
-                var batch: [(line: Int, record: DepartmentRecordPushed)] = []
-                var problems: [RowIssue] = []
-                while batch.count < batchSize, let row = try source.next() {
-                    if row.isBlank { continue }
-                    counts.rowsRead += 1
-                    switch columns.record(row) {
-                    case .success(let record) where onlyDepartment != nil && record.department != onlyDepartment:
-                        problems.append(RowIssue(line: row.line, field: "department", message: "只能报送本部门（\(onlyDepartment!)）的记录"))
-                        counts.rejected += 1
-                    case .success(let record): batch.append((row.line, record))
-                    case .failure(let rejected):
-                        problems += rejected.issues
-                        counts.rejected += 1
-                    }
-                }
-                if batch.isEmpty && problems.isEmpty { break }
-                let before = counts, records = batch
-                let (after, checked) = try await retry.run("record import batch") {
-                    try await database.transaction { connection -> (RecordImportView.Counts, [RowIssue]) in
-                        var counts = before, problems: [RowIssue] = []
-                        for (line, record) in records {
-                            problems += RecordChecks.problems(record).map { RowIssue(line: line, field: $0.field, message: $0.message) }
-                        }
-                        let incoming = records.map { RecordScreening.Incoming(record: $0.record, source: "file:\(job)") }
-                        for outcome in try await screening.screenAll(incoming, on: connection) {
-                            switch outcome {
-                            case .duplicate: counts.alreadyReceived += 1
-                            case .rejected: counts.rejected += 1
-                            case .unmatched: counts.unmatched += 1
-                            case .matchedWithoutWarning: counts.matchedWithoutWarning += 1
-                            case .warningRaised(let isNew):
-                                counts.warned += 1
-                                if isNew { counts.warningsRaised += 1 }
-                            }
-                        }
-                        return (counts, problems)
-                    }
-                }
-                counts = after
-                let found = problems + checked
-                try await retry.run("record import progress") { try await jobs.progress(job, after, problems: found) }
-            }
+            try await screenBatches(of: source, columns: columns, job: job, onlyDepartment: onlyDepartment, retry: retry)
             try await retry.run("record import end") { try await jobs.finish(job, failure: nil) }
         } catch let error as ImportError {
             try? await retry.run("record import end") { try await jobs.finish(job, failure: error.message) }
         } catch let error as TabularFileError {
             try? await retry.run("record import end") { try await jobs.finish(job, failure: "文件无法读取：\(error.message)") }
         } catch {
+            // The kind of failure and its SQLSTATE only: never the rows' values.
+            screening.logger.error("record import failed", metadata: [
+                "job": "\(job)", "error.type": "\(type(of: error))", "error.sqlstate": "\(DatabaseFailure.sqlState(of: error) ?? "-")",
+            ])
             try? await jobs.finish(job, failure: "导入中断，请重新上传（重复导入不会产生重复数据）")
         }
         try? FileManager.default.removeItem(at: file)  // the file holds ID numbers: never kept
     }
 
+    /// Reads the rows into batches and screens up to `workers` batches at once; the job's counts and
+    /// problems are written as each batch commits.
+    private func screenBatches(
+        of source: any TabularRowSource, columns: RecordColumnMap, job: String, onlyDepartment: String?, retry: DatabaseRetry
+    ) async throws {
+        let screener = BatchScreener(
+            database: database, screening: screening, source: "file:\(job)", onlyDepartment: onlyDepartment, retry: retry, turns: LockTurns())
+        var counts = RecordImportView.Counts()
+        try await withThrowingTaskGroup(of: BatchScreener.Result.self) { group in
+            var inFlight = 0
+            func take(_ result: BatchScreener.Result) async throws {
+                inFlight -= 1
+                counts.add(result.counts)
+                let total = counts
+                try await retry.run("record import progress") { try await jobs.progress(job, total, problems: result.problems) }
+            }
+            var batch: [TabularRow] = []
+            batch.reserveCapacity(batchSize)
+            var turn = 0
+            func start() async throws {
+                let rows = batch, ownTurn = turn
+                batch.removeAll(keepingCapacity: true)
+                turn += 1
+                group.addTask { try await screener.screen(rows, columns: columns, turn: ownTurn) }
+                inFlight += 1
+                if inFlight >= max(1, workers), let result = try await group.next() { try await take(result) }
+            }
+            while let row = try source.next() {
+                if row.isBlank { continue }
+                batch.append(row)
+                if batch.count == batchSize { try await start() }
+            }
+            if !batch.isEmpty { try await start() }
+            while let result = try await group.next() { try await take(result) }
+        }
+    }
+
     struct ImportError: Error {
         var message: String
+    }
+}
+
+/// Checks and screens one batch of a file's rows in one transaction (retried through outages).
+private struct BatchScreener: Sendable {
+    let database: Database
+    let screening: RecordScreening
+    let source: String
+    let onlyDepartment: String?
+    let retry: DatabaseRetry
+    let turns: LockTurns
+
+    struct Result: Sendable {
+        var counts = RecordImportView.Counts()
+        var problems: [RowIssue] = []
+    }
+
+    /// Screens the batch whose place in the file is `turn` (0 for the first).
+    func screen(_ rows: [TabularRow], columns: RecordColumnMap, turn: Int) async throws -> Result {
+        do {
+            let result = try await checkAndScreen(rows, columns: columns, turn: turn)
+            await turns.pass(turn)  // a batch with nothing to screen, too
+            return result
+        } catch {
+            await turns.pass(turn)  // the batches after it must not wait for ever
+            throw error
+        }
+    }
+
+    private func checkAndScreen(_ rows: [TabularRow], columns: RecordColumnMap, turn: Int) async throws -> Result {
+        var result = Result()
+        var incoming: [RecordScreening.Incoming] = []
+        incoming.reserveCapacity(rows.count)
+        for row in rows {
+            result.counts.rowsRead += 1
+            switch columns.record(row) {
+            case .success(let record) where onlyDepartment != nil && record.department != onlyDepartment:
+                result.problems.append(RowIssue(line: row.line, field: "department", message: "只能报送本部门（\(onlyDepartment!)）的记录"))
+                result.counts.rejected += 1
+            case .success(let record):
+                // Checked once, here: the problems are the row's (with its line) and the record's status.
+                let problems = RecordChecks.problems(record)
+                result.problems += problems.map { RowIssue(line: row.line, field: $0.field, message: $0.message) }
+                incoming.append(RecordScreening.Incoming(record: record, source: source, problems: problems))
+            case .failure(let rejected):
+                result.problems += rejected.issues
+                result.counts.rejected += 1
+            }
+        }
+        guard !incoming.isEmpty else { return result }
+        let screened = incoming
+        let outcomes = try await retry.run("record import batch") {
+            try await database.transaction { connection in
+                // Nothing is held yet: waiting here for the earlier batches cannot deadlock with them.
+                await turns.wait(turn)
+                return try await screening.screenAll(screened, on: connection, afterLocking: { await turns.pass(turn) })
+            }
+        }
+        for outcome in outcomes {
+            switch outcome {
+            case .duplicate: result.counts.alreadyReceived += 1
+            case .rejected: result.counts.rejected += 1
+            case .unmatched: result.counts.unmatched += 1
+            case .matchedWithoutWarning: result.counts.matchedWithoutWarning += 1
+            case .warningRaised(let isNew):
+                result.counts.warned += 1
+                if isNew { result.counts.warningsRaised += 1 }
+            }
+        }
+        return result
+    }
+}
+
+/// The order in which a file's concurrent batches begin screening: the file's. A batch waits for its
+/// turn before storing its records and passes it on once its households are locked (or it ends), so a
+/// later batch that shares a household waits for the earlier one's commit. A batch tried again after a
+/// failure has had its turn and does not wait.
+actor LockTurns {
+    private var next = 0
+    private var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+
+    func wait(_ turn: Int) async {
+        guard turn > next else { return }
+        await withCheckedContinuation { waiting[turn] = $0 }
+    }
+
+    func pass(_ turn: Int) {
+        guard turn == next else { return }
+        next += 1
+        waiting.removeValue(forKey: next)?.resume()
+    }
+}
+
+extension RecordImportView.Counts {
+    mutating func add(_ other: Self) {
+        rowsRead += other.rowsRead
+        rejected += other.rejected
+        unmatched += other.unmatched
+        matchedWithoutWarning += other.matchedWithoutWarning
+        warned += other.warned
+        warningsRaised += other.warningsRaised
+        alreadyReceived += other.alreadyReceived
     }
 }

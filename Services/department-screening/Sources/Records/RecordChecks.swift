@@ -23,7 +23,7 @@ enum RecordChecks {
         if case .failure = CitizenIdNumber.parse(record.idNumber, today: today) {
             found.append(.init(field: "idNumber", message: "不是有效的公民身份号码"))
         }
-        let name = record.name.trimmingCharacters(in: .whitespaces)
+        let name = record.name.trimmingWhitespace()
         if name.isEmpty || name.count > 30 { found.append(.init(field: "name", message: "应为1至30个字")) }
         if !record.kind.isKnown {
             found.append(.init(field: "kind", message: "未知的事实类型"))

@@ -26,12 +26,18 @@ struct RecordScreening: Sendable {
         var record: DepartmentRecordPushed
         var source: String
         var cause: CloudEvent? = nil
+        /// The record's `RecordChecks` problems, when the caller has checked it already (a file's rows).
+        var problems: [RecordChecks.Problem]? = nil
     }
 
     /// Screens `incoming` in order inside the caller's transaction; one outcome per record. The events
     /// about a record are caused by the event it came in.
+    /// `afterLocking` runs once the households of the batch are locked (a file's batches pass their
+    /// turn on to the next batch there).
     @discardableResult
-    func screenAll(_ incoming: [Incoming], on connection: PostgresConnection) async throws -> [Outcome] {
+    func screenAll(
+        _ incoming: [Incoming], on connection: PostgresConnection, afterLocking: @Sendable () async -> Void = {}
+    ) async throws -> [Outcome] {
         guard !incoming.isEmpty else { return [] }
         let queries = ScreeningQueries(connection: connection, logger: logger)
         let records = incoming.map { item -> DepartmentRecordPushed in
@@ -40,7 +46,7 @@ struct RecordScreening: Sendable {
             if case .success(let number) = CitizenIdNumber.parse(record.idNumber) { record.idNumber = number.value }
             return record
         }
-        let problems = records.map { RecordChecks.problems($0) }
+        let problems = zip(records, incoming).map { record, item in item.problems ?? RecordChecks.problems(record) }
 
         // 1. Store each record once: a record already received (now or earlier in the batch) is a duplicate.
         var firstOccurrence = Set<RecordKey>()
@@ -55,6 +61,7 @@ struct RecordScreening: Sendable {
         let matches = try await queries.households(of: Array(Set(valid.map { records[$0].idNumber })))
         let households = Array(Set(matches.values.map(\.householdId)))
         try await queries.lock(households: households)
+        await afterLocking()
         var rulesByPeriod: [String: [WarningRule]] = [:]
         for period in Set(valid.map { records[$0].period }) {
             rulesByPeriod[period] = try await WarningRule.inForce(period: period, on: connection, logger: logger)

@@ -76,7 +76,7 @@ struct HouseholdState: Sendable {
         let index = parts[0] * 12 + (parts[1] - 1) - months
         let (year, month) = (index / 12, index % 12 + 1)
         let day = min(parts[2], CivilDay.daysIn(month: month, year: year))
-        return String(format: "%04d-%02d-%02d", year, month, day)
+        return CivilDay.text(year: year, month: month, day: day)
     }
 }
 
