@@ -14,7 +14,8 @@ import Logging
 /// its own transaction, so that Swift's share (reading, checks, events) and PostgreSQL's overlap on
 /// the machine's cores. The batches start storing and take their households' locks in file order
 /// (`LockTurns`), and a batch waits for the household locks an earlier one holds until it commits:
-/// a household's records are screened in file order across batches too (docs/department-screening.md).
+/// a household's records are screened in file order across batches too, except after a batch failed
+/// after taking its locks and is tried again (docs/department-screening.md).
 struct RecordFileImport: Sendable {
     let database: Database
     let screening: RecordScreening
@@ -80,12 +81,18 @@ struct RecordFileImport: Sendable {
                 inFlight += 1
                 if inFlight >= max(1, workers), let result = try await group.next() { try await take(result) }
             }
-            while let row = try source.next() {
-                if row.isBlank { continue }
-                batch.append(row)
-                if batch.count == batchSize { try await start() }
+            do {
+                while let row = try source.next() {
+                    if row.isBlank { continue }
+                    batch.append(row)
+                    if batch.count == batchSize { try await start() }
+                }
+                if !batch.isEmpty { try await start() }
+            } catch {
+                // A file that cannot be read further: the batches before the bad spot still count.
+                while let result = try await group.next() { try await take(result) }
+                throw error
             }
-            if !batch.isEmpty { try await start() }
             while let result = try await group.next() { try await take(result) }
         }
     }
@@ -143,11 +150,11 @@ private struct BatchScreener: Sendable {
         }
         guard !incoming.isEmpty else { return result }
         let screened = incoming
+        // Outside any transaction and attempt deadline: nothing is held while the earlier batches go first.
+        await turns.wait(turn)
         let outcomes = try await retry.run("record import batch") {
             try await database.transaction { connection in
-                // Nothing is held yet: waiting here for the earlier batches cannot deadlock with them.
-                await turns.wait(turn)
-                return try await screening.screenAll(screened, on: connection, afterLocking: { await turns.pass(turn) })
+                try await screening.screenAll(screened, on: connection, afterLocking: { await turns.pass(turn) })
             }
         }
         for outcome in outcomes {
@@ -167,10 +174,13 @@ private struct BatchScreener: Sendable {
 
 /// The order in which a file's concurrent batches begin screening: the file's. A batch waits for its
 /// turn before storing its records and passes it on once its households are locked (or it ends), so a
-/// later batch that shares a household waits for the earlier one's commit. A batch tried again after a
-/// failure has had its turn and does not wait.
+/// later batch that shares a household waits for the earlier one's commit. A batch that ends before
+/// its turn (nothing to screen, or failed) passes it early and the turn skips it when it comes. A
+/// batch tried again after a failure has had its turn and does not wait: it may then go after later
+/// batches (docs/department-screening.md).
 actor LockTurns {
     private var next = 0
+    private var passedEarly = Set<Int>()
     private var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
 
     func wait(_ turn: Int) async {
@@ -179,9 +189,12 @@ actor LockTurns {
     }
 
     func pass(_ turn: Int) {
-        guard turn == next else { return }
-        next += 1
-        waiting.removeValue(forKey: next)?.resume()
+        guard turn >= next else { return }
+        passedEarly.insert(turn)
+        while passedEarly.remove(next) != nil {
+            next += 1
+            waiting.removeValue(forKey: next)?.resume()
+        }
     }
 }
 
