@@ -485,6 +485,42 @@ extension EndToEndTests {
 extension EndToEndTests {
     /// A monthly file's import whose instance went away is failed by the job keeper; one this instance
     /// holds is kept alive.
+    /// A record is stored once decided. When two transactions screen the same record at once (pushed
+    /// and in a file), the second waits for the first's commit at the insert, fails as a serialization
+    /// failure and, tried again, finds the record received: one row, one feedback, no second outcome.
+    @Test func theSameRecordScreenedTwiceAtOnceIsStoredAndFedBackOnce() async throws {
+        let record = Self.record("教体", .dropOutRisk, idNumber: TestData.idNumber())  // nobody of the registry
+        try await TestDatabase.with(try TestEnvironment.database(schema: "department_screening")) { database in
+            let logger = Logger(label: "test")
+            try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all + ScreeningMigrations.all)
+            let screening = RecordScreening(
+                publisher: EventPublisher(source: "/lifeline/department-screening", outbox: OutboxStore(database: database, logger: logger)), logger: logger)
+            let (stored, store) = AsyncStream.makeStream(of: Void.self)
+            let first = Task {
+                try await database.transaction { connection in
+                    let outcomes = try await screening.screenAll([.init(record: record, source: "push")], on: connection)
+                    store.yield()
+                    try await Task.sleep(for: .seconds(1))  // the second decides meanwhile and waits at its insert
+                    return outcomes
+                }
+            }
+            for await _ in stored { break }
+            let second = try await DatabaseRetry(logger: logger).run("second") {
+                try await database.transaction { connection in
+                    try await screening.screenAll([.init(record: record, source: "file:test")], on: connection)
+                }
+            }
+            #expect(try await first.value == [.unmatched])
+            #expect(second == [.duplicate])
+            #expect(try await TestDatabase.count(schema: "department_screening", """
+                SELECT count(*) FROM department_records WHERE record_id = \(record.recordId) AND status = 'unmatched' AND source = 'push'
+                """) == 1)
+            #expect(try await TestDatabase.count(schema: "department_screening", """
+                SELECT count(*) FROM outbox WHERE topic = 'department-screening.feedback' AND partition_key = \(record.recordId)
+                """) == 1)
+        }
+    }
+
     @Test func recordImportsOfAVanishedInstanceAreFailedButHeldOnesAreNot() async throws {
         let (held, abandoned) = (TestData.unique("RIheld"), TestData.unique("RIgone"))
         try await TestDatabase.with(try TestEnvironment.database(schema: "department_screening")) { database in

@@ -5,10 +5,11 @@ import LifelinePersistence
 import Logging
 
 /// Screens department records (筛查), a batch at a time with a fixed number of statements whatever
-/// its size: stores each record once (the same record again raises nothing new), matches the person
+/// its size: finds the records received before (the same record again raises nothing new), matches the person
 /// to a household of the registry copy, applies the year's warning rules, skips facts already warned
 /// and monitored households, joins the household's warning of the month or raises one
-/// (`WarningRaised`), and tells the department what became of every record (`RecordFeedback`).
+/// (`WarningRaised`), stores each new record once with its outcome, and tells the department what
+/// became of every record (`RecordFeedback`).
 ///
 /// The outcome is the same as screening the records one by one in their order: an aggregate rule
 /// (the household's medical costs over 12 months) sees the records before it in the batch, and a fact
@@ -48,12 +49,13 @@ struct RecordScreening: Sendable {
         }
         let problems = zip(records, incoming).map { record, item in item.problems ?? RecordChecks.problems(record) }
 
-        // 1. Store each record once: a record already received (now or earlier in the batch) is a duplicate.
+        // 1. A record received before (earlier in the batch or stored) is a duplicate; the others are
+        //    stored once decided (step 4).
         var firstOccurrence = Set<RecordKey>()
         var candidates: [Int] = []
         for (index, record) in records.enumerated() where firstOccurrence.insert(RecordKey(record)).inserted { candidates.append(index) }
-        let stored = try await queries.store(candidates.map { (records[$0], incoming[$0].source, problems[$0]) })
-        let fresh = candidates.filter { stored.contains(RecordKey(records[$0])) }
+        let received = try await queries.received(candidates.map { RecordKey(records[$0]) })
+        let fresh = candidates.filter { !received.contains(RecordKey(records[$0])) }
 
         // 2. Match people to households; lock those households (records of one household arrive on
         //    several partitions and in files at once) and read what the rules need about them.
@@ -137,7 +139,7 @@ struct RecordScreening: Sendable {
             }
         }
         try await queries.recordWarnedFacts(warnedFacts)
-        try await queries.update(fresh.compactMap { index in decisions[index].map { (records[index], $0) } })
+        try await queries.store(fresh.compactMap { index in decisions[index].map { (records[index], incoming[index].source, $0) } })
 
         // 5. The events, in the same transaction (outbox).
         try await publisher.publishAll(raised, on: connection)

@@ -9,32 +9,48 @@ struct ScreeningQueries: Sendable {
     let connection: PostgresConnection
     let logger: Logger
 
-    /// Stores the records not received before, rejected ones with their problems; returns which were new.
-    func store(_ rows: [(record: DepartmentRecordPushed, source: String, problems: [RecordChecks.Problem])]) async throws -> Set<RecordKey> {
-        guard !rows.isEmpty else { return [] }
-        // In key order, so that two writers of the same records (a push and a file) wait for each other
-        // on the unique index instead of deadlocking.
-        let rows = rows.sorted { ($0.record.department, $0.record.recordId) < ($1.record.department, $1.record.recordId) }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        var details: [String] = []
-        for row in rows { details.append(String(decoding: try encoder.encode(row.record.details ?? [:]), as: UTF8.self)) }
-        let result = try await connection.query("""
-            INSERT INTO department_records (department, record_id, period, id_number, name, kind, fact_date, amount_fen, details, source, status, reason)
-            SELECT d, r, p, i, n, k, NULLIF(fd, '')::date, NULLIF(a, '')::bigint, det::jsonb, s, st, NULLIF(re, '')
-            FROM unnest(\(rows.map(\.record.department))::text[], \(rows.map(\.record.recordId))::text[], \(rows.map(\.record.period))::text[],
-                        \(rows.map(\.record.idNumber))::text[], \(rows.map(\.record.name))::text[], \(rows.map(\.record.kind.rawValue))::text[],
-                        \(rows.map { RecordChecks.isDate($0.record.date) ? $0.record.date : "" })::text[],
-                        \(rows.map { $0.record.amountFen.map(String.init) ?? "" })::text[], \(details)::text[], \(rows.map(\.source))::text[],
-                        \(rows.map { $0.problems.isEmpty ? "matched" : "rejected" })::text[],
-                        \(rows.map { $0.problems.map(\.text).joined(separator: "；") })::text[])
-                 AS u(d, r, p, i, n, k, fd, a, det, s, st, re)
-            ON CONFLICT (department, record_id) DO NOTHING
-            RETURNING department, record_id
+    /// The records among `keys` received before (and not removed for screening again).
+    func received(_ keys: [RecordKey]) async throws -> Set<RecordKey> {
+        guard !keys.isEmpty else { return [] }
+        let rows = try await connection.query("""
+            SELECT department, record_id FROM department_records
+            WHERE (department, record_id) IN (SELECT * FROM unnest(\(keys.map(\.department))::text[], \(keys.map(\.recordId))::text[]))
             """, logger: logger)
-        var stored = Set<RecordKey>()
-        for try await (department, recordId) in result.decode((String, String).self) { stored.insert(RecordKey(department: department, recordId: recordId)) }
-        return stored
+        var found = Set<RecordKey>()
+        for try await (department, recordId) in rows.decode((String, String).self) { found.insert(RecordKey(department: department, recordId: recordId)) }
+        return found
+    }
+
+    /// Stores the decided records, each once with its outcome (one insert, no later update of the row).
+    ///
+    /// A record stored meanwhile by another transaction (the same record pushed and in a file at once)
+    /// fails the statement as a serialization failure (`records_stored`, SQLSTATE 40001), after that
+    /// transaction's commit: the caller's retry screens the batch again and finds the record received.
+    func store(_ rows: [(record: DepartmentRecordPushed, source: String, decision: Decision)]) async throws {
+        guard !rows.isEmpty else { return }
+        // In key order, so that two writers of the same records wait for each other on the unique
+        // index instead of deadlocking.
+        let rows = rows.sorted { ($0.record.department, $0.record.recordId) < ($1.record.department, $1.record.recordId) }
+        let details = rows.map { JSONText.object($0.record.details ?? [:]) }
+        let result = try await connection.query("""
+            WITH stored AS (
+                INSERT INTO department_records (department, record_id, period, id_number, name, kind, fact_date, amount_fen, details, source,
+                                                household_id, status, reason, warning_id)
+                SELECT d, r, p, i, n, k, NULLIF(fd, '')::date, NULLIF(a, '')::bigint, det::jsonb, s, NULLIF(h, ''), st, NULLIF(re, ''), NULLIF(w, '')
+                FROM unnest(\(rows.map(\.record.department))::text[], \(rows.map(\.record.recordId))::text[], \(rows.map(\.record.period))::text[],
+                            \(rows.map(\.record.idNumber))::text[], \(rows.map(\.record.name))::text[], \(rows.map(\.record.kind.rawValue))::text[],
+                            \(rows.map { RecordChecks.isDate($0.record.date) ? $0.record.date : "" })::text[],
+                            \(rows.map { $0.record.amountFen.map(String.init) ?? "" })::text[], \(details)::text[], \(rows.map(\.source))::text[],
+                            \(rows.map { $0.decision.householdId ?? "" })::text[], \(rows.map(\.decision.status))::text[],
+                            \(rows.map(\.decision.reason))::text[], \(rows.map { $0.decision.warningId ?? "" })::text[])
+                     AS u(d, r, p, i, n, k, fd, a, det, s, h, st, re, w)
+                ON CONFLICT (department, record_id) DO NOTHING
+                RETURNING 1
+            )
+            SELECT records_stored(count(*), \(Int64(rows.count))) FROM stored
+            """, logger: logger)
+        // Read to the end: the statement's failure arrives with its row.
+        for try await _ in result {}
     }
 
     /// The household of each ID number found, following `supersededBy` to the household that absorbed it.
@@ -173,20 +189,6 @@ struct ScreeningQueries: Sendable {
             FROM unnest(\(facts.map(\.key))::text[], \(facts.map(\.householdId))::text[], \(facts.map(\.ruleId))::text[], \(facts.map(\.warningId))::text[])
                  AS u(k, h, r, w)
             ON CONFLICT DO NOTHING
-            """, logger: logger)
-    }
-
-    /// Writes each decided record's household, status, reason and warning (rejected ones were stored so).
-    func update(_ decided: [(record: DepartmentRecordPushed, decision: Decision)]) async throws {
-        let rows = decided.filter { $0.decision.status != "rejected" }
-        guard !rows.isEmpty else { return }
-        try await connection.query("""
-            UPDATE department_records AS d
-            SET household_id = NULLIF(u.h, ''), status = u.st, reason = u.re, warning_id = NULLIF(u.w, '')
-            FROM unnest(\(rows.map(\.record.department))::text[], \(rows.map(\.record.recordId))::text[], \(rows.map { $0.decision.householdId ?? "" })::text[],
-                        \(rows.map(\.decision.status))::text[], \(rows.map(\.decision.reason))::text[], \(rows.map { $0.decision.warningId ?? "" })::text[])
-                 AS u(dep, rid, h, st, re, w)
-            WHERE d.department = u.dep AND d.record_id = u.rid
             """, logger: logger)
     }
 }
