@@ -218,6 +218,19 @@ public struct RecordFeedback: DomainEvent, Hashable {
     public var partitionKey: String { recordId }
     public var subject: String? { recordId }
 
+    /// Written by hand: screening publishes one for every record (the same bytes as `EventJSON.encoder`).
+    public func jsonData() throws -> [UInt8] {
+        var json = JSONText.ObjectWriter()
+        json.field("at", EventJSON.formatTimestamp(at))
+        json.field("department", department)
+        json.field("outcome", outcome.rawValue)
+        json.field("period", period)
+        json.field("reason", reason)
+        json.field("recordId", recordId)
+        json.field("warningId", warningId)
+        return json.finished()
+    }
+
     /// Creates the event.
     public init(department: String, recordId: String, period: String, outcome: Outcome, reason: String?, warningId: String?, at: Date) {
         self.department = department

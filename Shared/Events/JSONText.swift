@@ -45,4 +45,48 @@ public enum JSONText {
         json.append(0x7D)
         return String(decoding: json, as: UTF8.self)
     }
+
+    /// Writes a JSON object field by field, for events whose payload a bulk writer encodes by hand
+    /// (`DomainEvent.jsonData()`). The caller gives the fields in the order `JSONEncoder` with
+    /// `.sortedKeys` writes them (byte order for the ASCII keys of our events) and leaves out a `nil`
+    /// optional as `encodeIfPresent` does.
+    public struct ObjectWriter: Sendable {
+        /// The JSON written so far.
+        public private(set) var bytes: [UInt8]
+
+        /// An object with no fields yet; `capacity` bytes reserved.
+        public init(capacity: Int = 256) {
+            bytes = [0x7B]
+            bytes.reserveCapacity(capacity)
+        }
+
+        /// A string field; nothing for `nil`.
+        public mutating func field(_ key: String, _ value: String?) {
+            guard let value else { return }
+            appendKey(key)
+            appendString(value, to: &bytes)
+        }
+
+        /// An array of strings.
+        public mutating func field(_ key: String, _ values: [String]) {
+            appendKey(key)
+            bytes.append(0x5B)
+            for (index, value) in values.enumerated() {
+                if index > 0 { bytes.append(0x2C) }
+                appendString(value, to: &bytes)
+            }
+            bytes.append(0x5D)
+        }
+
+        /// The object, closed.
+        public func finished() -> [UInt8] {
+            bytes + [0x7D]
+        }
+
+        private mutating func appendKey(_ key: String) {
+            if bytes.count > 1 { bytes.append(0x2C) }
+            appendString(key, to: &bytes)
+            bytes.append(0x3A)
+        }
+    }
 }

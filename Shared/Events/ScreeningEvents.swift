@@ -51,6 +51,21 @@ public struct WarningRaised: DomainEvent, Hashable {
     public var partitionKey: String { householdId }
     public var subject: String? { warningId }
 
+    /// Written by hand: a monthly file raises tens of thousands (the same bytes as `EventJSON.encoder`).
+    public func jsonData() throws -> [UInt8] {
+        var json = JSONText.ObjectWriter(capacity: 512)
+        json.field("discoveredAt", EventJSON.formatTimestamp(discoveredAt))
+        json.field("evidence", evidence)
+        json.field("householdId", householdId)
+        json.field("risks", risks.map(\.rawValue))
+        json.field("rules", rules)
+        json.field("severity", severity.rawValue)
+        json.field("summary", summary)
+        json.field("villageCode", villageCode)
+        json.field("warningId", warningId)
+        return json.finished()
+    }
+
     /// Creates the event.
     public init(
         warningId: String, householdId: String, villageCode: String, rules: [String], evidence: [String], severity: Severity,
