@@ -217,7 +217,8 @@ extension EndToEndTests {
     }
 
     /// A file of several batches, screened two batches at a time: a household's facts in different
-    /// batches make one warning, a record repeated in a later batch is stored once, bad rows of later
+    /// batches make one warning and are screened in file order, a household busy elsewhere is deferred
+    /// rather than waited for, a record repeated in a later batch is stored once, bad rows of later
     /// batches keep their lines, and the counts add up to the rows read.
     @Test func batchesScreenedTogetherAddUpToTheFile() async throws {
         try await withServices([DepartmentScreeningService.definition]) { services in
@@ -246,8 +247,10 @@ extension EndToEndTests {
             // second (half of it: warned) only when they are screened in file order.
             rows[21] = ["民政", "\(tag)-income", "2026-11", earner.members[0].idNumber, "王建国", "家庭收入核对", "2026-10-31", "6000000", ""]
             rows[601] = ["医保", "\(tag)-expense", "2026-11", earner.members[0].idNumber, "王建国", "个人自付医疗费用", "2026-11-02", "3000000", ""]
-            // The first batch is held up at its household locks (another transaction holds one of them) while
-            // the second batch is ready: only its turn keeps the second from deciding the expense first.
+            // Another transaction holds one household of the first batch: that record is deferred to a later
+            // batch instead of holding the first one up, and the second batch, ready meanwhile, finds the
+            // earner's household locked by the first batch until its commit: only the turns and the
+            // deferral keep the second from deciding the expense before the income.
             rows[31] = ["民政", "\(tag)-slow", "2026-11", slow.members[0].idNumber, "王建国", "新纳入低保", "2026-11-02", "", ""]
             rows[1_700] = ["民政", "\(tag)-bad1", "2026-11", a, "王建国", "临时救助", "2026-11-06", "abc", ""]
             rows[2_599] = ["民政", "\(tag)-bad2", "2026-13", a, "王建国", "临时救助", "2026-11-06", "", ""]
@@ -280,6 +283,11 @@ extension EndToEndTests {
             #expect(try await TestDatabase.count(schema: "department_screening", """
                 SELECT count(*) FROM outbox WHERE topic = 'department-screening.feedback' AND partition_key LIKE \(tag + "-%")
                 """) == 2_598)
+            // The busy household's record went in with a later transaction than the rest of its batch.
+            #expect(try await TestDatabase.count(schema: "department_screening", """
+                SELECT count(*) FROM department_records s JOIN department_records i ON s.received_at > i.received_at
+                WHERE s.record_id = \(tag + "-slow") AND i.record_id = \(tag + "-income")
+                """) == 1)
         }
     }
 

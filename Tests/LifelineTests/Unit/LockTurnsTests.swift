@@ -1,4 +1,5 @@
 @testable import DepartmentScreening
+import LifelineEvents
 import Testing
 
 /// The turns in which a file's concurrent batches begin screening.
@@ -38,6 +39,28 @@ import Testing
         await turns.pass(3)
         #expect(try await Self.eventually { await order.events.count == 4 })
         #expect(await order.events.suffix(2) == ["batch 3 passes", "batch 4 begins"])
+    }
+
+    /// Records a batch deferred (their households busy) go to the next batch that takes its turn, in
+    /// file order, skipping a batch that ended early; a batch that passes twice defers nothing twice.
+    @Test func deferredRecordsGoToTheNextBatchThatTakesItsTurn() async throws {
+        func incoming(_ id: String) -> RecordScreening.Incoming {
+            .init(record: DepartmentRecordPushed(
+                department: "民政", recordId: id, period: "2026-11", idNumber: "370125199001011234", name: "王建国", kind: .minimumLivingAllowance,
+                date: "2026-11-02", amountFen: nil, details: nil), source: "file:test")
+        }
+        let turns = LockTurns()
+        #expect(await turns.wait(0).isEmpty)
+        await turns.pass(0, deferring: [incoming("a"), incoming("b")])
+        await turns.pass(0, deferring: [incoming("again")])
+        #expect(await turns.wait(1).map(\.record.recordId) == ["a", "b"])
+        let (zeroPassed, onePassed) = (await turns.isPassed(0), await turns.isPassed(1))
+        #expect(zeroPassed && !onePassed)
+        await turns.pass(2)  // ended early: nothing to screen
+        await turns.pass(1, deferring: [incoming("c")])
+        #expect(await turns.wait(3).map(\.record.recordId) == ["c"])
+        await turns.pass(3)
+        #expect(await turns.wait(4).isEmpty)
     }
 
     private static func eventually(_ condition: () async -> Bool) async throws -> Bool {

@@ -12,10 +12,12 @@ import Logging
 ///
 /// The file is read by one task while up to `workers` batches are checked and screened at once, each in
 /// its own transaction, so that Swift's share (reading, checks, events) and PostgreSQL's overlap on
-/// the machine's cores. The batches start storing and take their households' locks in file order
-/// (`LockTurns`), and a batch waits for the household locks an earlier one holds until it commits:
-/// a household's records are screened in file order across batches too, except after a batch failed
-/// after taking its locks and is tried again (docs/department-screening.md).
+/// the machine's cores. The batches take their households' locks in file order (`LockTurns`); a
+/// household still locked by another transaction (an earlier batch not yet committed, a pushed
+/// record) is not waited for: its records move to the front of the next batch, and a last batch after
+/// the file's end waits for what is still busy. So a household's records are screened in file order
+/// across batches too, except after a batch failed after taking its locks and is tried again
+/// (docs/department-screening.md).
 struct RecordFileImport: Sendable {
     let database: Database
     let screening: RecordScreening
@@ -81,19 +83,23 @@ struct RecordFileImport: Sendable {
                 inFlight += 1
                 if inFlight >= max(1, workers), let result = try await group.next() { try await take(result) }
             }
+            var readError: (any Error)?
             do {
                 while let row = try source.next() {
                     if row.isBlank { continue }
                     batch.append(row)
                     if batch.count == batchSize { try await start() }
                 }
-                if !batch.isEmpty { try await start() }
             } catch {
                 // A file that cannot be read further: the batches before the bad spot still count.
-                while let result = try await group.next() { try await take(result) }
-                throw error
+                readError = error
             }
+            if readError == nil, !batch.isEmpty { try await start() }
+            // The last turn screens the records still deferred, waiting for their households.
+            batch.removeAll()
+            try await start()
             while let result = try await group.next() { try await take(result) }
+            if let readError { throw readError }
         }
     }
 
@@ -116,7 +122,8 @@ private struct BatchScreener: Sendable {
         var problems: [RowIssue] = []
     }
 
-    /// Screens the batch whose place in the file is `turn` (0 for the first).
+    /// Screens the batch whose place in the file is `turn` (0 for the first); an empty batch is the
+    /// last turn, after the file's end.
     func screen(_ rows: [TabularRow], columns: RecordColumnMap, turn: Int) async throws -> Result {
         do {
             let result = try await checkAndScreen(rows, columns: columns, turn: turn)
@@ -148,17 +155,30 @@ private struct BatchScreener: Sendable {
                 result.counts.rejected += 1
             }
         }
-        guard !incoming.isEmpty else { return result }
-        let screened = incoming
-        // Outside any transaction and attempt deadline: nothing is held while the earlier batches go first.
-        await turns.wait(turn)
+        let isLast = rows.isEmpty
+        guard !incoming.isEmpty || isLast else { return result }
+        // Outside any transaction and attempt deadline: nothing is held while the earlier batches go
+        // first. The records an earlier batch deferred come first.
+        let screened = await turns.wait(turn) + incoming
+        guard !screened.isEmpty else { return result }
+        let deferredBefore = DeferredRecords()
         let outcomes = try await retry.run("record import batch") {
             try await database.transaction { connection in
-                try await screening.screenAll(screened, on: connection, afterLocking: { await turns.pass(turn) })
+                // Tried again after its turn has passed (with any deferred records): it waits for its
+                // households and screens the rest.
+                if await turns.isPassed(turn) {
+                    let left = await deferredBefore.indices
+                    return try await screening.screenAll(screened.indices.filter { !left.contains($0) }.map { screened[$0] }, on: connection)
+                }
+                return try await screening.screenAll(screened, on: connection, deferringBusyHouseholds: !isLast, afterLocking: { deferred in
+                    await deferredBefore.set(deferred)
+                    await turns.pass(turn, deferring: deferred.map { screened[$0] })
+                })
             }
         }
         for outcome in outcomes {
             switch outcome {
+            case .deferred: break  // counted by the batch that screens it
             case .duplicate: result.counts.alreadyReceived += 1
             case .rejected: result.counts.rejected += 1
             case .unmatched: result.counts.unmatched += 1
@@ -172,29 +192,48 @@ private struct BatchScreener: Sendable {
     }
 }
 
-/// The order in which a file's concurrent batches begin screening: the file's. A batch waits for its
-/// turn before storing its records and passes it on once its households are locked (or it ends), so a
-/// later batch that shares a household waits for the earlier one's commit. A batch that ends before
-/// its turn (nothing to screen, or failed) passes it early and the turn skips it when it comes. A
-/// batch tried again after a failure has had its turn and does not wait: it may then go after later
-/// batches (docs/department-screening.md).
+/// The order in which a file's concurrent batches lock their households: the file's. A batch waits for
+/// its turn before screening and passes it on once its households are locked (or it ends), with the
+/// records it deferred (their households busy elsewhere), which the next batch to take a turn screens
+/// first. A batch that ends before its turn (nothing to screen, or failed) passes it early and the
+/// turn skips it when it comes. A batch tried again after a failure has had its turn and does not
+/// wait: it may then go after later batches (docs/department-screening.md).
 actor LockTurns {
     private var next = 0
     private var passedEarly = Set<Int>()
     private var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var deferred: [RecordScreening.Incoming] = []
 
-    func wait(_ turn: Int) async {
-        guard turn > next else { return }
-        await withCheckedContinuation { waiting[turn] = $0 }
+    /// Waits for `turn`; returns the records deferred to it, in file order.
+    @discardableResult
+    func wait(_ turn: Int) async -> [RecordScreening.Incoming] {
+        if turn > next { await withCheckedContinuation { waiting[turn] = $0 } }
+        defer { deferred = [] }
+        return deferred
     }
 
-    func pass(_ turn: Int) {
-        guard turn >= next else { return }
+    /// Passes `turn` on, with the records it deferred to the next batch that takes its turn.
+    func pass(_ turn: Int, deferring records: [RecordScreening.Incoming] = []) {
+        guard turn >= next, !passedEarly.contains(turn) else { return }
+        deferred += records
         passedEarly.insert(turn)
         while passedEarly.remove(next) != nil {
             next += 1
             waiting.removeValue(forKey: next)?.resume()
         }
+    }
+
+    func isPassed(_ turn: Int) -> Bool {
+        turn < next || passedEarly.contains(turn)
+    }
+}
+
+/// The indices of the records a batch deferred on its first attempt, for the attempts after it.
+private actor DeferredRecords {
+    private(set) var indices = Set<Int>()
+
+    func set(_ deferred: [Int]) {
+        indices = Set(deferred)
     }
 }
 

@@ -20,6 +20,8 @@ struct RecordScreening: Sendable {
 
     enum Outcome: Sendable, Hashable {
         case duplicate, rejected, unmatched, matchedWithoutWarning, warningRaised(newWarning: Bool)
+        /// Not screened: its household was busy in another transaction (`deferringBusyHouseholds`).
+        case deferred
     }
 
     /// One record, where it came from (`push`, `file:<job>`) and the event it came in, if any.
@@ -33,11 +35,16 @@ struct RecordScreening: Sendable {
 
     /// Screens `incoming` in order inside the caller's transaction; one outcome per record. The events
     /// about a record are caused by the event it came in.
-    /// `afterLocking` runs once the households of the batch are locked (a file's batches pass their
-    /// turn on to the next batch there).
+    ///
+    /// A household another transaction is screening is waited for, or with `deferringBusyHouseholds`
+    /// not waited for: its records here are left out (`deferred`) for the caller to screen later, in
+    /// their order and before any later record of theirs (a file's next batch).
+    /// `afterLocking` runs once the households of the batch are locked, with the indices of the records
+    /// deferred (a file's batches pass their turn on to the next batch there).
     @discardableResult
     func screenAll(
-        _ incoming: [Incoming], on connection: PostgresConnection, afterLocking: @Sendable () async -> Void = {}
+        _ incoming: [Incoming], on connection: PostgresConnection, deferringBusyHouseholds: Bool = false,
+        afterLocking: @Sendable ([Int]) async -> Void = { _ in }
     ) async throws -> [Outcome] {
         guard !incoming.isEmpty else { return [] }
         let queries = ScreeningQueries(connection: connection, logger: logger)
@@ -55,15 +62,28 @@ struct RecordScreening: Sendable {
         var candidates: [Int] = []
         for (index, record) in records.enumerated() where firstOccurrence.insert(RecordKey(record)).inserted { candidates.append(index) }
         let received = try await queries.received(candidates.map { RecordKey(records[$0]) })
-        let fresh = candidates.filter { !received.contains(RecordKey(records[$0])) }
+        var fresh = candidates.filter { !received.contains(RecordKey(records[$0])) }
 
         // 2. Match people to households; lock those households (records of one household arrive on
-        //    several partitions and in files at once) and read what the rules need about them.
-        let valid = fresh.filter { problems[$0].isEmpty }
+        //    several partitions and in files at once), or leave out those busy elsewhere; read what the
+        //    rules need about them.
+        var valid = fresh.filter { problems[$0].isEmpty }
         let matches = try await queries.households(of: Array(Set(valid.map { records[$0].idNumber })))
-        let households = Array(Set(matches.values.map(\.householdId)))
-        try await queries.lock(households: households)
-        await afterLocking()
+        var households = Array(Set(matches.values.map(\.householdId)))
+        var deferred: [Int] = []
+        if deferringBusyHouseholds {
+            let busy = try await queries.lockUnlessBusy(households: households)
+            if !busy.isEmpty {
+                deferred = valid.filter { matches[records[$0].idNumber].map { busy.contains($0.householdId) } ?? false }
+                let left = Set(deferred)
+                fresh.removeAll { left.contains($0) }
+                valid.removeAll { left.contains($0) }
+                households.removeAll { busy.contains($0) }
+            }
+        } else {
+            try await queries.lock(households: households)
+        }
+        await afterLocking(deferred)
         var rulesByPeriod: [String: [WarningRule]] = [:]
         for period in Set(valid.map { records[$0].period }) {
             rulesByPeriod[period] = try await WarningRule.inForce(period: period, on: connection, logger: logger)
@@ -152,7 +172,8 @@ struct RecordScreening: Sendable {
                 warningId: decision.warningId, at: now), incoming[index].cause)
         }, on: connection)
 
-        return records.indices.map { decisions[$0]?.outcome ?? .duplicate }
+        let left = Set(deferred)
+        return records.indices.map { decisions[$0]?.outcome ?? (left.contains($0) ? .deferred : .duplicate) }
     }
 
     /// The same fact (person, kind, date) reported again in a later month is the same fact.
@@ -188,7 +209,7 @@ struct Decision: Sendable {
 
     var feedbackOutcome: RecordFeedback.Outcome? {
         switch outcome {
-        case .duplicate: nil
+        case .duplicate, .deferred: nil
         case .rejected: .rejected
         case .unmatched: .unmatched
         case .matchedWithoutWarning: .matchedWithoutWarning

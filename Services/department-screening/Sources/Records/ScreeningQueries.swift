@@ -83,6 +83,18 @@ struct ScreeningQueries: Sendable {
             """, logger: logger)
     }
 
+    /// Locks the households no other transaction is screening, without waiting; returns the others
+    /// (busy). Taking a lock without waiting cannot deadlock, in any order.
+    func lockUnlessBusy(households: [String]) async throws -> Set<String> {
+        guard !households.isEmpty else { return [] }
+        let rows = try await connection.query("""
+            SELECT h FROM unnest(\(households)::text[]) AS h WHERE NOT pg_try_advisory_xact_lock(hashtext('screening:' || h))
+            """, logger: logger)
+        var busy = Set<String>()
+        for try await household in rows.decode(String.self) { busy.insert(household) }
+        return busy
+    }
+
     func monitored(_ households: [String]) async throws -> Set<String> {
         guard !households.isEmpty else { return [] }
         let rows = try await connection.query("SELECT household_id FROM monitored_households WHERE household_id = ANY(\(households))", logger: logger)
