@@ -8,7 +8,7 @@ public enum FailureClass: Sendable, Equatable {
     /// keep the event, wait with back-off, report not ready, resume by itself. Never dead-lettered.
     case infrastructure
     /// A passing condition the handler or the database declares (deadlock, serialization failure,
-    /// `EventHandlingError` with `isRetriable`): try again with back-off. Never dead-lettered.
+    /// `EventHandlingError` with `isRetriable`, `PassingConflict`): try again with back-off. Never dead-lettered.
     case retriable
     /// The event can never be processed (contract errors, handler errors declared permanent, errors in
     /// the data or the SQL): dead-letter it at once and move on.
@@ -23,6 +23,7 @@ public enum FailureClass: Sendable, Equatable {
         case is DecodingError: return .permanent
         case is OutboxError: return .permanent
         case let error as EventHandlingError: return error.isRetriable ? .retriable : .permanent
+        case is PassingConflict: return .retriable
         case let error as KafkaError: return error.isRetriable ? .infrastructure : .permanent
         default: break
         }

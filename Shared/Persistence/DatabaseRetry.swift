@@ -40,9 +40,10 @@ public struct DatabaseRetry: Sendable {
 
     /// `true` for the failures a retry waits out: the database unavailable (`DatabaseFailure.isInfrastructure`,
     /// except a pool closed by this service's shutdown) and passing conflicts (SQLSTATE class 40:
-    /// deadlocks, serialization failures).
+    /// deadlocks, serialization failures; a `PassingConflict` the work threw).
     public static func isPassing(_ error: any Error) -> Bool {
         if error is CancellationError || DatabaseFailure.isPoolClosed(error) { return false }
+        if error is PassingConflict { return true }
         return DatabaseFailure.isInfrastructure(error) || DatabaseFailure.sqlState(of: error)?.hasPrefix("40") == true
     }
 

@@ -3,8 +3,7 @@ import LifelinePersistence
 /// Department screening's schema: the registry copy (100, extended in 101 with formerly poor, the
 /// household group and merges), department records with their outcome, warning rules per year as
 /// data, warnings, the facts already warned, monitored households (from review) and the comparison
-/// kinds' direction; `records_stored` (105) turns a record stored meanwhile by another transaction into
-/// a serialization failure, which every caller tries again.
+/// kinds' direction.
 enum ScreeningMigrations {
     static let all: [Migration] = [
         Migration(version: 100, name: "registry replica", statements: [
@@ -32,20 +31,6 @@ enum ScreeningMigrations {
         // Imports of an instance that went away are failed by the job keeper (no "running" for ever).
         Migration(version: 104, name: "import heartbeat", statements: [
             "ALTER TABLE record_imports ADD COLUMN heartbeat_at timestamptz NOT NULL DEFAULT now()",
-        ]),
-        // A batch's records are stored once decided; one stored meanwhile by another transaction (the same
-        // record pushed and in a file at once) makes the batch try again, when it sees it as received.
-        Migration(version: 105, name: "records stored once decided", statements: [
-            """
-            CREATE FUNCTION records_stored(stored bigint, expected bigint) RETURNS bigint LANGUAGE plpgsql AS $$
-            BEGIN
-                IF stored < expected THEN
-                    RAISE EXCEPTION 'records of the batch were stored by another transaction meanwhile' USING ERRCODE = 'serialization_failure';
-                END IF;
-                RETURN stored;
-            END
-            $$
-            """,
         ]),
     ]
 

@@ -21,7 +21,17 @@ extension FaultToleranceTests {
         // facts of one household fall into different batches and make one warning.
         let tag = "O" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(10)
         let households = (0..<300).map { "\(tag)H\($0)" }
-        let people = households.map { _ in TestData.idNumber() }
+        let people = try await TestDatabase.with(FaultInfrastructure.database(environment, schema: "department_screening")) { database in
+            // ID numbers new to the registry (a run without a reset keeps earlier ones).
+            var taken = Set<String>()
+            for try await id in try await database.query("SELECT id_number FROM registry_members").decode(String.self) { taken.insert(id) }
+            var people: [String] = []
+            while people.count < households.count {
+                let id = TestData.idNumber()
+                if taken.insert(id).inserted { people.append(id) }
+            }
+            return people
+        }
         try await TestDatabase.with(FaultInfrastructure.database(environment, schema: "department_screening")) { database in
             try await database.query("""
                 INSERT INTO registry_households (household_id, village_code, provisional, updated_at)
@@ -40,7 +50,7 @@ extension FaultToleranceTests {
                 let kind = n < 15_000 ? "新纳入低保" : "临时救助"
                 rows.append("民政,\(tag)-\(n),2026-11,\(people[registered]),王建国,\(kind),2026-11-02,,")
             } else {
-                rows.append("教体,\(tag)-\(n),2026-11,\(TestData.idNumber()),赵小虎,辍学风险,2026-11-08,,")  // nobody of the registry
+                rows.append("教体,\(tag)-\(n),2026-11,\(TestData.unregisteredIdNumber()),赵小虎,辍学风险,2026-11-08,,")  // nobody of the registry
             }
         }
         let upload = try await HTTP.request(

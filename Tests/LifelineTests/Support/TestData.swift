@@ -4,12 +4,23 @@ import LifelineEvents
 enum TestData {
     /// A valid citizen ID number issued in 济阳 (370125), random birth date and sequence.
     static func idNumber(male: Bool = true) -> String {
+        idNumber(male: male, region: "370125")
+    }
+
+    /// A valid ID number of a region no test registers anybody in (370199): "nobody of the registry",
+    /// however many people the tests of a run have registered (random 济阳 numbers, about 9 million
+    /// for men, collide with them by chance in files of thousands).
+    static func unregisteredIdNumber() -> String {
+        idNumber(male: Bool.random(), region: "370199")
+    }
+
+    private static func idNumber(male: Bool, region: String) -> String {
         let year = Int.random(in: 1950...2005)
         let month = Int.random(in: 1...12)
         let day = Int.random(in: 1...28)
         var sequence = Int.random(in: 0...998)
         if (sequence % 2 == 1) != male { sequence += 1 }
-        let body = String(format: "370125%04d%02d%02d%03d", year, month, day, sequence)
+        let body = region + String(format: "%04d%02d%02d%03d", year, month, day, sequence)
         return body + String(CitizenIdNumber.checkCharacter(for: body.map { Int(String($0))! }))
     }
 

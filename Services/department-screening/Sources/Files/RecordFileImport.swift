@@ -161,18 +161,19 @@ private struct BatchScreener: Sendable {
         // first. The records an earlier batch deferred come first.
         let screened = await turns.wait(turn) + incoming
         guard !screened.isEmpty else { return result }
-        let deferredBefore = DeferredRecords()
         let outcomes = try await retry.run("record import batch") {
             try await database.transaction { connection in
-                // Tried again after its turn has passed (with any deferred records): it waits for its
-                // households and screens the rest.
-                if await turns.isPassed(turn) {
-                    let left = await deferredBefore.indices
-                    return try await screening.screenAll(screened.indices.filter { !left.contains($0) }.map { screened[$0] }, on: connection)
+                // Tried again after its turn has passed (with the records it deferred then): it waits for
+                // its households and screens the rest.
+                if let handedOn = await turns.deferredBy(turn) {
+                    return try await screening.screenAll(screened.indices.filter { !handedOn.contains($0) }.map { screened[$0] }, on: connection)
                 }
                 return try await screening.screenAll(screened, on: connection, deferringBusyHouseholds: !isLast, afterLocking: { deferred in
-                    await deferredBefore.set(deferred)
-                    await turns.pass(turn, deferring: deferred.map { screened[$0] })
+                    // An attempt abandoned as hung may still be running: only the first to get here
+                    // passes the turn; the other must not commit without the records it deferred.
+                    guard await turns.pass(turn, deferring: deferred.map { screened[$0] }, at: deferred) else {
+                        throw PassingConflict(reason: "another attempt of the batch passed its turn")
+                    }
                 })
             }
         }
@@ -203,6 +204,7 @@ actor LockTurns {
     private var passedEarly = Set<Int>()
     private var waiting: [Int: CheckedContinuation<Void, Never>] = [:]
     private var deferred: [RecordScreening.Incoming] = []
+    private var deferredAt: [Int: Set<Int>] = [:]
 
     /// Waits for `turn`; returns the records deferred to it, in file order.
     @discardableResult
@@ -212,28 +214,28 @@ actor LockTurns {
         return deferred
     }
 
-    /// Passes `turn` on, with the records it deferred to the next batch that takes its turn.
-    func pass(_ turn: Int, deferring records: [RecordScreening.Incoming] = []) {
-        guard turn >= next, !passedEarly.contains(turn) else { return }
+    /// Passes `turn` on, with the records it deferred (`indices` in its batch) to the next batch that
+    /// takes its turn; `false` if the turn had been passed already (nothing is handed on then).
+    @discardableResult
+    func pass(_ turn: Int, deferring records: [RecordScreening.Incoming] = [], at indices: [Int] = []) -> Bool {
+        guard turn >= next, !passedEarly.contains(turn) else { return false }
         deferred += records
+        deferredAt[turn] = Set(indices)
         passedEarly.insert(turn)
         while passedEarly.remove(next) != nil {
             next += 1
             waiting.removeValue(forKey: next)?.resume()
         }
+        return true
     }
 
     func isPassed(_ turn: Int) -> Bool {
         turn < next || passedEarly.contains(turn)
     }
-}
 
-/// The indices of the records a batch deferred on its first attempt, for the attempts after it.
-private actor DeferredRecords {
-    private(set) var indices = Set<Int>()
-
-    func set(_ deferred: [Int]) {
-        indices = Set(deferred)
+    /// For a turn passed, the indices of the records its batch handed on (empty if none); `nil` before.
+    func deferredBy(_ turn: Int) -> Set<Int>? {
+        isPassed(turn) ? deferredAt[turn] ?? [] : nil
     }
 }
 

@@ -40,11 +40,12 @@ struct RecordScreening: Sendable {
     /// not waited for: its records here are left out (`deferred`) for the caller to screen later, in
     /// their order and before any later record of theirs (a file's next batch).
     /// `afterLocking` runs once the households of the batch are locked, with the indices of the records
-    /// deferred (a file's batches pass their turn on to the next batch there).
+    /// deferred (a file's batches pass their turn on to the next batch there); what it throws ends the
+    /// screening.
     @discardableResult
     func screenAll(
         _ incoming: [Incoming], on connection: PostgresConnection, deferringBusyHouseholds: Bool = false,
-        afterLocking: @Sendable ([Int]) async -> Void = { _ in }
+        afterLocking: @Sendable ([Int]) async throws -> Void = { _ in }
     ) async throws -> [Outcome] {
         guard !incoming.isEmpty else { return [] }
         let queries = ScreeningQueries(connection: connection, logger: logger)
@@ -83,7 +84,7 @@ struct RecordScreening: Sendable {
         } else {
             try await queries.lock(households: households)
         }
-        await afterLocking(deferred)
+        try await afterLocking(deferred)
         var rulesByPeriod: [String: [WarningRule]] = [:]
         for period in Set(valid.map { records[$0].period }) {
             rulesByPeriod[period] = try await WarningRule.inForce(period: period, on: connection, logger: logger)
@@ -159,7 +160,10 @@ struct RecordScreening: Sendable {
             }
         }
         try await queries.recordWarnedFacts(warnedFacts)
-        try await queries.store(fresh.compactMap { index in decisions[index].map { (records[index], incoming[index].source, $0) } })
+        let stored = try await queries.store(fresh.compactMap { index in decisions[index].map { (records[index], incoming[index].source, $0) } })
+        for index in fresh where !stored.contains(RecordKey(records[index])) {
+            decisions[index] = nil  // unmatched or rejected, received meanwhile by another transaction: a duplicate
+        }
 
         // 5. The events, in the same transaction (outbox).
         try await publisher.publishAll(raised, on: connection)

@@ -21,13 +21,17 @@ struct ScreeningQueries: Sendable {
         return found
     }
 
-    /// Stores the decided records, each once with its outcome (one insert, no later update of the row).
+    /// Stores the decided records, each once with its outcome (one insert, no later update of the
+    /// row); returns the keys stored.
     ///
-    /// A record stored meanwhile by another transaction (the same record pushed and in a file at once)
-    /// fails the statement as a serialization failure (`records_stored`, SQLSTATE 40001), after that
-    /// transaction's commit: the caller's retry screens the batch again and finds the record received.
-    func store(_ rows: [(record: DepartmentRecordPushed, source: String, decision: Decision)]) async throws {
-        guard !rows.isEmpty else { return }
+    /// A record stored meanwhile by another transaction (the same record pushed and in a file at once,
+    /// or repeated in two batches of a file screened together) is not stored again: the insert waits
+    /// for that transaction's commit if it is still open, and the record is left out. One without a
+    /// household (unmatched, rejected) is then simply received before (the caller drops its outcome);
+    /// one matched to a household was decided on a household state that may have changed, so the
+    /// batch fails with a `PassingConflict` and is screened again by the caller's retry.
+    func store(_ rows: [(record: DepartmentRecordPushed, source: String, decision: Decision)]) async throws -> Set<RecordKey> {
+        guard !rows.isEmpty else { return [] }
         // In key order, so that two writers of the same records wait for each other on the unique
         // index instead of deadlocking.
         let rows = rows.sorted { ($0.record.department, $0.record.recordId) < ($1.record.department, $1.record.recordId) }
@@ -45,12 +49,18 @@ struct ScreeningQueries: Sendable {
                             \(rows.map(\.decision.reason))::text[], \(rows.map { $0.decision.warningId ?? "" })::text[])
                      AS u(d, r, p, i, n, k, fd, a, det, s, h, st, re, w)
                 ON CONFLICT (department, record_id) DO NOTHING
-                RETURNING 1
+                RETURNING department, record_id
             )
-            SELECT records_stored(count(*), \(Int64(rows.count))) FROM stored
+            SELECT department, record_id FROM stored
             """, logger: logger)
-        // Read to the end: the statement's failure arrives with its row.
-        for try await _ in result {}
+        var stored = Set<RecordKey>()
+        for try await (department, recordId) in result.decode((String, String).self) { stored.insert(RecordKey(department: department, recordId: recordId)) }
+        if stored.count < rows.count,
+            rows.contains(where: { $0.decision.householdId != nil && !stored.contains(RecordKey($0.record)) })
+        {
+            throw PassingConflict(reason: "a matched record of the batch was stored by another transaction meanwhile")
+        }
+        return stored
     }
 
     /// The household of each ID number found, following `supersededBy` to the household that absorbed it.
