@@ -34,16 +34,11 @@ public enum JSONText {
     /// A JSON object of string values with its keys in byte order (the form `JSONEncoder` writes with
     /// `.sortedKeys` for ASCII keys), e.g. an outbox entry's CloudEvents headers.
     public static func object(_ fields: [String: String]) -> String {
-        var json: [UInt8] = [0x7B]
-        json.reserveCapacity(fields.count * 48)
-        for (index, key) in fields.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }).enumerated() {
-            if index > 0 { json.append(0x2C) }
-            appendString(key, to: &json)
-            json.append(0x3A)
-            appendString(fields[key]!, to: &json)
+        var json = ObjectWriter(capacity: fields.count * 48 + 2)
+        for key in fields.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            json.field(key, fields[key])
         }
-        json.append(0x7D)
-        return String(decoding: json, as: UTF8.self)
+        return String(decoding: json.finished(), as: UTF8.self)
     }
 
     /// Writes a JSON object field by field, for events whose payload a bulk writer encodes by hand
@@ -79,8 +74,9 @@ public enum JSONText {
         }
 
         /// The object, closed.
-        public func finished() -> [UInt8] {
-            bytes + [0x7D]
+        public consuming func finished() -> [UInt8] {
+            bytes.append(0x7D)
+            return bytes
         }
 
         private mutating func appendKey(_ key: String) {

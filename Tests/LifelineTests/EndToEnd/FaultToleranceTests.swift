@@ -166,6 +166,21 @@ import Glibc
     }
 
     /// Thaws (in case a test froze one) and stops the processes.
+    /// One service process on the fault profile, ready, that accepts the tokens the test signs with the
+    /// test profile's key (the fault profile has keys of its own). The caller stops it.
+    static func startAcceptingTestTokens(_ executable: String, _ environment: [String: String]) async throws -> ServiceProcess {
+        var serviceEnvironment = serviceEnvironment(environment)
+        serviceEnvironment["AUTH_PUBLIC_KEY_FILE"] = try TestEnvironment.require("AUTH_PUBLIC_KEY_FILE")
+        let process = try ServiceProcess.start(executable, environment: serviceEnvironment)
+        do {
+            try await process.waitUntilReady()
+        } catch {
+            stop([process])
+            throw error
+        }
+        return process
+    }
+
     static func stop(_ processes: [ServiceProcess]) {
         for process in processes where process.process.isRunning {
             kill(process.process.processIdentifier, SIGCONT)

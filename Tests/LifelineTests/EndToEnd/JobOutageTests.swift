@@ -9,12 +9,8 @@ extension FaultToleranceTests {
     /// the poster archive whole.
     @Test func anImportAndAPosterRunInFlightWaitOutADatabaseOutage() async throws {
         let environment = try await FaultInfrastructure.up()
-        // The test signs tokens with the test profile's key; the fault profile has keys of its own.
-        var serviceEnvironment = Self.serviceEnvironment(environment)
-        serviceEnvironment["AUTH_PUBLIC_KEY_FILE"] = try TestEnvironment.require("AUTH_PUBLIC_KEY_FILE")
-        let intake = try ServiceProcess.start("lifeline-intake", environment: serviceEnvironment)
+        let intake = try await Self.startAcceptingTestTokens("lifeline-intake", environment)
         defer { Self.stop([intake]) }
-        try await intake.waitUntilReady()
         let district = try await TestEnvironment.token(role: .district, region: "370115")
 
         // A town of its own with 12 more villages (a run without a reset adds to it), each with one household group.

@@ -9,11 +9,8 @@ extension FaultToleranceTests {
     /// stored once with one feedback, every household warned once.
     @Test func aScreeningImportInFlightWaitsOutADatabaseOutage() async throws {
         let environment = try await FaultInfrastructure.up()
-        var serviceEnvironment = Self.serviceEnvironment(environment)
-        serviceEnvironment["AUTH_PUBLIC_KEY_FILE"] = try TestEnvironment.require("AUTH_PUBLIC_KEY_FILE")
-        let screening = try ServiceProcess.start("lifeline-department-screening", environment: serviceEnvironment)
+        let screening = try await Self.startAcceptingTestTokens("lifeline-department-screening", environment)
         defer { Self.stop([screening]) }
-        try await screening.waitUntilReady()
         let district = try await TestEnvironment.token(role: .district)
 
         // 300 households of one person in the service's registry copy (written directly: its replication

@@ -37,21 +37,18 @@ struct ScreeningQueries: Sendable {
         let rows = rows.sorted { ($0.record.department, $0.record.recordId) < ($1.record.department, $1.record.recordId) }
         let details = rows.map { JSONText.object($0.record.details ?? [:]) }
         let result = try await connection.query("""
-            WITH stored AS (
-                INSERT INTO department_records (department, record_id, period, id_number, name, kind, fact_date, amount_fen, details, source,
-                                                household_id, status, reason, warning_id)
-                SELECT d, r, p, i, n, k, NULLIF(fd, '')::date, NULLIF(a, '')::bigint, det::jsonb, s, NULLIF(h, ''), st, NULLIF(re, ''), NULLIF(w, '')
-                FROM unnest(\(rows.map(\.record.department))::text[], \(rows.map(\.record.recordId))::text[], \(rows.map(\.record.period))::text[],
-                            \(rows.map(\.record.idNumber))::text[], \(rows.map(\.record.name))::text[], \(rows.map(\.record.kind.rawValue))::text[],
-                            \(rows.map { RecordChecks.isDate($0.record.date) ? $0.record.date : "" })::text[],
-                            \(rows.map { $0.record.amountFen.map(String.init) ?? "" })::text[], \(details)::text[], \(rows.map(\.source))::text[],
-                            \(rows.map { $0.decision.householdId ?? "" })::text[], \(rows.map(\.decision.status))::text[],
-                            \(rows.map(\.decision.reason))::text[], \(rows.map { $0.decision.warningId ?? "" })::text[])
-                     AS u(d, r, p, i, n, k, fd, a, det, s, h, st, re, w)
-                ON CONFLICT (department, record_id) DO NOTHING
-                RETURNING department, record_id
-            )
-            SELECT department, record_id FROM stored
+            INSERT INTO department_records (department, record_id, period, id_number, name, kind, fact_date, amount_fen, details, source,
+                                            household_id, status, reason, warning_id)
+            SELECT d, r, p, i, n, k, NULLIF(fd, '')::date, NULLIF(a, '')::bigint, det::jsonb, s, NULLIF(h, ''), st, NULLIF(re, ''), NULLIF(w, '')
+            FROM unnest(\(rows.map(\.record.department))::text[], \(rows.map(\.record.recordId))::text[], \(rows.map(\.record.period))::text[],
+                        \(rows.map(\.record.idNumber))::text[], \(rows.map(\.record.name))::text[], \(rows.map(\.record.kind.rawValue))::text[],
+                        \(rows.map { RecordChecks.isDate($0.record.date) ? $0.record.date : "" })::text[],
+                        \(rows.map { $0.record.amountFen.map(String.init) ?? "" })::text[], \(details)::text[], \(rows.map(\.source))::text[],
+                        \(rows.map { $0.decision.householdId ?? "" })::text[], \(rows.map(\.decision.status))::text[],
+                        \(rows.map(\.decision.reason))::text[], \(rows.map { $0.decision.warningId ?? "" })::text[])
+                 AS u(d, r, p, i, n, k, fd, a, det, s, h, st, re, w)
+            ON CONFLICT (department, record_id) DO NOTHING
+            RETURNING department, record_id
             """, logger: logger)
         var stored = Set<RecordKey>()
         for try await (department, recordId) in result.decode((String, String).self) { stored.insert(RecordKey(department: department, recordId: recordId)) }
