@@ -169,6 +169,8 @@ let package = Package(
             dependencies: [
                 "LifelineKafka", "LifelineEvents", "LifelinePersistence", "LifelineEventBus", "LifelineRuntime",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             path: "Tools/Bench",
             swiftSettings: swiftSettings

@@ -8,6 +8,9 @@
 //   hop-latency RATE SECONDS WARMUP  the same hop fed open loop at RATE/s; latency percentiles per stage
 //   floor-latency RATE SECONDS WARMUP [STREAMS]  bare produce → consume on the same broker, same
 //                                    settings; STREAMS (1) such streams side by side, pooled
+//   http-latency RATE SECONDS WARMUP URL [apply RUN]  open-loop HTTP at RATE/s over 64 keep-alive
+//                                    connections: GET URL, or with `apply RUN` a new self-application
+//                                    POSTed to URL/v1/applications per request; latency percentiles
 //
 // Each prints one line `key=value …` that the script collects.
 import Foundation
@@ -45,7 +48,22 @@ case "hop-latency":
 case "floor-latency":
     print(try await RawBench.floorLatency(
         rate: argument(1, default: 200), seconds: argument(2, default: 60), warmup: argument(3, default: 10), streams: argument(4, default: 1)))
+case "http-latency":
+    guard arguments.count >= 5, let url = URLComponents(string: arguments[4]), let host = url.host, let port = url.port else {
+        FileHandle.standardError.write(Data("usage: lifeline-bench http-latency RATE SECONDS WARMUP http://HOST:PORT/PATH [apply RUN]\n".utf8))
+        exit(2)
+    }
+    let path = url.path.isEmpty ? "/" : url.path
+    let request: @Sendable (Int) -> HTTPLatencyBench.Request
+    if arguments.count >= 6, arguments[5] == "apply" {
+        request = SelfApplicationRequests.request(run: argument(6, default: 0))
+    } else {
+        request = { _ in HTTPLatencyBench.Request(method: .GET, path: path) }
+    }
+    print(try await HTTPLatencyBench.run(
+        host: host, port: port, rate: argument(1, default: 1_000), seconds: argument(2, default: 20), warmup: argument(3, default: 5),
+        connections: 64, request: request))
 default:
-    FileHandle.standardError.write(Data("usage: lifeline-bench produce-raw|consume-raw|hop|hop-latency|floor-latency …\n".utf8))
+    FileHandle.standardError.write(Data("usage: lifeline-bench produce-raw|consume-raw|hop|hop-latency|floor-latency|http-latency …\n".utf8))
     exit(2)
 }

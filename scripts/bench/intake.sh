@@ -9,7 +9,12 @@
 #     times larger for its peak memory.
 #  2. self-applications at the HTTP edge: wrk posts new applications (each a real, durable commit with
 #     its outbox event) for 10 s, then asks the trivial /health/live of the same server for 10 s; closed
-#     loop (no open-loop HTTP generator such as wrk2 is installed on this machine).
+#     loop: the capacity.
+#  3. self-application latency, open loop: `lifeline-bench http-latency` sends new applications at
+#     BENCH_APPLY_RATES (250 and 1000) per second for 5 s of warm-up and 15 s measured, over 64
+#     keep-alive connections, latency counted from each request's due time (wrk2's method; wrk2 itself
+#     is not installed here); then /health/live at the same rate with the same generator. Each run
+#     starts once intake's outbox is empty.
 #  BENCH_INTAKE_PARTS="apply" (or "import") measures one part only; both by default.
 set -euo pipefail
 bin="$1"
@@ -126,4 +131,32 @@ echo "  $(describe "$state/apply.runs")"
 echo "  requests answered: $(awk '{ s += $5 } END { print s }' "$state/apply.runs"); new applications stored: $(psql_intake "SELECT count(*) FROM intake.applications WHERE applicant_name = '压测'") (more than answered: requests in flight when wrk stopped, up to 16 a run; fewer: repeats answered 200), outbox events: $(psql_intake "SELECT count(*) FROM intake.outbox WHERE topic = 'intake.applications'")"
 echo "trivial endpoint of the same server (GET /health/live), alternating with it:"
 echo "  $(describe "$state/live.runs")"
+# Open loop: latency at a fixed offered rate, from each request's due time.
+latency_run() {
+  # requests answered ok other failed achieved p50 p90 p99 p99.9 max, and the p99 of each 5 s window
+  "$bin/lifeline-bench" http-latency "$@" | tr ' ' '\n' | awk -F= '
+    { v[$1] = $2 }
+    END { printf "%s %s %s %s %s %s %s %s %s %s %s %s\n", v["requests"], v["answered"], v["ok"], v["other"], v["failed"], v["achieved"],
+          v["latency_p50"], v["latency_p90"], v["latency_p99"], v["latency_p999"], v["latency_max"], v["latency_p99by10s"] }'
+}
+column_median() { cut -d' ' -f"$2" "$1" | median; }
+rate_number=0
+for rate in ${BENCH_APPLY_RATES:-250 1000}; do
+  : > "$state/apply-open-$rate.runs"; : > "$state/live-open-$rate.runs"
+  for run in $(seq 1 "$runs"); do
+    while [ "$(psql_intake "SELECT count(*) FROM intake.outbox WHERE sent_at IS NULL")" != 0 ]; do sleep 0.2; done
+    latency_run "$rate" 15 5 http://127.0.0.1:58081 apply "$((rate_number * 5 + run))" >> "$state/apply-open-$rate.runs"
+    latency_run "$rate" 15 5 http://127.0.0.1:58081/health/live >> "$state/live-open-$rate.runs"
+  done
+  rate_number=$((rate_number + 1))
+  echo "self-applications open loop at $rate/s (15 s after 5 s warm-up, 64 connections, latency from the due time; target p99 < 25 ms at 1,000/s):"
+  for kind in apply live; do
+    file="$state/$kind-open-$rate.runs"
+    [ "$kind" = apply ] && label="  applications:" || label="  /health/live, alternating:"
+    echo "$label answered $(column_median "$file" 6)/s of $rate/s, p50 $(column_median "$file" 7) ms, p90 $(column_median "$file" 8) ms," \
+      "p99 $(column_median "$file" 9) ms (range $(cut -d' ' -f9 "$file" | range)), p99.9 $(column_median "$file" 10) ms, max $(column_median "$file" 11) ms (medians);" \
+      "non-2xx $(awk '{ s += $4 } END { print s + 0 }' "$file"), failed $(awk '{ s += $5 } END { print s + 0 }' "$file");" \
+      "p99 per 10 s window: $(cut -d' ' -f12 "$file" | paste -sd' ')"
+  done
+done
 echo "load average $(cut -d' ' -f1 /proc/loadavg) after"
