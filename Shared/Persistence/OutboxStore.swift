@@ -149,9 +149,10 @@ public struct OutboxStore: Sendable {
         try await insertAll([entry], on: connection)
     }
 
-    /// Appends many entries inside the caller's transaction with two statements, whatever their
-    /// number (three when another instance leads the relay and is woken by `pg_notify`): the per-key locks are taken in key order (no deadlock between two bulk writers), then
-    /// the rows go in, in the order given. Inside `Database.transaction` they are kept, like `append`'s,
+    /// Appends many entries inside the caller's transaction with one prepared statement, whatever their
+    /// number (two when another instance leads the relay and is woken by `pg_notify`): it takes the
+    /// per-key locks in key order (no deadlock between two bulk writers), then writes the rows in the
+    /// order given. Inside `Database.transaction` they are kept, like `append`'s,
     /// and written with the transaction's other entries just before the commit, in the order appended.
     public func appendAll(_ entries: [OutboxEntry], on connection: PostgresConnection) async throws {
         for entry in entries { try checkSize(entry) }
@@ -159,28 +160,18 @@ public struct OutboxStore: Sendable {
         try await insertAll(entries, on: connection)
     }
 
-    /// Writes checked entries: per-key locks in key order, then the rows in the order given.
+    /// Writes checked entries: per-key locks in key order, then the rows in the order given (one statement).
     func insertAll(_ entries: [OutboxEntry], on connection: PostgresConnection) async throws {
         guard !entries.isEmpty else { return }
-        let lockKeys = Set(entries.map { database.schema + "/" + ($0.partitionKey ?? "") }).sorted()
-        try await connection.query("""
-            SELECT pg_advisory_xact_lock(hashtext(key)) FROM unnest(\(lockKeys)::text[]) AS k(key)
-            """, logger: logger)
-        var eventIds: [String] = [], topics: [String] = [], keys: [String] = [], headers: [String] = [], payloads: [String] = []
+        var rows = OutboxInsertEntries(lockKeys: Set(entries.map { database.schema + "/" + ($0.partitionKey ?? "") }).sorted())
         for entry in entries {
-            eventIds.append(entry.eventId)
-            topics.append(entry.topic)
-            keys.append(entry.partitionKey ?? "")
-            headers.append(JSONText.object(entry.headers))
-            payloads.append(Data(entry.payload).base64EncodedString())  // arrays of bytea do not bind; base64 text does
+            rows.eventIds.append(entry.eventId)
+            rows.topics.append(entry.topic)
+            rows.keys.append(entry.partitionKey ?? "")
+            rows.headers.append(JSONText.object(entry.headers))
+            rows.payloads.append(Data(entry.payload).base64EncodedString())
         }
-        try await connection.query("""
-            INSERT INTO outbox (event_id, topic, partition_key, headers, payload)
-            SELECT e, t, NULLIF(k, ''), h::jsonb, decode(p, 'base64')
-            FROM unnest(\(eventIds)::text[], \(topics)::text[], \(keys)::text[], \(headers)::text[], \(payloads)::text[])
-                WITH ORDINALITY AS r(e, t, k, h, p, n)
-            ORDER BY n
-            """, logger: logger)
+        _ = try await connection.run(rows, logger: logger)
         try await wakeRelayAfterCommit(on: connection)
     }
 
@@ -189,19 +180,8 @@ public struct OutboxStore: Sendable {
     /// The oldest unsent entries, in outbox order, leaving out parked entries and every later entry of
     /// a parked entry's key on the same topic (so that no household's events overtake each other).
     public func unsent(limit: Int) async throws -> [OutboxEntry] {
-        let rows = try await database.query("""
-            SELECT o.id, o.event_id, o.topic, o.partition_key, o.headers::text, o.payload, o.created_at
-            FROM outbox o
-            WHERE o.sent_at IS NULL AND o.parked_at IS NULL
-              AND NOT EXISTS (
-                  SELECT 1 FROM outbox p
-                  WHERE p.sent_at IS NULL AND p.parked_at IS NOT NULL AND p.topic = o.topic AND p.partition_key = o.partition_key AND p.id < o.id)
-            ORDER BY o.id LIMIT \(limit)
-            """)
         var entries: [OutboxEntry] = []
-        for try await (id, eventId, topic, key, headers, payload, createdAt) in rows.decode(
-            (Int64, String, String, String?, String, ByteBuffer, Date).self
-        ) {
+        for (id, eventId, topic, key, headers, payload, createdAt) in try await database.execute(OutboxUnsent(limit: limit)) {
             let decoded = try Self.headerDecoder.decode([String: String].self, from: Data(headers.utf8))
             entries.append(OutboxEntry(id: id, eventId: eventId, topic: topic, partitionKey: key, headers: decoded, payload: Array(payload.readableBytesView), createdAt: createdAt))
         }
@@ -215,7 +195,7 @@ public struct OutboxStore: Sendable {
     /// round does not wait for an fsync, and adds none of its own for other commits to queue behind.
     public func markSent(_ ids: [Int64]) async throws {
         guard !ids.isEmpty else { return }
-        try await database.writeWithoutFlushWait("UPDATE outbox SET sent_at = clock_timestamp() WHERE id = ANY(\(ids)) RETURNING 1")
+        _ = try await database.execute(OutboxMarkSent(ids: ids))
     }
 
     /// Records a failed attempt (the reason must not contain personal data).

@@ -31,12 +31,27 @@ final class TransactionMarks: Sendable {
         var pending: [OutboxEntry] = []
         var pendingStore: OutboxStore?
         var wroteOutbox = false
+        var spoiledBy: (any Error)?
     }
 
     private let state = Mutex(State())
 
     func markOutboxWritten() { state.withLock { $0.wroteOutbox = true } }
     var outboxWritten: Bool { state.withLock { $0.wroteOutbox } }
+
+    /// Asks for the transaction's connection to be closed when the transaction ends, because a
+    /// prepared statement's preparation failed on it with `error`, if `connection` is this
+    /// transaction's (`true`); `false` otherwise.
+    func closeAtEnd(_ connection: PostgresConnection, because error: any Error) -> Bool {
+        state.withLock { state in
+            guard state.connectionId == connection.id else { return false }
+            state.spoiledBy = state.spoiledBy ?? error
+            return true
+        }
+    }
+
+    /// Why the transaction's connection is to be closed when it ends (nil: it is not).
+    var spoiledBy: (any Error)? { state.withLock { $0.spoiledBy } }
 
     /// The transaction's connection, once the transaction has begun.
     func begin(on connection: PostgresConnection) { state.withLock { $0.connectionId = connection.id } }

@@ -51,14 +51,7 @@ public struct SharedRateLimiter: Sendable {
         guard cost <= self.capacity else {
             return Decision(allowed: false, retryAfterSeconds: max(1, Int((tokens / rate).rounded(.up))))
         }
-        let taken = try await write("""
-            INSERT INTO rate_limit_buckets AS b (scope, key, tokens, updated_at) VALUES (\(scope), \(key), \(capacity - tokens), clock_timestamp())
-            ON CONFLICT (scope, key) DO UPDATE SET
-                tokens = LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * \(rate)) - \(tokens),
-                updated_at = clock_timestamp()
-            WHERE LEAST(\(capacity), b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * \(rate)) >= \(tokens)
-            RETURNING tokens
-            """)
+        let taken = try await database.execute(TakeTokens(scope: scope, key: key, capacity: capacity, refillPerSecond: rate, tokens: tokens)).count
         if taken > 0 {
             if Int.random(in: 0..<500) == 0 { try? await pruneFullBuckets() }
             return Decision(allowed: true, retryAfterSeconds: 0)
@@ -118,6 +111,39 @@ public struct SharedRateLimiter: Sendable {
     private func write(_ statement: PostgresQuery) async throws -> Int {
         try await database.writeWithoutFlushWait(statement)
     }
+}
+
+/// `SharedRateLimiter.acquire`'s one statement, prepared: every request of a limited route runs it.
+/// Takes the tokens if the bucket has them (after refilling it for the time since its last take),
+/// committed without waiting for the WAL flush; a row comes back only when the tokens were taken.
+private struct TakeTokens: PostgresPreparedStatement {
+    typealias Row = Void
+    static let name = "lifeline_rate_limit_take"
+    static let sql = Database.withoutFlushWait("""
+        INSERT INTO rate_limit_buckets AS b (scope, key, tokens, updated_at) VALUES ($1::text, $2::text, $3::float8 - $5::float8, clock_timestamp())
+        ON CONFLICT (scope, key) DO UPDATE SET
+            tokens = LEAST($3::float8, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * $4::float8) - $5::float8,
+            updated_at = clock_timestamp()
+        WHERE LEAST($3::float8, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * $4::float8) >= $5::float8
+        RETURNING tokens
+        """)
+    var scope: String
+    var key: String
+    var capacity: Double
+    var refillPerSecond: Double
+    var tokens: Double
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 5)
+        bindings.append(scope)
+        bindings.append(key)
+        bindings.append(capacity)
+        bindings.append(refillPerSecond)
+        bindings.append(tokens)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws {}
 }
 
 extension PostgresRowSequence {

@@ -180,6 +180,98 @@ import Testing
         }
     }
 
+    /// The outbox statement takes a key's advisory lock before it writes, in the same statement: a
+    /// second writer of the key waits until the first commits (so per key, id order is commit order),
+    /// while a writer of another key does not wait.
+    @Test func aSecondWriterOfAKeyWaitsForTheFirstToCommit() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            try await TestDatabase.with(configuration) { database in
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let store = OutboxStore(database: database, logger: logger)
+                let publisher = EventPublisher(source: "/lifeline/test", outbox: store)
+                let clock = ContinuousClock()
+                let firstWrote = StartGate()
+                // Outside `Database.transaction`, `publish` writes (and locks) at once, and the first
+                // writer then holds its transaction open for a second.
+                let firstCommitted = Task {
+                    try await database.client.withTransaction(logger: logger) { connection in
+                        try await publisher.publish(TestEvent(household: "h-shared", sequence: 1), to: "test.unused", on: connection)
+                        firstWrote.open()
+                        try await Task.sleep(for: .seconds(1))
+                    }
+                    return clock.now
+                }
+                _ = await firstWrote.wait()
+                let started = clock.now
+                try await database.transaction { connection in
+                    try await publisher.publish(TestEvent(household: "h-other", sequence: 3), to: "test.unused", on: connection)
+                }
+                let otherKeyTook = clock.now - started
+                try await database.transaction { connection in
+                    try await publisher.publish(TestEvent(household: "h-shared", sequence: 2), to: "test.unused", on: connection)
+                }
+                let secondCommitted = clock.now
+                let firstCommit = try await firstCommitted.value
+                #expect(otherKeyTook < .milliseconds(500))
+                #expect(secondCommitted >= firstCommit)
+                let entries = try await store.unsent(limit: 10)
+                let shared = try entries.filter { $0.partitionKey == "h-shared" }.map { try JSONDecoder().decode(TestEvent.self, from: Data($0.payload)).sequence }
+                #expect(shared == [1, 2])
+            }
+        }
+    }
+
+    /// The statements every transaction and relay round runs are prepared: PostgreSQL parses the
+    /// outbox insert once on a connection and then only executes it.
+    @Test func theOutboxInsertIsParsedOncePerConnection() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            var configuration = configuration
+            configuration.maximumConnections = 1  // every statement below runs on the same connection
+            try await TestDatabase.with(configuration) { database in
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let store = OutboxStore(database: database, logger: logger)
+                let publisher = EventPublisher(source: "/lifeline/test", outbox: store)
+                for sequence in 0..<7 {
+                    try await database.transaction { connection in
+                        try await publisher.publish(TestEvent(household: "h\(sequence % 2)", sequence: sequence), to: "test.unused", on: connection)
+                    }
+                }
+                let unsent = try await store.unsent(limit: 10)
+                #expect(unsent.map(\.eventId).count == 7)
+                try await store.markSent(unsent.map(\.id))
+                var prepared: [String: Int64] = [:]
+                for try await (name, uses) in try await database.query("""
+                    SELECT name, generic_plans + custom_plans FROM pg_prepared_statements WHERE name LIKE 'lifeline_outbox_%'
+                    """).decode((String, Int64).self) {
+                    prepared[name] = uses
+                }
+                #expect(prepared == ["lifeline_outbox_insert": 7, "lifeline_outbox_unsent": 1, "lifeline_outbox_mark_sent": 1])
+            }
+        }
+    }
+
+    /// PostgresNIO remembers a failed preparation for the connection's life; `run` closes such a
+    /// connection, so the statement works again on the next one instead of failing on it forever.
+    @Test func aPreparationThatFailsDoesNotPoisonTheConnection() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            var configuration = configuration
+            configuration.maximumConnections = 1  // the failed preparation and the next use share the pool's one connection
+            try await TestDatabase.with(configuration) { database in
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let store = OutboxStore(database: database, logger: logger)
+                // The relay's read is first prepared in a transaction an earlier statement aborted (25P02).
+                await #expect(throws: (any Error).self) {
+                    try await database.transaction { connection in
+                        _ = try? await connection.query("SELECT 1 / 0", logger: logger)
+                        _ = try await connection.run(OutboxUnsent(limit: 1), logger: logger)
+                    }
+                }
+                #expect(try await store.unsent(limit: 10).isEmpty)
+                #expect(try await store.unsent(limit: 10).isEmpty)
+            }
+        }
+    }
+
     /// The backlog counts unsent entries apart from parked ones and ages from the first unsent entry;
     /// sent entries (kept for a week) count for nothing, and its parts read the outbox's partial indexes.
     @Test func theBacklogCountsUnsentAndParkedEntriesAndAgesFromTheFirstUnsent() async throws {
