@@ -43,18 +43,21 @@ struct ApplicationStore: Sendable {
         }
     }
 
-    /// Records several applications in one transaction (see `SubmissionGroupCommit`); if the group fails
-    /// as a whole, each is submitted again on its own. One result per application, in order.
+    /// Records a group of applications (one or more) in one transaction (see `SubmissionGroupCommit`);
+    /// if the group fails as a whole, each is submitted again on its own. One result per application,
+    /// in order. A group of one goes the same way (its statements are the prepared ones of the group
+    /// path) and is submitted again on its own only after a race on a unique index.
     func submitGroup(_ items: [(ValidApplication, String?)]) async -> [Result<SubmissionOutcome, any Error>] {
-        if items.count > 1 {
-            do {
-                let outcomes = try await database.transaction { connection in
-                    try await submitTogether(items, on: connection)
-                }
-                return outcomes.map { .success($0) }
-            } catch {
-                logger.debug("application group failed; submitting one by one", metadata: ["group.size": "\(items.count)"])
+        do {
+            let outcomes = try await database.transaction { connection in
+                try await submitTogether(items, on: connection)
             }
+            return outcomes.map { .success($0) }
+        } catch where items.count == 1 && DatabaseFailure.sqlState(of: error) != "23505" {
+            // Alone, it would fail the same way again (an outage, a reused key): no second transaction.
+            return [.failure(error)]
+        } catch {
+            logger.debug("application group failed; submitting one by one", metadata: ["group.size": "\(items.count)"])
         }
         var results: [Result<SubmissionOutcome, any Error>] = []
         for (application, key) in items {
@@ -78,11 +81,14 @@ struct ApplicationStore: Sendable {
         for id in ids { seen[id, default: 0] += 1 }
         var careful = Set(seen.filter { $0.value > 1 }.keys)
         let keys = items.compactMap(\.1)
-        for try await id in try await connection.query("""
-            SELECT DISTINCT applicant_id_number FROM applications
-            WHERE applicant_id_number = ANY(\(ids)) AND (status <> 'decided' OR idempotency_key = ANY(\(keys)))
-            """, logger: logger).decode(String.self) { careful.insert(id) }
-        let registered = try await registeredMembers(ids, on: connection)
+        var registered: [String: (household: HouseholdRef, name: String, provisional: Bool)] = [:]
+        for row in try await connection.run(SubmissionLookups(idNumbers: ids, idempotencyKeys: keys), logger: logger) {
+            if row.careful {
+                careful.insert(row.idNumber)
+            } else if let household = row.household, let village = row.village, let name = row.name, let provisional = row.provisional {
+                registered[row.idNumber] = (HouseholdRef(id: household, village: village), name, provisional)
+            }
+        }
         let now = Date()
         var outcomes: [SubmissionOutcome?] = Array(repeating: nil, count: items.count)
         var rows: [NewApplication] = []
@@ -97,8 +103,7 @@ struct ApplicationStore: Sendable {
             rows.append(row)
             outcomes[index] = SubmissionOutcome(applicationNumber: row.number, status: "submitted", submittedAt: now, created: true)
         }
-        try await insertProvisionalHouseholds(for: provisional, at: now, on: connection)
-        try await insert(rows, at: now, on: connection)
+        try await insert(rows, provisional: provisional, at: now, on: connection)
         try await publisher.publishAll(rows.map { $0.submitted(at: now) }, on: connection)
         var result: [SubmissionOutcome] = []
         for (index, (application, key)) in items.enumerated() {
@@ -141,7 +146,7 @@ struct ApplicationStore: Sendable {
             let row = NewApplication(
                 number: number, household: household.id, householdIsProvisional: false, application: application, key: idempotencyKey,
                 heldBecause: reason)
-            try await insert([row], at: now, on: connection)
+            try await insert([row], provisional: [], at: now, on: connection)
             try await publisher.publish(ApplicationHeldForVerification(
                 applicationNumber: number, householdId: household.id, villageCode: household.village, reason: reason, submittedAt: now
             ), on: connection)
@@ -150,8 +155,7 @@ struct ApplicationStore: Sendable {
             let row = NewApplication(
                 number: number, household: registered?.household.id ?? Self.newHouseholdId(),
                 householdIsProvisional: registered?.provisional ?? true, application: application, key: idempotencyKey)
-            if registered == nil { try await insertProvisionalHouseholds(for: [row], at: now, on: connection) }
-            try await insert([row], at: now, on: connection)
+            try await insert([row], provisional: registered == nil ? [row] : [], at: now, on: connection)
             try await publisher.publish(row.submitted(at: now), on: connection)
         }
         return SubmissionOutcome(applicationNumber: number, status: "submitted", submittedAt: now, created: true)
