@@ -25,32 +25,43 @@ enum HTTPLatencyBench {
         let queue = DueRequests()
         let firstMeasured = rate * warmup
         let total = rate * (warmup + seconds)
-        let results = try await withThrowingTaskGroup(of: ConnectionResult.self) { group in
-            for _ in 0..<connections {
-                let channel = try await connect(host: host, port: port)
-                group.addTask { try await work(channel: channel, host: host, queue: queue, request: request) }
+        var initial: [Connection] = []
+        for _ in 0..<connections { initial.append(try await connect(host: host, port: port)) }
+        let results = await withTaskGroup(of: ConnectionResult.self) { group in
+            for channel in initial {
+                group.addTask { await work(first: channel, host: host, port: port, queue: queue, request: request) }
             }
             group.addTask {
-                try await OpenLoop.run(rate: rate, seconds: warmup + seconds) { index, due in queue.push(Due(index: index, nanos: due)) }
-                queue.finish()
+                // However the schedule ends, the connections waiting for work are let go.
+                defer { queue.finish() }
+                try? await OpenLoop.run(rate: rate, seconds: warmup + seconds) { index, due in queue.push(Due(index: index, nanos: due)) }
                 return ConnectionResult()
             }
             var merged = ConnectionResult()
-            for try await result in group { merged.add(result) }
+            for await result in group { merged.add(result) }
             return merged
         }
+        let measured = results.answers.filter { $0.index >= firstMeasured }
+        let interval = 1_000_000_000 / UInt64(rate)
+        let scheduleEnd = (measured.map(\.dueNanos).max() ?? 0) + interval
         var latencies: [Double] = []
         var tail = WindowedTail(rate: rate, firstIndex: firstMeasured, seconds: seconds)
-        var statusOK = 0
-        var statusOther = 0
-        for answer in results.answers where answer.index >= firstMeasured {
+        var statusOK = 0, statusOther = 0, failed = 0, withinSchedule = 0
+        for answer in measured {
+            guard let status = answer.status else {
+                failed += 1
+                continue
+            }
             latencies.append(answer.latency)
             tail.add(index: answer.index, latency: answer.latency)
-            if (200..<300).contains(answer.status) { statusOK += 1 } else { statusOther += 1 }
+            if (200..<300).contains(status) { statusOK += 1 } else { statusOther += 1 }
+            if answer.doneNanos <= scheduleEnd { withinSchedule += 1 }
         }
-        let achieved = Double(latencies.count) / Double(seconds)
+        // Requests due but never sent (every connection failed) count as missing, never as fast.
+        let missing = total - firstMeasured - measured.count
+        let achieved = Double(withinSchedule) / Double(seconds)
         return "requests=\(total - firstMeasured) answered=\(latencies.count) ok=\(statusOK) other=\(statusOther) "
-            + "failed=\(results.failures) rate=\(rate) achieved=\(String(format: "%.0f", achieved)) "
+            + "failed=\(failed) missing=\(missing) reconnects=\(results.reconnects) rate=\(rate) achieved=\(String(format: "%.0f", achieved)) "
             + Percentiles(latencies).fields("latency") + " " + tail.field("latency")
     }
 
@@ -59,19 +70,23 @@ enum HTTPLatencyBench {
         var nanos: UInt64
     }
 
+    /// One request's fate: its status (nil: the connection failed under it), latency from its due
+    /// time, and when the answer came.
     private struct Answer: Sendable {
         var index: Int
-        var latency: Double
-        var status: Int
+        var dueNanos: UInt64
+        var doneNanos: UInt64
+        var status: Int?
+        var latency: Double { Double(doneNanos - dueNanos) / 1_000_000 }
     }
 
     private struct ConnectionResult: Sendable {
         var answers: [Answer] = []
-        var failures = 0
+        var reconnects = 0
 
         mutating func add(_ other: ConnectionResult) {
             answers += other.answers
-            failures += other.failures
+            reconnects += other.reconnects
         }
     }
 
@@ -88,40 +103,66 @@ enum HTTPLatencyBench {
             }
     }
 
-    /// One connection: takes the next due request, sends it, reads the whole answer, and again.
+    /// One connection: takes the next due request, sends it, reads the whole answer, and again. A
+    /// connection that fails (or that the server closes) fails the request in flight and is replaced;
+    /// after 20 failed connects in a row this worker stops and what it would have sent counts as missing.
     private static func work(
-        channel: Connection, host: String, queue: DueRequests, request: @Sendable (Int) -> Request
-    ) async throws -> ConnectionResult {
+        first: Connection, host: String, port: Int, queue: DueRequests, request: @Sendable (Int) -> Request
+    ) async -> ConnectionResult {
         var result = ConnectionResult()
-        try await channel.executeThenClose { inbound, outbound in
-            var answers = inbound.makeAsyncIterator()
-            while let due = await queue.next() {
-                let request = request(due.index)
-                var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path)
-                head.headers.add(name: "Host", value: host)
-                if let body = request.body {
-                    head.headers.add(name: "Content-Type", value: "application/json")
-                    head.headers.add(name: "Content-Length", value: String(body.utf8.count))
+        var next: Connection? = first
+        var failedConnects = 0
+        while true {
+            let channel: Connection
+            if let next { channel = next } else {
+                do {
+                    channel = try await connect(host: host, port: port)
+                    failedConnects = 0
+                    result.reconnects += 1
+                } catch {
+                    failedConnects += 1
+                    if failedConnects >= 20 { return result }
+                    try? await Task.sleep(for: .milliseconds(50))
+                    continue
                 }
-                try await outbound.write(.head(head))
-                if let body = request.body { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: body)))) }
-                try await outbound.write(.end(nil))
-                var status = 0
-                reading: while let part = try await answers.next() {
-                    switch part {
-                    case .head(let head): status = Int(head.status.code)
-                    case .body: continue
-                    case .end: break reading
+            }
+            next = nil
+            var inFlight: Due?
+            do {
+                let drained = try await channel.executeThenClose { inbound, outbound -> Bool in
+                    var answers = inbound.makeAsyncIterator()
+                    while let due = await queue.next() {
+                        inFlight = due
+                        let request = request(due.index)
+                        var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.path)
+                        head.headers.add(name: "Host", value: host)
+                        if let body = request.body {
+                            head.headers.add(name: "Content-Type", value: "application/json")
+                            head.headers.add(name: "Content-Length", value: String(body.utf8.count))
+                        }
+                        try await outbound.write(.head(head))
+                        if let body = request.body { try await outbound.write(.body(.byteBuffer(ByteBuffer(string: body)))) }
+                        try await outbound.write(.end(nil))
+                        var status: Int?
+                        reading: while let part = try await answers.next() {
+                            switch part {
+                            case .head(let head): status = Int(head.status.code)
+                            case .body: continue
+                            case .end: break reading
+                            }
+                        }
+                        guard let status else { return false }  // closed before a whole answer: reconnect
+                        result.answers.append(Answer(index: due.index, dueNanos: due.nanos, doneNanos: now(), status: status))
+                        inFlight = nil
                     }
+                    return true
                 }
-                if status == 0 {
-                    result.failures += 1
-                    return
-                }
-                result.answers.append(Answer(index: due.index, latency: Double(now() - due.nanos) / 1_000_000, status: status))
+                if drained { return result }
+            } catch {}
+            if let due = inFlight {
+                result.answers.append(Answer(index: due.index, dueNanos: due.nanos, doneNanos: now(), status: nil))
             }
         }
-        return result
     }
 
     /// Requests that are due and not yet sent, in the order they fell due; connections wait here.
