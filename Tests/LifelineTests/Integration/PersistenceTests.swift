@@ -152,31 +152,24 @@ import Testing
     }
 
     @Test func aSentMarkTurnsOffTheFlushWaitForItsOwnTransactionOnly() async throws {
-        try await TestDatabase.withScratchSchema { configuration in
-            var configuration = configuration
-            configuration.maximumConnections = 1  // every statement below runs on the same connection
-            try await TestDatabase.with(configuration) { database in
-                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
-                let store = OutboxStore(database: database, logger: logger)
-                let publisher = EventPublisher(source: "/lifeline/test", outbox: store)
-                try await database.transaction { connection in
-                    for sequence in 0..<3 {
-                        try await publisher.publish(TestEvent(household: "h\(sequence)", sequence: sequence), to: "test.unused", on: connection)
-                    }
+        try await withOneConnection { database, store, publisher in
+            try await database.transaction { connection in
+                for sequence in 0..<3 {
+                    try await publisher.publish(TestEvent(household: "h\(sequence)", sequence: sequence), to: "test.unused", on: connection)
                 }
-                let entries = try await store.unsent(limit: 10)
-                try #require(entries.count == 3)
-                try await store.markSent([entries[0].id, entries[2].id])
-                #expect(try await store.unsent(limit: 10).map(\.id) == [entries[1].id])
-                #expect(try await database.count("SELECT count(*)::bigint FROM outbox WHERE sent_at IS NOT NULL") == 2)
-                // The setting was local to the mark's transaction: later commits on the connection wait for
-                // their flush again.
-                var setting: [String] = []
-                for try await value in try await database.query("SELECT current_setting('synchronous_commit')").decode(String.self) {
-                    setting.append(value)
-                }
-                #expect(setting == ["on"])
             }
+            let entries = try await store.unsent(limit: 10)
+            try #require(entries.count == 3)
+            try await store.markSent([entries[0].id, entries[2].id])
+            #expect(try await store.unsent(limit: 10).map(\.id) == [entries[1].id])
+            #expect(try await database.count("SELECT count(*)::bigint FROM outbox WHERE sent_at IS NOT NULL") == 2)
+            // The setting was local to the mark's transaction: later commits on the connection wait for
+            // their flush again.
+            var setting: [String] = []
+            for try await value in try await database.query("SELECT current_setting('synchronous_commit')").decode(String.self) {
+                setting.append(value)
+            }
+            #expect(setting == ["on"])
         }
     }
 
@@ -224,50 +217,52 @@ import Testing
     /// The statements every transaction and relay round runs are prepared: PostgreSQL parses the
     /// outbox insert once on a connection and then only executes it.
     @Test func theOutboxInsertIsParsedOncePerConnection() async throws {
-        try await TestDatabase.withScratchSchema { configuration in
-            var configuration = configuration
-            configuration.maximumConnections = 1  // every statement below runs on the same connection
-            try await TestDatabase.with(configuration) { database in
-                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
-                let store = OutboxStore(database: database, logger: logger)
-                let publisher = EventPublisher(source: "/lifeline/test", outbox: store)
-                for sequence in 0..<7 {
-                    try await database.transaction { connection in
-                        try await publisher.publish(TestEvent(household: "h\(sequence % 2)", sequence: sequence), to: "test.unused", on: connection)
-                    }
+        try await withOneConnection { database, store, publisher in
+            for sequence in 0..<7 {
+                try await database.transaction { connection in
+                    try await publisher.publish(TestEvent(household: "h\(sequence % 2)", sequence: sequence), to: "test.unused", on: connection)
                 }
-                let unsent = try await store.unsent(limit: 10)
-                #expect(unsent.map(\.eventId).count == 7)
-                try await store.markSent(unsent.map(\.id))
-                var prepared: [String: Int64] = [:]
-                for try await (name, uses) in try await database.query("""
-                    SELECT name, generic_plans + custom_plans FROM pg_prepared_statements WHERE name LIKE 'lifeline_outbox_%'
-                    """).decode((String, Int64).self) {
-                    prepared[name] = uses
-                }
-                #expect(prepared == ["lifeline_outbox_insert": 7, "lifeline_outbox_unsent": 1, "lifeline_outbox_mark_sent": 1])
             }
+            let unsent = try await store.unsent(limit: 10)
+            #expect(unsent.map(\.eventId).count == 7)
+            try await store.markSent(unsent.map(\.id))
+            var prepared: [String: Int64] = [:]
+            for try await (name, uses) in try await database.query("""
+                SELECT name, generic_plans + custom_plans FROM pg_prepared_statements WHERE name LIKE 'lifeline_outbox_%'
+                """).decode((String, Int64).self) {
+                prepared[name] = uses
+            }
+            #expect(prepared == ["lifeline_outbox_insert": 7, "lifeline_outbox_unsent": 1, "lifeline_outbox_mark_sent": 1])
         }
     }
 
     /// PostgresNIO remembers a failed preparation for the connection's life; `run` closes such a
     /// connection, so the statement works again on the next one instead of failing on it forever.
     @Test func aPreparationThatFailsDoesNotPoisonTheConnection() async throws {
+        try await withOneConnection { database, store, _ in
+            // The relay's read is first prepared in a transaction an earlier statement aborted (25P02).
+            await #expect(throws: (any Error).self) {
+                try await database.transaction { connection in
+                    _ = try? await connection.query("SELECT 1 / 0", logger: logger)
+                    _ = try await connection.run(OutboxUnsent(limit: 1), logger: logger)
+                }
+            }
+            let onTheNextConnection = try await store.unsent(limit: 10)
+            let andAgain = try await store.unsent(limit: 10)
+            #expect(onTheNextConnection.isEmpty && andAgain.isEmpty)
+        }
+    }
+
+    /// A migrated scratch schema whose pool has one connection, so that every statement of `body` runs
+    /// on the same connection, with the schema's outbox and a publisher.
+    private func withOneConnection(_ body: @Sendable (Database, OutboxStore, EventPublisher) async throws -> Void) async throws {
         try await TestDatabase.withScratchSchema { configuration in
             var configuration = configuration
-            configuration.maximumConnections = 1  // the failed preparation and the next use share the pool's one connection
+            configuration.maximumConnections = 1
             try await TestDatabase.with(configuration) { database in
                 try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
                 let store = OutboxStore(database: database, logger: logger)
-                // The relay's read is first prepared in a transaction an earlier statement aborted (25P02).
-                await #expect(throws: (any Error).self) {
-                    try await database.transaction { connection in
-                        _ = try? await connection.query("SELECT 1 / 0", logger: logger)
-                        _ = try await connection.run(OutboxUnsent(limit: 1), logger: logger)
-                    }
-                }
-                #expect(try await store.unsent(limit: 10).isEmpty)
-                #expect(try await store.unsent(limit: 10).isEmpty)
+                try await body(database, store, EventPublisher(source: "/lifeline/test", outbox: store))
             }
         }
     }
