@@ -26,7 +26,7 @@ public struct EventPublisher: Sendable {
     ) async throws -> CloudEvent {
         let event = try payload.cloudEvent(
             source: source,
-            correlationId: correlationId ?? cause?.correlationId ?? cause?.id ?? UUID().uuidString.lowercased(),
+            correlationId: correlationId ?? cause?.correlationId ?? cause?.id ?? RandomUUID.lowercasedString(),
             traceparent: TraceContext.child(of: cause?.traceparent)
         )
         var headers: [String: String] = [:]
@@ -53,7 +53,7 @@ public struct EventPublisher: Sendable {
         entries.reserveCapacity(caused.count)
         for (payload, cause) in caused {
             let event = try payload.cloudEvent(
-                source: source, correlationId: cause?.correlationId ?? cause?.id ?? UUID().uuidString.lowercased(),
+                source: source, correlationId: cause?.correlationId ?? cause?.id ?? RandomUUID.lowercasedString(),
                 traceparent: TraceContext.child(of: cause?.traceparent))
             var headers: [String: String] = [:]
             for header in CloudEventKafkaBinding.binaryHeaders(for: event) { headers[header.name] = header.value }

@@ -29,7 +29,7 @@ public struct CloudEvent: Sendable, Hashable {
 
     /// Creates an event.
     public init(
-        id: String = UUID().uuidString.lowercased(), source: String, type: String, time: Date = Date(),
+        id: String = RandomUUID.lowercasedString(), source: String, type: String, time: Date = Date(),
         subject: String? = nil, dataContentType: String = "application/json", data: [UInt8],
         correlationId: String? = nil, traceparent: String? = nil
     ) {

@@ -23,8 +23,11 @@ public final class Database: Service, Sendable {
 
     /// Runs the pool until the task is cancelled (graceful shutdown cancels it after the services after it).
     public func run() async throws {
-        started.open()
         await cancelWhenGracefulShutdown {
+            // Opened here, in the task that runs the pool (`cancelWhenGracefulShutdown` starts a child
+            // task), right before it: opened earlier, a waiter could lease before the pool ran, and
+            // PostgresNIO then warns that `run()` has not been called.
+            self.started.open()
             await self.client.run()
         }
     }

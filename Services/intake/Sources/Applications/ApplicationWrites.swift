@@ -34,7 +34,7 @@ struct NewApplication: Sendable {
 extension ApplicationStore {
     /// A new provisional household id (`H` + 16 hex digits).
     static func newHouseholdId() -> String {
-        "H" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased()
+        "H" + RandomUUID.lowercasedString().replacingOccurrences(of: "-", with: "").prefix(16)
     }
 
     /// The registered members with these ID numbers: household (its successor if merged, with the
