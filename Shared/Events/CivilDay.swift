@@ -31,6 +31,37 @@ public enum CivilDay {
         return sign + String(repeating: "0", count: zeros) + digits
     }
 
+    /// The date of exactly `yyyy-mm-dd` (ten ASCII characters, digits and two hyphens) when it exists;
+    /// nil for any other text: `2026-1-05`, `2026--4-01`, `+2026-1-05`, ` 2026-01-05` and `2026-02-30`
+    /// are not dates. Callers compare and key dates as text, so one date must have one spelling.
+    public static func parse(_ text: String) -> (year: Int, month: Int, day: Int)? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              let year = digits(bytes[0..<4]), let month = digits(bytes[5..<7]), let day = digits(bytes[8..<10]),
+              isValid(year: year, month: month, day: day)
+        else { return nil }
+        return (year, month, day)
+    }
+
+    /// The month of exactly `yyyy-mm` (seven ASCII characters) when it exists; nil for any other text.
+    public static func parseMonth(_ text: String) -> (year: Int, month: Int)? {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 7, bytes[4] == UInt8(ascii: "-"), let year = digits(bytes[0..<4]), let month = digits(bytes[5..<7]),
+              (1...12).contains(month)
+        else { return nil }
+        return (year, month)
+    }
+
+    /// The value of a run of ASCII digits; nil if any byte is not one.
+    private static func digits(_ bytes: ArraySlice<UInt8>) -> Int? {
+        var value = 0
+        for byte in bytes {
+            guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) else { return nil }
+            value = value * 10 + Int(byte - UInt8(ascii: "0"))
+        }
+        return value
+    }
+
     /// The number of days of a month.
     public static func daysIn(month: Int, year: Int) -> Int {
         switch month {

@@ -32,6 +32,12 @@ enum ScreeningMigrations {
         Migration(version: 104, name: "import heartbeat", statements: [
             "ALTER TABLE record_imports ADD COLUMN heartbeat_at timestamptz NOT NULL DEFAULT now()",
         ]),
+        // RiskEliminated removed the household from monitored_households, but the registry's next
+        // version of it (still carrying the file's 监测对象类别) put it back: review decides, so its
+        // elimination is kept and the registry's flag no longer counts after it.
+        Migration(version: 105, name: "risk eliminations", statements: [
+            "CREATE TABLE risk_eliminations (household_id text PRIMARY KEY, eliminated_on date NOT NULL)",
+        ]),
     ]
 
     /// The large-medical-expense rule fires also when the household's costs reach a share of its

@@ -37,6 +37,17 @@ enum InsuranceMigrations {
             """,
         ]),
         Migration(version: 101, name: "policy years, coverage, claims and ledger", statements: policy + coverage + claims + ledger + audit),
+        // RiskEliminated ended the register's monitoring only on a household row that had a category
+        // then: one eliminated before its row (or its category) arrived was covered by the register
+        // again. The end is now kept by itself, whatever the register says before or after.
+        Migration(version: 102, name: "register monitoring ends kept apart", statements: [
+            "CREATE TABLE register_monitoring_ends (household_id text PRIMARY KEY, ended_on date NOT NULL)",
+            """
+            INSERT INTO register_monitoring_ends (household_id, ended_on)
+            SELECT household_id, monitoring_ended_on FROM households WHERE monitoring_ended_on IS NOT NULL
+            """,
+            "ALTER TABLE households DROP COLUMN monitoring_ended_on",
+        ]),
     ]
 
     /// The fund of each year is a balance row guarded by CHECKs (reserved + paid never above the fund)

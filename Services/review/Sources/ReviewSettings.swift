@@ -53,9 +53,7 @@ enum BeijingDay {
 
     /// Days since the epoch of a `yyyy-MM-dd` date, `nil` when it is not one.
     static func number(_ text: String) -> Int? {
-        let parts = text.split(separator: "-")
-        guard text.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              CivilDay.isValid(year: year, month: month, day: day) else { return nil }
+        guard let (year, month, day) = CivilDay.parse(text) else { return nil }
         return CivilDay.daysSinceEpoch(year: year, month: month, day: day)
     }
 }

@@ -124,6 +124,63 @@ extension EndToEndTests {
         }
     }
 
+    /// Review decides who is monitored: once it eliminated a household's risk, the registry's next version
+    /// still carrying the file's 监测对象类别 does not stop warnings again. A record holding a NUL
+    /// character (which PostgreSQL cannot store) is rejected with feedback, not dead-lettered.
+    @Test func aRiskEliminatedOutlastsTheRegistersFlagAndANulIsRejected() async throws {
+        try await withServices([DepartmentScreeningService.definition]) { _ in
+            let village = TestData.villageCode()
+            let id = TestData.unique("H").replacingOccurrences(of: "-", with: "")
+            let person = TestData.idNumber()
+            func version(_ updatedAt: Date) -> HouseholdRegistered {
+                HouseholdRegistered(
+                    householdId: id, villageCode: village, householdGroupId: nil, provisional: false,
+                    members: [.init(name: "赵守田", idNumber: person, relation: "户主")], updatedAt: updatedAt, monitoringCategory: .marginal)
+            }
+            let firstVersion = Date()
+            try await OutsideSystem.publish([version(firstVersion)], source: "/lifeline/intake")
+            _ = try await eventually("monitored by the registry's flag") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", "SELECT count(*) FROM monitored_households WHERE household_id = \(id)") == 1 ? true : nil
+            }
+            let whileMonitored = Self.record("民政", .temporaryRelief, idNumber: person)
+            try await OutsideSystem.publish([whileMonitored], source: "/gov/jinan/bigdata")
+            let first = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [whileMonitored.recordId], count: 1, seconds: 60)
+            #expect(first.compactMap { ($0["value"] as? [String: Any])?["reason"] as? String } == ["该户已是监测对象，不再预警"])
+
+            try await OutsideSystem.publish([RiskEliminated(
+                householdId: id, villageCode: village, caseId: TestData.unique("AJ"), category: .marginal, eliminatedOn: "2026-11-20")],
+                source: "/lifeline/review")
+            _ = try await eventually("the elimination applied") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", "SELECT count(*) FROM risk_eliminations WHERE household_id = \(id)") == 1 ? true : nil
+            }
+            // The registry republishes the household for another change, the file's flag unchanged.
+            try await OutsideSystem.publish([version(firstVersion.addingTimeInterval(60))], source: "/lifeline/intake")
+            _ = try await eventually("the newer registry version applied") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", """
+                    SELECT count(*) FROM registry_households WHERE household_id = \(id) AND updated_at > \(firstVersion.addingTimeInterval(30))
+                    """) == 1 ? true : nil
+            }
+            let afterElimination = Self.record("住建", .dangerousHouse, idNumber: person, details: ["grade": "D"])
+            var withNul = Self.record("民政", .temporaryRelief, idNumber: person)
+            withNul.name = "赵\u{0}守田"
+            try await OutsideSystem.publish([afterElimination, withNul], source: "/gov/jinan/bigdata")
+            let later = try await OutsideClient.consume(
+                topic: EventTopic.screeningFeedback.name, keys: [afterElimination.recordId, withNul.recordId], count: 2, seconds: 60)
+            var outcomes: [String: String] = [:], reasons: [String: String] = [:]
+            for message in later {
+                let key = message["key"] as? String ?? "", value = message["value"] as? [String: Any] ?? [:]
+                outcomes[key] = value["outcome"] as? String
+                reasons[key] = value["reason"] as? String
+            }
+            #expect(outcomes[afterElimination.recordId] == "warningRaised")
+            #expect(outcomes[withNul.recordId] == "rejected" && reasons[withNul.recordId] == "name：不能含控制字符")
+            let stored = try await TestDatabase.count(schema: "department_screening", """
+                SELECT count(*) FROM department_records WHERE record_id = \(withNul.recordId) AND status = 'rejected' AND name = '赵守田'
+                """)
+            #expect(stored == 1)
+        }
+    }
+
     /// The loop closed through review: the town verifies the warning, the case asks for a comparison,
     /// screening answers with the departments' records, and each record's department hears the outcome.
     @Test func aWarningIsVerifiedComparedAndFedBackToItsDepartment() async throws {

@@ -105,6 +105,22 @@ extension EndToEndTests {
                 let after = try await HTTP.get("\(insurance)/v1/households/\(watched.householdId)/coverage?on=\(year)-04-01", token: townToken)
                 #expect(after.json["covered"] as? Bool == false && (after.json["monitoringPeriods"] as? [[String: Any]])?.count == 1)
 
+                // An elimination that arrives before the household (a first start reads review's small topic
+                // long before intake's) still ends what the register records when it comes.
+                let early = Self.household(village: village, category: .marginal)
+                try await OutsideSystem.publish([RiskEliminated(
+                    householdId: early.householdId, villageCode: village, caseId: TestData.unique("AJ"), category: .marginal, eliminatedOn: "\(year)-02-28")],
+                    source: "/lifeline/review")
+                _ = try await eventually("the elimination kept before its household", timeout: .seconds(90)) { () -> Bool? in
+                    try await TestDatabase.count(
+                        schema: "insurance", "SELECT count(*) FROM register_monitoring_ends WHERE household_id = \(early.householdId)") == 1 ? true : nil
+                }
+                try await Self.registered([early])
+                let beforeEnd = try await HTTP.get("\(insurance)/v1/households/\(early.householdId)/coverage?on=\(year)-02-28", token: insurer)
+                #expect(beforeEnd.json["basis"] as? String == "registry", "\(beforeEnd.text)")
+                let afterEnd = try await HTTP.get("\(insurance)/v1/households/\(early.householdId)/coverage?on=\(year)-03-01", token: insurer)
+                #expect(afterEnd.json["covered"] as? Bool == false, "\(afterEnd.text)")
+
                 // Filing needs a key; a retry with it finds the first claim, another claim under it is refused.
                 let body = Self.claim(monitored.householdId, year: year, lossFen: 600_000, otherFen: 100_000)
                 let noKey = try await Self.post("\(insurance)/v1/claims", body, token: townToken)

@@ -4,6 +4,19 @@ import Testing
 
 /// Calendar arithmetic without Calendar, checked against Foundation's calendar.
 @Suite struct CivilDayTests {
+    /// One spelling per date: what is not exactly `yyyy-mm-dd` (or `yyyy-mm`) is not read at all.
+    @Test func onlyTheExactSpellingParses() {
+        #expect(CivilDay.parse("2026-04-01")! == (2026, 4, 1))
+        #expect(CivilDay.parse("2024-02-29")! == (2024, 2, 29))
+        for text in ["2026--4-01", "2026-4-01", "+2026-4-01", "2026-04-1 ", " 2026-04-1", "2026-02-29", "2026-13-01", "2026/04/01", "２０２６-04-01", ""] {
+            #expect(CivilDay.parse(text) == nil, "\(text)")
+        }
+        #expect(CivilDay.parseMonth("2026-11")! == (2026, 11))
+        for text in ["2026--1", "2026-+1", "2026-1", "2026-00", "2026-13", "202611"] {
+            #expect(CivilDay.parseMonth(text) == nil, "\(text)")
+        }
+    }
+
     @Test func leapYearsAndMonthLengths() {
         #expect(CivilDay.isValid(year: 2024, month: 2, day: 29))
         #expect(!CivilDay.isValid(year: 2023, month: 2, day: 29))

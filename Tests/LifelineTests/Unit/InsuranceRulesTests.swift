@@ -6,6 +6,14 @@ import Testing
 /// The payout rules of the four lines at their edges, claim validation and the sealing of bank
 /// accounts, without the stack (docs/insurance.md).
 @Suite struct InsuranceRulesTests {
+    /// Days are compared as text with the register's: a date must be written exactly to be read.
+    @Test func anIncidentDateIsReadOnlyInItsExactSpelling() {
+        #expect(CivilDayText.number("2026-04-01") == 20_260_401)
+        #expect(CivilDayText.number("2026--4-01") == nil)
+        #expect(CivilDayText.number("2026-4-001") == nil)
+        #expect(CivilDayText.number("+2026-4-01") == nil)
+    }
+
     /// 2026's medical rule as seeded: 3,000 yuan deductible, 60% (70% for 脱贫不稳定户 and 突发严重困难户,
     /// 65% for 边缘易致贫户), 30,000 yuan per claim, 50,000 per household and year, other payments first.
     static let medical = PayoutRule(

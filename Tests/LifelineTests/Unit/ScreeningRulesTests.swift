@@ -39,6 +39,41 @@ import Testing
         #expect(RecordChecks.problems(Self.record { $0.recordId = "ZJ\u{1F}01" }).map(\.text) == ["recordId：应为1至64个字符，不含控制字符"])
     }
 
+    /// A month and a date have one spelling: warnings are keyed by the month and facts by their date.
+    @Test func monthsAndDatesMustBeWrittenExactly() {
+        for period in ["2026--1", "2026-+1", "2026-1", "+2026-01", "2026/11", "2026-00", "1999-12"] {
+            #expect(RecordChecks.problems(Self.record { $0.period = period }).map(\.field) == ["period"], "\(period)")
+        }
+        for date in ["2026-1-005", "+2026-1-05", "2026--4-01", "2026-04-1 ", "2026-02-29", "20261103", "2026-11-3"] {
+            #expect(RecordChecks.problems(Self.record { $0.date = date }).map(\.field) == ["date"], "\(date)")
+        }
+        #expect(RecordChecks.problems(Self.record { $0.period = "2028-02"; $0.date = "2028-02-29" }).isEmpty)
+    }
+
+    @Test func controlCharactersInNamesAndDetailsAreRejected() {
+        #expect(RecordChecks.problems(Self.record { $0.name = "张\u{0}三" }).map(\.text) == ["name：不能含控制字符"])
+        #expect(RecordChecks.problems(Self.record { $0.details = ["grade": "C\u{7}"] }).map(\.text) == ["details：名称和值不能含控制字符"])
+        #expect(RecordChecks.problems(Self.record { $0.details = ["gr\u{0}ade": "C"] }).map(\.field) == ["details"])
+    }
+
+    /// PostgreSQL's text and jsonb refuse U+0000: a record holding one is stored without it, the rest kept.
+    @Test func aStorableRecordHasNoNulCharacterAndKeepsTheRest() {
+        let dirty = Self.record {
+            $0.name = "张\u{0}三"
+            $0.recordId = "ZJ\u{0}01"
+            $0.kind = FactKind(uncheckedRawValue: "dange\u{0}rous")
+            $0.details = ["gr\u{0}ade": "C\u{0}", "days": "5"]
+        }
+        let stored = RecordChecks.storable(dirty)
+        #expect(stored.name == "张三")
+        #expect(stored.recordId == "ZJ01")
+        #expect(stored.kind.rawValue == "dangerous")
+        #expect(stored.details == ["grade": "C", "days": "5"])
+        #expect(stored.idNumber == dirty.idNumber)
+        let clean = Self.record()
+        #expect(RecordChecks.storable(clean) == clean)
+    }
+
     static let house = WarningRule(
         year: 2026, id: "dangerous-house", name: "住危房（C级、D级）", kinds: ["dangerousHouse"], minAmountFen: nil, aggregateMonths: nil,
         detailKey: "grade", detailValues: ["C", "D"], risks: ["housing"], severity: "high", enabled: true)

@@ -25,6 +25,7 @@ enum RecordChecks {
         }
         let name = record.name.trimmingWhitespace()
         if name.isEmpty || name.count > 30 { found.append(.init(field: "name", message: "应为1至30个字")) }
+        if hasControlCharacters(record.name) { found.append(.init(field: "name", message: "不能含控制字符")) }
         if !record.kind.isKnown {
             found.append(.init(field: "kind", message: "未知的事实类型"))
         } else if departments.contains(record.department), !record.kind.departments.contains(record.department) {
@@ -37,18 +38,47 @@ enum RecordChecks {
         if let details = record.details, details.count > 20 || details.contains(where: { $0.key.count > 40 || $0.value.count > 200 }) {
             found.append(.init(field: "details", message: "最多20项，每项不超过200字"))
         }
+        if let details = record.details, details.contains(where: { hasControlCharacters($0.key) || hasControlCharacters($0.value) }) {
+            found.append(.init(field: "details", message: "名称和值不能含控制字符"))
+        }
         return found
     }
 
-    static func isPeriod(_ text: String) -> Bool {
-        let parts = text.split(separator: "-")
-        guard text.count == 7, parts.count == 2, let year = Int(parts[0]), let month = Int(parts[1]) else { return false }
-        return (2000...2100).contains(year) && (1...12).contains(month)
+    /// Whether `text` holds a control character (U+0000–U+001F, U+007F–U+009F).
+    static func hasControlCharacters(_ text: String) -> Bool {
+        text.unicodeScalars.contains { $0.properties.generalCategory == .control }
     }
 
+    /// The record as PostgreSQL can store it whatever it holds: text and jsonb refuse U+0000, so a record
+    /// rejected for one (or for anything else) is stored and answered without those characters rather than
+    /// failing its batch (a pushed record would be dead-lettered without feedback, a file's import would
+    /// stop at that batch every time).
+    static func storable(_ record: DepartmentRecordPushed) -> DepartmentRecordPushed {
+        func clean(_ text: String) -> String { text.utf8.contains(0) ? text.replacingOccurrences(of: "\u{0}", with: "") : text }
+        var record = record
+        record.department = clean(record.department)
+        record.recordId = clean(record.recordId)
+        record.period = clean(record.period)
+        record.idNumber = clean(record.idNumber)
+        record.name = clean(record.name)
+        record.date = clean(record.date)
+        if record.kind.rawValue.utf8.contains(0) { record.kind = FactKind(uncheckedRawValue: clean(record.kind.rawValue)) }
+        if let details = record.details, details.contains(where: { $0.key.utf8.contains(0) || $0.value.utf8.contains(0) }) {
+            record.details = Dictionary(details.map { (clean($0.key), clean($0.value)) }, uniquingKeysWith: { first, _ in first })
+        }
+        return record
+    }
+
+    /// Exactly `YYYY-MM` of 2000–2100: a month has one spelling, since warnings are keyed by it.
+    static func isPeriod(_ text: String) -> Bool {
+        guard let (year, _) = CivilDay.parseMonth(text) else { return false }
+        return (2000...2100).contains(year)
+    }
+
+    /// Exactly `YYYY-MM-DD` of 2000–2100 that exists: a fact's date is part of its key (the same fact
+    /// is not warned twice), so one date must have one spelling.
     static func isDate(_ text: String) -> Bool {
-        let parts = text.split(separator: "-")
-        guard text.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return false }
-        return (2000...2100).contains(year) && CivilDay.isValid(year: year, month: month, day: day)
+        guard let (year, _, _) = CivilDay.parse(text) else { return false }
+        return (2000...2100).contains(year)
     }
 }

@@ -49,13 +49,15 @@ struct RecordScreening: Sendable {
     ) async throws -> [Outcome] {
         guard !incoming.isEmpty else { return [] }
         let queries = ScreeningQueries(connection: connection, logger: logger)
-        let records = incoming.map { item -> DepartmentRecordPushed in
+        let asReceived = incoming.map { item -> DepartmentRecordPushed in
             var record = item.record
             // The number as the registry holds it (spaces trimmed, a lower-case x upper-cased).
             if case .success(let number) = CitizenIdNumber.parse(record.idNumber) { record.idNumber = number.value }
             return record
         }
-        let problems = zip(records, incoming).map { record, item in item.problems ?? RecordChecks.problems(record) }
+        let problems = zip(asReceived, incoming).map { record, item in item.problems ?? RecordChecks.problems(record) }
+        // Checked as received, stored and answered without what PostgreSQL cannot hold (U+0000).
+        let records = asReceived.map(RecordChecks.storable)
 
         // 1. A record received before (earlier in the batch or stored) is a duplicate; the others are
         //    stored once decided (step 4).

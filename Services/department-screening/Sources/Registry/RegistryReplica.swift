@@ -29,11 +29,13 @@ struct RegistryReplica: Sendable {
             RETURNING 1
             """, logger: logger).hasRow
         guard applied else { return false }
-        // A household the district's file already lists as monitored is not warned again.
+        // A household the district's file already lists as monitored is not warned again, unless review
+        // has eliminated its risk since: the file's flag lags behind review's decision.
         if let category = household.monitoringCategory {
             try await connection.query("""
                 INSERT INTO monitored_households (household_id, category, since)
-                VALUES (\(household.householdId), \(category.rawValue), (now() AT TIME ZONE 'Asia/Shanghai')::date)
+                SELECT \(household.householdId), \(category.rawValue), (now() AT TIME ZONE 'Asia/Shanghai')::date
+                WHERE NOT EXISTS (SELECT 1 FROM risk_eliminations WHERE household_id = \(household.householdId))
                 ON CONFLICT (household_id) DO NOTHING
                 """, logger: logger)
         }
@@ -53,15 +55,24 @@ struct RegistryReplica: Sendable {
 struct MonitoredHouseholds: Sendable {
     let logger: Logger
 
+    /// Review monitors the household (again): monitored, whatever an earlier elimination said.
     func started(_ event: MonitoringStarted, on connection: PostgresConnection) async throws {
         try await connection.query("""
             INSERT INTO monitored_households (household_id, category, since) VALUES (\(event.householdId), \(event.category.rawValue), \(event.startedOn)::date)
             ON CONFLICT (household_id) DO UPDATE SET category = EXCLUDED.category, since = EXCLUDED.since
             """, logger: logger)
+        try await connection.query("DELETE FROM risk_eliminations WHERE household_id = \(event.householdId)", logger: logger)
     }
 
+    /// Review ended the monitoring: warned again from now on, and a registry version still listing the
+    /// household as monitored does not bring it back (both events are on `review.cases`, keyed by
+    /// household, so they arrive in the order review decided them).
     func eliminated(_ event: RiskEliminated, on connection: PostgresConnection) async throws {
         try await connection.query("DELETE FROM monitored_households WHERE household_id = \(event.householdId)", logger: logger)
+        try await connection.query("""
+            INSERT INTO risk_eliminations (household_id, eliminated_on) VALUES (\(event.householdId), \(event.eliminatedOn)::date)
+            ON CONFLICT (household_id) DO UPDATE SET eliminated_on = greatest(risk_eliminations.eliminated_on, EXCLUDED.eliminated_on)
+            """, logger: logger)
     }
 }
 

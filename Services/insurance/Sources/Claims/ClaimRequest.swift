@@ -78,10 +78,10 @@ enum CivilDayText {
     static func today(_ now: Date = Date()) -> Int { CivilDay.number(of: now) }
 
     /// The day number (yyyyMMdd as an integer, comparable) of a `yyyy-MM-dd` date, `nil` when it is not one.
+    /// Exactly `yyyy-MM-dd`: days are compared as text against register dates, so `2026--4-01` must not
+    /// pass for 2026-04-01.
     static func number(_ text: String) -> Int? {
-        let parts = text.split(separator: "-")
-        guard text.count == 10, parts.count == 3, let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
-              CivilDay.isValid(year: year, month: month, day: day) else { return nil }
+        guard let (year, month, day) = CivilDay.parse(text) else { return nil }
         return year * 10_000 + month * 100 + day
     }
 

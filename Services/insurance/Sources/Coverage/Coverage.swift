@@ -38,8 +38,9 @@ struct CoveredHousehold: Sendable {
     /// looks the same as not existing).
     static func find(_ householdId: String, for user: AuthenticatedUser, on connection: PostgresConnection, logger: Logger) async throws -> CoveredHousehold {
         let rows = try await connection.query("""
-            SELECT village_code, monitoring_category, to_char(monitoring_ended_on, 'YYYY-MM-DD'), superseded_by FROM households
-            WHERE household_id = \(householdId)
+            SELECT h.village_code, h.monitoring_category, to_char(e.ended_on, 'YYYY-MM-DD'), h.superseded_by
+            FROM households h LEFT JOIN register_monitoring_ends e ON e.household_id = h.household_id
+            WHERE h.household_id = \(householdId)
             """, logger: logger)
         for try await (village, category, ended, superseded) in rows.decode((String, String?, String?, String?).self)
         where user.covers(region: village) || ClaimStore.districtWide.contains(user.role) {

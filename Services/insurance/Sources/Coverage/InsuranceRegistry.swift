@@ -47,10 +47,11 @@ struct InsuranceRegistry: Sendable {
             UPDATE monitoring_periods SET ended_on = \(eliminated.eliminatedOn)::date
             WHERE household_id = \(eliminated.householdId) AND ended_on IS NULL AND started_on <= \(eliminated.eliminatedOn)::date
             """, logger: logger)
+        // Kept apart from the register's copy: the household's row, or its category, may arrive later
+        // (a new consumer group reads the small review topic long before intake's households).
         try await connection.query("""
-            UPDATE households SET monitoring_ended_on = \(eliminated.eliminatedOn)::date
-            WHERE household_id = \(eliminated.householdId) AND monitoring_category IS NOT NULL
-              AND (monitoring_ended_on IS NULL OR monitoring_ended_on > \(eliminated.eliminatedOn)::date)
+            INSERT INTO register_monitoring_ends (household_id, ended_on) VALUES (\(eliminated.householdId), \(eliminated.eliminatedOn)::date)
+            ON CONFLICT (household_id) DO UPDATE SET ended_on = least(register_monitoring_ends.ended_on, EXCLUDED.ended_on)
             """, logger: logger)
     }
 }
