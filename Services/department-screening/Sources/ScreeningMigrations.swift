@@ -38,6 +38,13 @@ enum ScreeningMigrations {
         Migration(version: 105, name: "risk eliminations", statements: [
             "CREATE TABLE risk_eliminations (household_id text PRIMARY KEY, eliminated_on date NOT NULL)",
         ]),
+        // A fact arriving after review settled the month's warning joined that warning: the town never
+        // saw it and its department was told 推送镇街核实 for a check nobody made. Only a warning review
+        // has not settled is joined; after that, the month gets another warning.
+        Migration(version: 106, name: "one open warning per household and month", statements: [
+            "ALTER TABLE warnings DROP CONSTRAINT warnings_household_id_period_key",
+            "CREATE UNIQUE INDEX warnings_open_per_month ON warnings (household_id, period) WHERE outcome IS NULL",
+        ]),
     ]
 
     /// The large-medical-expense rule fires also when the household's costs reach a share of its

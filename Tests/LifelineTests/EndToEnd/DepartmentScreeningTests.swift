@@ -670,6 +670,21 @@ extension EndToEndTests {
             #expect(told(records[1].recordId) == ["warningRaised", "notMonitored"])
             let after = try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: town).json["warnings"] as? [[String: Any]] ?? []
             #expect(Set(after.compactMap { $0["outcome"] as? String }) == ["alreadyCovered", "notMonitored"])
+
+            // A new fact of the same month after review settled the warning raises a new one, told to review.
+            let house = Self.record("住建", .dangerousHouse, idNumber: declined.members[0].idNumber, details: ["grade": "D"])
+            try await OutsideSystem.publish([house], source: "/gov/jinan/bigdata")
+            let newer = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [house.recordId], count: 1, seconds: 60)
+            let newValue = newer.first?["value"] as? [String: Any] ?? [:]
+            #expect(newValue["outcome"] as? String == "warningRaised")
+            let newWarning = try #require(newValue["warningId"] as? String)
+            #expect(newWarning != warnings[declined.householdId])
+            let leads = try await KafkaProbe.collect(topic: EventTopic.screeningLeads.name) { messages in
+                messages.filter { $0.keyText == declined.householdId }.count >= 2
+            }
+            #expect(leads.filter { $0.keyText == declined.householdId }.count == 2)
+            let listed = try await HTTP.get("\(screening)/v1/warnings?region=\(village)", token: town).json["warnings"] as? [[String: Any]] ?? []
+            #expect(listed.filter { $0["householdId"] as? String == declined.householdId }.count == 2)
         }
     }
 }

@@ -163,8 +163,8 @@ struct ScreeningQueries: Sendable {
         var months: Int
     }
 
-    /// Raises the groups' warnings or joins an existing one of the household and month; returns each
-    /// group's warning id and whether it is new.
+    /// Raises the groups' warnings or joins the household's warning of the month that review has not
+    /// settled yet; returns each group's warning id and whether it is new.
     func upsert(_ groups: [WarningGroups.Group]) async throws -> [WarningGroups.Key: (String, Bool)] {
         guard !groups.isEmpty else { return [:] }
         let separator = "\u{1F}"
@@ -177,7 +177,7 @@ struct ScreeningQueries: Sendable {
                         \(groups.map { $0.evidence.joined(separator: separator) })::text[], \(groups.map(\.severity))::text[],
                         \(groups.map { $0.risks.joined(separator: separator) })::text[], \(groups.map(\.discoveredOn))::text[])
                  AS u(h, v, p, ru, ev, sv, ri, d)
-            ON CONFLICT (household_id, period) DO UPDATE SET
+            ON CONFLICT (household_id, period) WHERE outcome IS NULL DO UPDATE SET
                 rules = ARRAY(SELECT DISTINCT unnest(warnings.rules || EXCLUDED.rules)),
                 evidence = warnings.evidence || EXCLUDED.evidence,
                 risks = ARRAY(SELECT DISTINCT unnest(warnings.risks || EXCLUDED.risks)),
