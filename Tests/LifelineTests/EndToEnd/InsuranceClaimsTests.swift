@@ -228,6 +228,27 @@ extension EndToEndTests {
                 #expect(over.json["status"] as? String == "rejected" && over.json["reasonCode"] as? String == "yearCapReached")
                 let thresholds = try await OutsideClient.consume(topic: EventTopic.insuranceFund.name, keys: ["fund-\(year)"], count: 1, seconds: 40)
                 #expect(thresholds.compactMap { ($0["value"] as? [String: Any])?["thresholdBasisPoints"] as? Int } == [8000])
+
+                // Two revocations of one certification at once: one revokes, the other is refused like a later one.
+                let hardship = Self.household(village: village, category: nil)
+                try await Self.registered([hardship])
+                let toRevoke = try await Self.post("\(insurance)/v1/certifications", [
+                    "householdId": hardship.householdId, "kind": "suddenHardship", "reason": "突发疾病，主要劳动力住院", "validFrom": "\(year)-06-01",
+                ], token: townToken)
+                let revokeId = try #require(toRevoke.json["certificationId"] as? String, "\(toRevoke.text)")
+                let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            try await Self.post("\(insurance)/v1/certifications/\(revokeId)/revocation", ["reason": "已纳入监测"], token: townToken).status
+                        }
+                    }
+                    return try await group.reduce(into: [Int]()) { $0.append($1) }.sorted()
+                }
+                #expect(statuses == [200, 409, 409, 409])
+                #expect(try await TestDatabase.count(
+                    schema: "insurance", "SELECT count(*) FROM audit_log WHERE subject = \(revokeId) AND action = 'certification.revoke' AND outcome = 'done'") == 1)
+                #expect(try await TestDatabase.count(
+                    schema: "insurance", "SELECT count(*) FROM audit_log WHERE subject = \(revokeId) AND action = 'certification.revoke' AND outcome = 'refused'") == 3)
             } catch {
                 await service.stop()
                 throw error

@@ -44,6 +44,9 @@ struct ClaimDecisions: Sendable {
             case "rejected": throw InsuranceError(.wrongStatus, "该申请已拒赔，不能核准")
             default: break
             }
+            // The year's rules stay as read until this approval commits: KEY SHARE waits for a replacement
+            // of the policy year (FOR UPDATE) and makes one wait, but not other approvals' reservations.
+            try await connection.query("SELECT 1 FROM policy_years WHERE year = \(claim.year) FOR KEY SHARE", logger: logger)
             guard let rule = try await PolicyStore.policy(claim.year, on: connection, logger: logger)?.rule(claim.line) else {
                 throw InsuranceError(.noPolicy, "\(claim.year)年度未设置\(claim.line.chineseName)的赔付规则")
             }
@@ -100,10 +103,15 @@ struct ClaimDecisions: Sendable {
             let entry = FundLedger.Entry(
                 year: claim.year, claimId: id, householdId: claim.householdId, townCode: claim.townCode, line: claim.line, by: user.id)
             try await ledger.pay(claim.reservedFen, for: entry, on: connection)
-            try await connection.query("""
-                UPDATE claims SET status = 'paid', reserved_fen = 0, payment_reference = \(reference), paid_by = \(user.id), paid_at = now()
-                WHERE id = \(id)
-                """, logger: logger)
+            do {
+                try await connection.query("""
+                    UPDATE claims SET status = 'paid', reserved_fen = 0, payment_reference = \(reference), paid_by = \(user.id), paid_at = now()
+                    WHERE id = \(id)
+                    """, logger: logger)
+            } catch where DatabaseFailure.sqlState(of: error) == "23505" {
+                // Another claim paid with the same reference at the same moment (the check above saw neither).
+                throw InsuranceError(.wrongStatus, "支付凭证号已用于其他理赔申请", field: "paymentReference")
+            }
             try await publisher.publish(ClaimPaid(
                 claimId: id, householdId: claim.householdId, villageCode: claim.villageCode, line: claim.line, paidFen: claim.reservedFen,
                 paymentReference: reference, paidAt: Date()), on: connection)

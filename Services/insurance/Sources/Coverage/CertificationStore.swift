@@ -79,9 +79,16 @@ struct CertificationStore: Sendable {
             let current = try await Self.view(id, on: connection, logger: logger)
             guard user.covers(region: current.villageCode) else { throw InsuranceError(.notFound, "未找到该认定") }
             guard current.revokedAt == nil else { throw InsuranceError(.wrongStatus, "该认定已撤销") }
-            try await connection.query("""
-                UPDATE certifications SET revoked_by = \(user.id), revoked_at = now(), revocation_reason = \(reason) WHERE id = \(id)
+            // Only an unrevoked one: of two revocations at once, the second waits for the first's commit,
+            // then finds nothing to revoke and is refused like a later one.
+            let revoked = try await connection.query("""
+                UPDATE certifications SET revoked_by = \(user.id), revoked_at = now(), revocation_reason = \(reason)
+                WHERE id = \(id) AND revoked_at IS NULL
+                RETURNING 1
                 """, logger: logger)
+            var changed = false
+            for try await _ in revoked { changed = true }
+            guard changed else { throw InsuranceError(.wrongStatus, "该认定已撤销") }
             try await audit.record("certification.revoke", by: .init(user), subject: id, householdId: current.householdId,
                                    detail: ["reason": reason], on: connection)
             return try await Self.view(id, on: connection, logger: logger)
