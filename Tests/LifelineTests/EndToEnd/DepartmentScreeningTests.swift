@@ -181,6 +181,39 @@ extension EndToEndTests {
         }
     }
 
+    /// A record screened while a registry version that brings its person is being applied waits for that
+    /// version, and is matched, instead of being stored unmatched after the version's rematch looked.
+    @Test func aRecordScreenedWhileTheRegistryChangesWaitsForIt() async throws {
+        try await withServices([DepartmentScreeningService.definition]) { _ in
+            let village = TestData.villageCode()
+            let person = TestData.idNumber()
+            let household = TestData.unique("H").replacingOccurrences(of: "-", with: "")
+            let record = Self.record("民政", .temporaryRelief, idNumber: person)
+            try await TestDatabase.with(try TestEnvironment.database(schema: "department_screening")) { database in
+                try await database.transaction { connection in
+                    // As RegistryReplica.apply does: the lock first, then the new version's rows.
+                    try await ScreeningQueries(connection: connection, logger: Logger(label: "test")).holdRegistry()
+                    try await OutsideSystem.publish([record], source: "/gov/jinan/bigdata")
+                    _ = try await eventually("screening waiting for the registry version") { () -> Bool? in
+                        try await TestDatabase.count(schema: "department_screening", """
+                            SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND mode = 'ShareLock' AND NOT granted
+                            """) >= 1 ? true : nil
+                    }
+                    #expect(try await TestDatabase.count(
+                        schema: "department_screening", "SELECT count(*) FROM department_records WHERE record_id = \(record.recordId)") == 0)
+                    try await connection.query("""
+                        INSERT INTO registry_households (household_id, village_code, provisional, updated_at) VALUES (\(household), \(village), false, now())
+                        """, logger: Logger(label: "test"))
+                    try await connection.query("""
+                        INSERT INTO registry_members (id_number, household_id, name, relation) VALUES (\(person), \(household), '王建国', '户主')
+                        """, logger: Logger(label: "test"))
+                }
+            }
+            let feedback = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [record.recordId], count: 1, seconds: 60)
+            #expect(feedback.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String } == ["warningRaised"])
+        }
+    }
+
     /// The loop closed through review: the town verifies the warning, the case asks for a comparison,
     /// screening answers with the departments' records, and each record's department hears the outcome.
     @Test func aWarningIsVerifiedComparedAndFedBackToItsDepartment() async throws {

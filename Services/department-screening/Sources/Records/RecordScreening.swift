@@ -71,6 +71,7 @@ struct RecordScreening: Sendable {
         //    several partitions and in files at once), or leave out those busy elsewhere; read what the
         //    rules need about them.
         var valid = fresh.filter { problems[$0].isEmpty }
+        if !valid.isEmpty { try await queries.shareRegistry() }
         let matches = try await queries.households(of: Array(Set(valid.map { records[$0].idNumber })))
         var households = Array(Set(matches.values.map(\.householdId)))
         var deferred: [Int] = []

@@ -60,6 +60,23 @@ struct ScreeningQueries: Sendable {
         return stored
     }
 
+    /// Registry versions and screening exclude each other (one advisory lock in the two-key space, apart
+    /// from the households' locks). Without it a record could be found unmatched by a batch that read the
+    /// registry copy just before a new version of a household committed, and be stored after that
+    /// version's rematch had looked for unmatched records: it would stay unmatched for good. Screening
+    /// holds the lock shared (batches do not wait for each other), a registry version exclusively; both
+    /// take it first in their transaction, before any household lock, so neither waits in a cycle.
+    func shareRegistry() async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock_shared(\(unescaped: Self.registryLockKey))", logger: logger)
+    }
+
+    /// Holds the registry copy against screening until commit (`shareRegistry`).
+    func holdRegistry() async throws {
+        try await connection.query("SELECT pg_advisory_xact_lock(\(unescaped: Self.registryLockKey))", logger: logger)
+    }
+
+    static let registryLockKey = "hashtext('department-screening'), hashtext('registry')"
+
     /// The household of each ID number found, following `supersededBy` to the household that absorbed it.
     func households(of idNumbers: [String]) async throws -> [String: RegistryMatch] {
         guard !idNumbers.isEmpty else { return [:] }

@@ -11,6 +11,9 @@ struct RegistryReplica: Sendable {
     /// Applies the households in order, then screens again, together, the unmatched records of the
     /// people they brought (one set of household locks for the batch).
     func apply(_ households: [HouseholdRegistered], on connection: PostgresConnection) async throws {
+        // Screening that read the copy before this version must have committed, and screening after it
+        // must read it: otherwise a record found unmatched could be stored after the rematch below.
+        try await ScreeningQueries(connection: connection, logger: logger).holdRegistry()
         var people: [String] = []
         for household in households where try await apply(household, on: connection) { people += household.members.map(\.idNumber) }
         try await screening.rematch(idNumbers: people, on: connection)
