@@ -656,6 +656,21 @@ extension EndToEndTests {
             let gone = try await jobs.view(abandoned)?.view
             #expect(gone?.status == "failed" && gone?.failure?.contains("重新上传") == true)
             await queue.drain()
+
+            // Failed as abandoned while in fact alive (its heartbeats lost in a long outage): its next
+            // batch makes it run again, and it completes.
+            var counts = RecordImportView.Counts()
+            counts.rowsRead = 500
+            try await jobs.progress(abandoned, counts, problems: [])
+            let revived = try await jobs.view(abandoned)?.view
+            #expect(revived?.status == "running" && revived?.failure == nil && revived?.counts.rowsRead == 500)
+            try await jobs.finish(abandoned, failure: nil)
+            #expect(try await jobs.view(abandoned)?.view.status == "completed")
+            // A job failed for its own reasons stays failed.
+            try await jobs.finish(held, failure: "文件为空")
+            try await jobs.progress(held, counts, problems: [])
+            try await jobs.finish(held, failure: nil)
+            #expect(try await jobs.view(held)?.view.status == "failed")
         }
     }
 }

@@ -51,9 +51,19 @@ struct RecordImportJobs: KeptJobStore {
         try await JobTable(database: database, table: "record_imports").failAbandoned(olderThan: age, failure: JobTable.abandonedFailure)
     }
 
+    /// Saves the counts after a batch. A job another instance's keeper failed as abandoned while this one
+    /// was in fact alive (its heartbeats failed through a database outage longer than the keeper's
+    /// patience, or the command line's import, which has no keeper) is running again: an outage makes
+    /// an import late, never failed.
     func progress(_ id: String, _ counts: RecordImportView.Counts, problems: [RowIssue]) async throws {
         let json = String(decoding: try JSONEncoder().encode(counts), as: UTF8.self)
-        try await database.query("UPDATE record_imports SET counts = \(json)::jsonb, heartbeat_at = now() WHERE id = \(id)")
+        try await database.query("""
+            UPDATE record_imports SET counts = \(json)::jsonb, heartbeat_at = now(),
+                status = CASE WHEN status = 'failed' AND failure = \(JobTable.abandonedFailure) THEN 'running' ELSE status END,
+                failure = CASE WHEN status = 'failed' AND failure = \(JobTable.abandonedFailure) THEN NULL ELSE failure END,
+                finished_at = CASE WHEN status = 'failed' AND failure = \(JobTable.abandonedFailure) THEN NULL ELSE finished_at END
+            WHERE id = \(id)
+            """)
         guard !problems.isEmpty else { return }
         try await database.query("""
             INSERT INTO record_import_problems (job_id, line, field, message)
@@ -67,7 +77,7 @@ struct RecordImportJobs: KeptJobStore {
     func finish(_ id: String, failure: String?) async throws {
         try await database.query("""
             UPDATE record_imports SET status = \(failure == nil ? "completed" : "failed"), failure = \(failure), finished_at = now()
-            WHERE id = \(id) AND status IN ('queued', 'running')
+            WHERE id = \(id) AND (status IN ('queued', 'running') OR (status = 'failed' AND failure = \(JobTable.abandonedFailure)))
             """)
     }
 
