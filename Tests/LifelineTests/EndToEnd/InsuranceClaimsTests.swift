@@ -152,6 +152,11 @@ extension EndToEndTests {
                 let foreign = try await Self.post(
                     "\(insurance)/v1/claims", Self.claim(elsewhere.householdId, year: year, lossFen: 500_000), token: townToken, key: TestData.unique("c"))
                 #expect(foreign.status == 404)
+                // A district official of another district reads neither a claim nor a coverage here.
+                let otherDistrict = try await TestEnvironment.token(role: .district, region: "370112")
+                #expect(try await HTTP.get("\(insurance)/v1/claims/\(claimId)", token: otherDistrict).status == 404)
+                #expect(try await HTTP.get("\(insurance)/v1/households/\(monitored.householdId)/coverage?on=\(year)-06-15", token: otherDistrict).status == 404)
+                #expect(try await HTTP.get("\(insurance)/v1/claims/\(claimId)", token: district).status == 200)
                 for role in [Role.village, .department, .hotlineOperator] {
                     let token = try await TestEnvironment.token(role: role, region: role == .village ? village : "370115")
                     #expect(try await Self.post("\(insurance)/v1/claims", body, token: token, key: TestData.unique("c")).status == 403)

@@ -14,6 +14,14 @@ import Testing
         #expect(CivilDayText.number("+2026-4-01") == nil)
     }
 
+    /// A certification lasts a year less a day by default, also from 29 February.
+    @Test func aCertificationsYearEndsTheDayBeforeItsAnniversary() {
+        #expect(CertificationRoutes.yearLater(20_260_601) == "2027-05-31")
+        #expect(CertificationRoutes.yearLater(20_260_101) == "2026-12-31")
+        #expect(CertificationRoutes.yearLater(20_280_229) == "2029-02-28")
+        #expect(CertificationRoutes.yearLater(20_270_301) == "2028-02-29")
+    }
+
     /// 2026's medical rule as seeded: 3,000 yuan deductible, 60% (70% for 脱贫不稳定户 and 突发严重困难户,
     /// 65% for 边缘易致贫户), 30,000 yuan per claim, 50,000 per household and year, other payments first.
     static let medical = PayoutRule(

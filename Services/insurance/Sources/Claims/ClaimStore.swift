@@ -15,8 +15,12 @@ struct ClaimStore: Sendable {
     let accounts: BankAccountSealing
     let logger: Logger
 
-    /// The roles that see every claim; a town sees its own households' claims.
-    static let districtWide: Set<Role> = [.insurer, .district]
+    /// Whether `user` may see a claim, or the coverage, of a household in `village`: the insurer everywhere
+    /// (it serves the district's one fund), an official only within their region, so a district token
+    /// of another district does not reach this one's households (as the lists already refuse it).
+    static func sees(_ user: AuthenticatedUser, village: String) -> Bool {
+        user.role == .insurer || user.covers(region: village)
+    }
 
     func file(_ request: ClaimRequest, idempotencyKey: String, by user: AuthenticatedUser) async throws -> ClaimView {
         try await audit.refusals("claim.file", by: .init(user), householdId: request.householdId, database: database) {
@@ -101,7 +105,7 @@ struct ClaimStore: Sendable {
     func claim(_ id: String, for user: AuthenticatedUser) async throws -> ClaimView {
         try await database.transaction { connection in
             var view = try await ClaimView.one(id, on: connection, logger: logger)
-            guard user.covers(region: view.villageCode) || Self.districtWide.contains(user.role) else {
+            guard Self.sees(user, village: view.villageCode) else {
                 throw InsuranceError(.notFound, "未找到该理赔申请")
             }
             if view.status == "filed" { view.estimate = try await estimate(view, on: connection) }

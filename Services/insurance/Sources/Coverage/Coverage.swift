@@ -43,7 +43,7 @@ struct CoveredHousehold: Sendable {
             WHERE h.household_id = \(householdId)
             """, logger: logger)
         for try await (village, category, ended, superseded) in rows.decode((String, String?, String?, String?).self)
-        where user.covers(region: village) || ClaimStore.districtWide.contains(user.role) {
+        where ClaimStore.sees(user, village: village) {
             return CoveredHousehold(
                 householdId: householdId, villageCode: village, monitoringCategory: category, monitoringEndedOn: ended, supersededBy: superseded)
         }
