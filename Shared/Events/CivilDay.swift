@@ -78,6 +78,7 @@ public enum CivilDay {
     }
 
     /// Days from 1970-01-01 to the date (negative before), the inverse of `civil(fromDaysSinceEpoch:)`.
+    /// A day past the month's end counts on into the next month (29 February of 2027 is 1 March).
     public static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400

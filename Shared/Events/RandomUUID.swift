@@ -11,17 +11,12 @@ public enum RandomUUID {
     /// A new random UUID (RFC 9562 version 4, variant 10).
     public static func make() -> UUID {
         var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64, low = generator.next() as UInt64
-        var bytes = [UInt8](repeating: 0, count: 16)
-        for index in 0..<8 {
-            bytes[index] = UInt8(truncatingIfNeeded: high >> (index * 8))
-            bytes[index + 8] = UInt8(truncatingIfNeeded: low >> (index * 8))
+        var words = (generator.next() as UInt64, generator.next() as UInt64)
+        withUnsafeMutableBytes(of: &words) { bytes in
+            bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
+            bytes[8] = (bytes[8] & 0x3F) | 0x80  // variant 10
         }
-        bytes[6] = (bytes[6] & 0x0F) | 0x40  // version 4
-        bytes[8] = (bytes[8] & 0x3F) | 0x80  // variant 10
-        return UUID(uuid: (
-            bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-            bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]))
+        return UUID(uuid: unsafeBitCast(words, to: uuid_t.self))
     }
 
     /// A new random UUID as lower-case text, the form event ids and correlation ids take:

@@ -66,11 +66,9 @@ struct CertificationRoutes: Sendable {
     static func yearLater(_ day: Int) -> String? {
         let year = day / 10_000, month = day / 100 % 100, date = day % 100
         let start = CivilDay.daysSinceEpoch(year: year, month: month, day: date)
-        // The anniversary of 29 February in a common year is 1 March, so its year ends on 28 February.
-        let lastOfMonth = CivilDay.daysIn(month: month, year: year + 1)
-        let anniversary = date <= lastOfMonth
-            ? CivilDay.daysSinceEpoch(year: year + 1, month: month, day: date)
-            : CivilDay.daysSinceEpoch(year: year + 1, month: month, day: lastOfMonth) + 1
+        // Counted on from the month's start, so the anniversary of 29 February in a common year is
+        // 1 March and that year ends on 28 February.
+        let anniversary = CivilDay.daysSinceEpoch(year: year + 1, month: month, day: date)
         let end = CivilDay.civil(fromDaysSinceEpoch: max(start, anniversary - 1))
         return String(format: "%04d-%02d-%02d", end.year, end.month, end.day)
     }
