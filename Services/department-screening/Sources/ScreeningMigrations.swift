@@ -45,6 +45,21 @@ enum ScreeningMigrations {
             "ALTER TABLE warnings DROP CONSTRAINT warnings_household_id_period_key",
             "CREATE UNIQUE INDEX warnings_open_per_month ON warnings (household_id, period) WHERE outcome IS NULL",
         ]),
+        // A household merged into another kept its records and warned facts: the absorbing household's
+        // 12-month amounts missed them, and a monitored absorbed household's people were warned again.
+        // Records and warned facts now move with the merge (those of earlier merges here, one step);
+        // whether a household is monitored is read through the merges (index below).
+        Migration(version: 107, name: "history follows merges", statements: [
+            "CREATE INDEX registry_households_superseded_by ON registry_households (superseded_by) WHERE superseded_by IS NOT NULL",
+            """
+            UPDATE department_records r SET household_id = h.superseded_by
+            FROM registry_households h WHERE r.household_id = h.household_id AND h.superseded_by IS NOT NULL
+            """,
+            """
+            UPDATE warned_facts w SET household_id = h.superseded_by
+            FROM registry_households h WHERE w.household_id = h.household_id AND h.superseded_by IS NOT NULL
+            """,
+        ]),
     ]
 
     /// The large-medical-expense rule fires also when the household's costs reach a share of its

@@ -181,6 +181,88 @@ extension EndToEndTests {
         }
     }
 
+    /// A provisional household merged into the household the district's file placed its people in takes
+    /// its screening history along: its medical costs add up with the new household's, and while review
+    /// monitors it (its case stays on the old household) its people are not warned again, until review
+    /// eliminates the risk.
+    @Test func aMergedHouseholdsHistoryFollowsItIntoTheAbsorbingHousehold() async throws {
+        try await withServices([DepartmentScreeningService.definition]) { _ in
+            let village = TestData.villageCode()
+            let (ill, watched) = (TestData.idNumber(), TestData.idNumber())
+            func household(_ person: String?, updatedAt: Date, supersededBy: String? = nil, id: String) -> HouseholdRegistered {
+                HouseholdRegistered(
+                    householdId: id, villageCode: village, householdGroupId: nil, provisional: supersededBy == nil && person != nil,
+                    members: person.map { [.init(name: "赵守田", idNumber: $0, relation: "户主")] } ?? [], updatedAt: updatedAt, supersededBy: supersededBy)
+            }
+            func newId() -> String { TestData.unique("H").replacingOccurrences(of: "-", with: "") }
+            let (illOld, illNew, watchedOld, watchedNew) = (newId(), newId(), newId(), newId())
+            let start = Date()
+            try await OutsideSystem.publish([household(ill, updatedAt: start, id: illOld), household(watched, updatedAt: start, id: watchedOld)],
+                                            source: "/lifeline/intake")
+            try await OutsideSystem.publish([MonitoringStarted(
+                householdId: watchedOld, villageCode: village, caseId: TestData.unique("AJ"), category: .suddenHardship, risks: [.illness], people: 1,
+                startedOn: "2026-10-01")], source: "/lifeline/review")
+            _ = try await eventually("both provisional households, one monitored") { () -> Bool? in
+                let households = try await TestDatabase.count(schema: "department_screening", """
+                    SELECT count(*) FROM registry_households WHERE household_id = ANY(\([illOld, watchedOld]))
+                    """)
+                let monitored = try await TestDatabase.count(
+                    schema: "department_screening", "SELECT count(*) FROM monitored_households WHERE household_id = \(watchedOld)")
+                return households == 2 && monitored == 1 ? true : nil
+            }
+            let firstCost = Self.record("医保", .medicalExpense, idNumber: ill, date: "2026-09-10", amountYuan: 30_000)
+            try await OutsideSystem.publish([firstCost], source: "/gov/jinan/bigdata")
+            let before = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [firstCost.recordId], count: 1, seconds: 60)
+            #expect(before.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String } == ["matchedWithoutWarning"])
+
+            // The district's file places both people in registered households; intake republishes the
+            // provisional ones empty, naming their successors.
+            let merged = start.addingTimeInterval(60)
+            try await OutsideSystem.publish([
+                household(ill, updatedAt: merged, id: illNew), household(nil, updatedAt: merged, supersededBy: illNew, id: illOld),
+                household(watched, updatedAt: merged, id: watchedNew), household(nil, updatedAt: merged, supersededBy: watchedNew, id: watchedOld),
+            ], source: "/lifeline/intake")
+            _ = try await eventually("the merges applied") { () -> Bool? in
+                let superseded = try await TestDatabase.count(schema: "department_screening", """
+                    SELECT count(*) FROM registry_households WHERE household_id = ANY(\([illOld, watchedOld])) AND superseded_by IS NOT NULL
+                    """)
+                let moved = try await TestDatabase.count(
+                    schema: "department_screening", "SELECT count(*) FROM registry_members WHERE household_id = ANY(\([illNew, watchedNew]))")
+                return superseded == 2 && moved == 2 ? true : nil
+            }
+            let secondCost = Self.record("医保", .medicalExpense, idNumber: ill, date: "2026-11-02", amountYuan: 25_000)
+            let relief = Self.record("民政", .temporaryRelief, idNumber: watched)
+            try await OutsideSystem.publish([secondCost, relief], source: "/gov/jinan/bigdata")
+            let after = try await OutsideClient.consume(
+                topic: EventTopic.screeningFeedback.name, keys: [secondCost.recordId, relief.recordId], count: 2, seconds: 60)
+            var outcomes: [String: String] = [:], reasons: [String: String] = [:]
+            for message in after {
+                let key = message["key"] as? String ?? "", value = message["value"] as? [String: Any] ?? [:]
+                outcomes[key] = value["outcome"] as? String
+                reasons[key] = value["reason"] as? String
+            }
+            // 30,000 + 25,000 yuan within 12 months, the first paid while the household was provisional.
+            #expect(outcomes[secondCost.recordId] == "warningRaised", "\(after)")
+            #expect(outcomes[relief.recordId] == "matchedWithoutWarning" && reasons[relief.recordId] == "该户已是监测对象，不再预警", "\(after)")
+            let moved = try await TestDatabase.count(schema: "department_screening", """
+                SELECT count(*) FROM department_records WHERE record_id = \(firstCost.recordId) AND household_id = \(illNew)
+                """)
+            #expect(moved == 1)
+
+            // Review ends the monitoring of the household it decided about: its people are warned again.
+            try await OutsideSystem.publish([RiskEliminated(
+                householdId: watchedOld, villageCode: village, caseId: TestData.unique("AJ"), category: .suddenHardship, eliminatedOn: "2026-11-20")],
+                source: "/lifeline/review")
+            _ = try await eventually("the elimination applied") { () -> Bool? in
+                try await TestDatabase.count(schema: "department_screening", "SELECT count(*) FROM risk_eliminations WHERE household_id = \(watchedOld)") == 1 ? true : nil
+            }
+            let later = Self.record("住建", .dangerousHouse, idNumber: watched, details: ["grade": "D"])
+            try await OutsideSystem.publish([later], source: "/gov/jinan/bigdata")
+            let last = try await OutsideClient.consume(topic: EventTopic.screeningFeedback.name, keys: [later.recordId], count: 1, seconds: 60)
+            #expect(last.compactMap { ($0["value"] as? [String: Any])?["outcome"] as? String } == ["warningRaised"])
+        }
+    }
+
     /// A record screened while a registry version that brings its person is being applied waits for that
     /// version, and is matched, instead of being stored unmatched after the version's rematch looked.
     @Test func aRecordScreenedWhileTheRegistryChangesWaitsForIt() async throws {

@@ -119,9 +119,19 @@ struct ScreeningQueries: Sendable {
         return busy
     }
 
+    /// The households review monitors, also through a household merged into them: review keeps its
+    /// case on the household it decided about, and its later elimination ends the monitoring here too.
     func monitored(_ households: [String]) async throws -> Set<String> {
         guard !households.isEmpty else { return [] }
-        let rows = try await connection.query("SELECT household_id FROM monitored_households WHERE household_id = ANY(\(households))", logger: logger)
+        let rows = try await connection.query("""
+            WITH RECURSIVE absorbed(survivor, household_id, depth) AS (
+                SELECT h, h, 0 FROM unnest(\(households)::text[]) AS h
+                UNION ALL
+                SELECT a.survivor, r.household_id, a.depth + 1
+                FROM absorbed a JOIN registry_households r ON r.superseded_by = a.household_id WHERE a.depth < 10
+            )
+            SELECT DISTINCT a.survivor FROM absorbed a JOIN monitored_households m ON m.household_id = a.household_id
+            """, logger: logger)
         var found = Set<String>()
         for try await household in rows.decode(String.self) { found.insert(household) }
         return found

@@ -32,6 +32,9 @@ struct RegistryReplica: Sendable {
             RETURNING 1
             """, logger: logger).hasRow
         guard applied else { return false }
+        if let successor = household.supersededBy {
+            try await carryHistory(of: household.householdId, into: successor, on: connection)
+        }
         // A household the district's file already lists as monitored is not warned again, unless review
         // has eliminated its risk since: the file's flag lags behind review's decision.
         if let category = household.monitoringCategory {
@@ -51,6 +54,27 @@ struct RegistryReplica: Sendable {
                 """, logger: logger)
         }
         return true
+    }
+
+    /// A household merged into another (intake's provisional household placed by the district's file)
+    /// takes its screening history along: its records count towards the absorbing household's amounts,
+    /// and the facts warned about stay warned. Its warnings stay its own (review settled them by id), and
+    /// whether it is monitored is read through the merge (`ScreeningQueries.monitored`), so review's
+    /// later events about it still count.
+    private func carryHistory(of absorbed: String, into successor: String, on connection: PostgresConnection) async throws {
+        var survivor = successor
+        for try await last in try await connection.query("""
+            WITH RECURSIVE chain(household_id, superseded_by, depth) AS (
+                SELECT household_id, superseded_by, 0 FROM registry_households WHERE household_id = \(successor)
+                UNION ALL
+                SELECT h.household_id, h.superseded_by, c.depth + 1
+                FROM chain c JOIN registry_households h ON h.household_id = c.superseded_by WHERE c.depth < 10
+            )
+            SELECT household_id FROM chain WHERE superseded_by IS NULL
+            """, logger: logger).decode(String.self) { survivor = last }
+        guard survivor != absorbed else { return }
+        try await connection.query("UPDATE department_records SET household_id = \(survivor) WHERE household_id = \(absorbed)", logger: logger)
+        try await connection.query("UPDATE warned_facts SET household_id = \(survivor) WHERE household_id = \(absorbed)", logger: logger)
     }
 }
 
