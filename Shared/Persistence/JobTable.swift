@@ -38,6 +38,21 @@ public struct JobTable: Sendable {
             """, binds: binds))
     }
 
+    /// Runs again a job that a keeper failed as abandoned (`failure`) while its instance was in fact
+    /// alive: its heartbeats were lost in a database outage longer than the keeper's patience, or it is
+    /// a command line's import, which has no keeper. Called with each sign of life of the job (its
+    /// progress, its end), so that an outage makes an import late, never failed. A job failed for any
+    /// other reason stays failed.
+    public func revive(_ id: String, failure: String = JobTable.abandonedFailure) async throws {
+        var binds = PostgresBindings()
+        binds.append(id)
+        binds.append(failure)
+        try await database.query(PostgresQuery(unsafeSQL: """
+            UPDATE \(table) SET status = 'running', failure = NULL, finished_at = NULL, heartbeat_at = now()
+            WHERE id = $1 AND status = 'failed' AND failure = $2
+            """, binds: binds))
+    }
+
     /// The failure shown for a job its instance left: the file went with the instance.
     public static let abandonedFailure = "导入因服务重启而中断，请重新上传文件（重复导入不会产生重复数据）"
 }

@@ -485,6 +485,21 @@ import Testing
             let gone = try await jobs.job(abandoned)?.view
             #expect(gone?.status == "failed" && gone?.failure?.contains("重新上传") == true)
             await queue.drain()
+
+            // Failed as abandoned while in fact alive (its heartbeats lost in a long outage): its next
+            // progress makes it run again, and it completes.
+            let counts = ImportCounts(rowsRead: 1_000, rowsAccepted: 990, rowsRejected: 10, householdsCreated: 300, householdsUpdated: 0, householdsUnchanged: 0)
+            try await jobs.progress(abandoned, counts)
+            let revived = try await jobs.job(abandoned)?.view
+            #expect(revived?.status == "running" && revived?.failure == nil && revived?.finishedAt == nil && revived?.counts.rowsAccepted == 990)
+            try await jobs.finish(abandoned, failure: nil)
+            #expect(try await jobs.job(abandoned)?.view.status == "completed")
+            // A job failed for its own reasons stays failed.
+            try await jobs.finish(held, failure: "文件为空")
+            try await jobs.progress(held, counts)
+            try await jobs.finish(held, failure: nil)
+            let own = try await jobs.job(held)?.view
+            #expect(own?.status == "failed" && own?.failure == "文件为空")
         }
     }
 }

@@ -51,19 +51,12 @@ struct RecordImportJobs: KeptJobStore {
         try await JobTable(database: database, table: "record_imports").failAbandoned(olderThan: age, failure: JobTable.abandonedFailure)
     }
 
-    /// Saves the counts after a batch. A job another instance's keeper failed as abandoned while this one
-    /// was in fact alive (its heartbeats failed through a database outage longer than the keeper's
-    /// patience, or the command line's import, which has no keeper) is running again: an outage makes
-    /// an import late, never failed.
+    /// Saves the counts after a batch; a job failed as abandoned while in fact alive runs again
+    /// (`JobTable.revive`).
     func progress(_ id: String, _ counts: RecordImportView.Counts, problems: [RowIssue]) async throws {
+        try await JobTable(database: database, table: "record_imports").revive(id)
         let json = String(decoding: try JSONEncoder().encode(counts), as: UTF8.self)
-        try await database.query("""
-            UPDATE record_imports SET counts = \(json)::jsonb, heartbeat_at = now(),
-                status = CASE WHEN status = 'failed' AND failure = \(JobTable.abandonedFailure) THEN 'running' ELSE status END,
-                failure = CASE WHEN status = 'failed' AND failure = \(JobTable.abandonedFailure) THEN NULL ELSE failure END,
-                finished_at = CASE WHEN status = 'failed' AND failure = \(JobTable.abandonedFailure) THEN NULL ELSE finished_at END
-            WHERE id = \(id)
-            """)
+        try await database.query("UPDATE record_imports SET counts = \(json)::jsonb, heartbeat_at = now() WHERE id = \(id)")
         guard !problems.isEmpty else { return }
         try await database.query("""
             INSERT INTO record_import_problems (job_id, line, field, message)
@@ -72,12 +65,12 @@ struct RecordImportJobs: KeptJobStore {
             """)
     }
 
-    /// Ends the job, unless the job keeper of another instance has already failed it as abandoned
-    /// (after a long database outage): the submitter was told to upload again.
+    /// Ends the job, also one failed as abandoned while in fact alive (`JobTable.revive`).
     func finish(_ id: String, failure: String?) async throws {
+        try await JobTable(database: database, table: "record_imports").revive(id)
         try await database.query("""
             UPDATE record_imports SET status = \(failure == nil ? "completed" : "failed"), failure = \(failure), finished_at = now()
-            WHERE id = \(id) AND (status IN ('queued', 'running') OR (status = 'failed' AND failure = \(JobTable.abandonedFailure)))
+            WHERE id = \(id) AND status IN ('queued', 'running')
             """)
     }
 

@@ -40,7 +40,9 @@ struct ImportJobStore: KeptJobStore {
             """)
     }
 
+    /// Saves the counts; a job failed as abandoned while in fact alive runs again (`JobTable.revive`).
     func progress(_ id: String, _ counts: ImportCounts) async throws {
+        try await JobTable(database: database, table: "import_jobs").revive(id)
         try await database.query("""
             UPDATE import_jobs SET rows_read = \(counts.rowsRead), rows_accepted = \(counts.rowsAccepted), rows_rejected = \(counts.rowsRejected),
                 households_created = \(counts.householdsCreated), households_updated = \(counts.householdsUpdated),
@@ -58,9 +60,9 @@ struct ImportJobStore: KeptJobStore {
             """)
     }
 
-    /// Ends the job, unless the job keeper of another instance has already failed it as abandoned
-    /// (after a long database outage): the submitter was told to upload again.
+    /// Ends the job, also one failed as abandoned while in fact alive (`JobTable.revive`).
     func finish(_ id: String, failure: String?) async throws {
+        try await JobTable(database: database, table: "import_jobs").revive(id)
         try await database.query("""
             UPDATE import_jobs SET status = \(failure == nil ? "completed" : "failed"), failure = \(failure), finished_at = now()
             WHERE id = \(id) AND status IN ('queued', 'running')
