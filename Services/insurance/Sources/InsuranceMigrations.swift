@@ -48,6 +48,11 @@ enum InsuranceMigrations {
             """,
             "ALTER TABLE households DROP COLUMN monitoring_ended_on",
         ]),
+        // Coverage is read through merges (a household's cover includes that of the households merged
+        // into it): the look-up goes from the absorbing household to the absorbed ones.
+        Migration(version: 103, name: "merged households by successor", statements: [
+            "CREATE INDEX households_superseded_by ON households (superseded_by) WHERE superseded_by IS NOT NULL",
+        ]),
     ]
 
     /// The fund of each year is a balance row guarded by CHECKs (reserved + paid never above the fund)

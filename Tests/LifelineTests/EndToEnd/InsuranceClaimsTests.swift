@@ -261,6 +261,56 @@ extension EndToEndTests {
             await service.stop()
         }
 
+        /// Review monitors a self-applicant's provisional household; the district's file then places its
+        /// people in a registered household, into which intake merges it. Review's case stays on the old
+        /// household, and its cover passes with the people to the new one, until review ends it.
+        @Test func coverFollowsAMergedHouseholdIntoTheOneThatAbsorbedIt() async throws {
+            let service = try await InProcessService.start(InsuranceService.definition)
+            do {
+                let insurance = service.baseURL
+                let village = TestData.villageCode(town: Self.town)
+                let insurer = try await TestEnvironment.token(role: .insurer)
+                var provisional = Self.household(village: village, category: nil)
+                provisional.provisional = true
+                try await Self.registered([provisional])
+                let caseId = TestData.unique("AJ")
+                try await OutsideSystem.publish([MonitoringStarted(
+                    householdId: provisional.householdId, villageCode: village, caseId: caseId, category: .suddenHardship, risks: [.illness],
+                    people: 1, startedOn: "2026-01-10")], source: "/lifeline/review")
+                var absorbing = Self.household(village: village, category: nil)
+                absorbing.members = provisional.members + absorbing.members
+                let merged = HouseholdRegistered(
+                    householdId: provisional.householdId, villageCode: village, householdGroupId: nil, provisional: false, members: [],
+                    updatedAt: Date().addingTimeInterval(1), source: "merged", supersededBy: absorbing.householdId)
+                try await Self.registered([absorbing])
+                try await OutsideSystem.publish([merged], source: "/lifeline/intake")
+                _ = try await eventually("the merge and the monitoring applied", timeout: .seconds(90)) { () -> Bool? in
+                    let merges = try await TestDatabase.count(schema: "insurance", """
+                        SELECT count(*) FROM households WHERE household_id = \(provisional.householdId) AND superseded_by = \(absorbing.householdId)
+                        """)
+                    let periods = try await TestDatabase.count(schema: "insurance", "SELECT count(*) FROM monitoring_periods WHERE case_id = \(caseId)")
+                    return merges == 1 && periods == 1 ? true : nil
+                }
+                let covered = try await HTTP.get("\(insurance)/v1/households/\(absorbing.householdId)/coverage?on=2026-06-15", token: insurer)
+                #expect(covered.json["covered"] as? Bool == true && covered.json["basis"] as? String == "monitored", "\(covered.text)")
+                #expect((covered.json["monitoringPeriods"] as? [[String: Any]])?.compactMap { $0["caseId"] as? String } == [caseId], "\(covered.text)")
+
+                try await OutsideSystem.publish([RiskEliminated(
+                    householdId: provisional.householdId, villageCode: village, caseId: caseId, category: .suddenHardship, eliminatedOn: "2026-06-30")],
+                    source: "/lifeline/review")
+                _ = try await eventually("the monitoring period ended", timeout: .seconds(90)) { () -> Bool? in
+                    try await TestDatabase.count(
+                        schema: "insurance", "SELECT count(*) FROM monitoring_periods WHERE case_id = \(caseId) AND ended_on IS NOT NULL") == 1 ? true : nil
+                }
+                let ended = try await HTTP.get("\(insurance)/v1/households/\(absorbing.householdId)/coverage?on=2026-07-01", token: insurer)
+                #expect(ended.json["covered"] as? Bool == false, "\(ended.text)")
+            } catch {
+                await service.stop()
+                throw error
+            }
+            await service.stop()
+        }
+
         /// Two instances approve 240 claims of 24 households at once against a nearly empty fund (enough
         /// for 30 of them): the fund is never overspent, every claim ends paid or rejected (for the fund or
         /// the household's yearly cap), and no household gets more than its cap.

@@ -30,8 +30,14 @@ struct CoveredHousehold: Sendable {
     /// The day review ended the register's monitoring, if it did (yyyy-MM-dd).
     var monitoringEndedOn: String?
     var supersededBy: String?
+    /// The households merged into this one (intake's provisional households whose people the district's
+    /// file placed here), through any chain of merges.
+    var absorbed: [String] = []
 
     var townCode: String { String(villageCode.prefix(9)) }
+    /// This household and those merged into it: review keeps its case, and a town its certification, on
+    /// the household they decided about, and their cover passes with the people to this one.
+    var lineage: [String] { [householdId] + absorbed }
 
     /// Reads the household if the caller's jurisdiction includes it (the insurer's and the district's
     /// include every household); otherwise, and when unknown, `notFound` (outside the caller's reach
@@ -45,17 +51,33 @@ struct CoveredHousehold: Sendable {
         for try await (village, category, ended, superseded) in rows.decode((String, String?, String?, String?).self)
         where ClaimStore.sees(user, village: village) {
             return CoveredHousehold(
-                householdId: householdId, villageCode: village, monitoringCategory: category, monitoringEndedOn: ended, supersededBy: superseded)
+                householdId: householdId, villageCode: village, monitoringCategory: category, monitoringEndedOn: ended, supersededBy: superseded,
+                absorbed: try await absorbed(into: householdId, on: connection, logger: logger))
         }
         throw InsuranceError(.notFound, "未找到该户，或不在本辖区", field: "householdId")
     }
 
+    private static func absorbed(into householdId: String, on connection: PostgresConnection, logger: Logger) async throws -> [String] {
+        let rows = try await connection.query("""
+            WITH RECURSIVE absorbed(household_id, depth) AS (
+                SELECT household_id, 1 FROM households WHERE superseded_by = \(householdId)
+                UNION ALL
+                SELECT h.household_id, a.depth + 1 FROM absorbed a JOIN households h ON h.superseded_by = a.household_id WHERE a.depth < 10
+            )
+            SELECT household_id FROM absorbed ORDER BY depth, household_id
+            """, logger: logger)
+        var ids: [String] = []
+        for try await id in rows.decode(String.self) { ids.append(id) }
+        return ids
+    }
+
     /// What covers the household on `day` (yyyy-MM-dd): review's monitoring first, then the
-    /// register's category, then a certification in force; `nil` when nothing does.
+    /// register's category, then a certification in force (monitoring and certifications also of the
+    /// households merged into it); `nil` when nothing does.
     func coverage(on day: String, connection: PostgresConnection, logger: Logger) async throws -> Coverage? {
         let monitored = try await connection.query("""
             SELECT case_id, category FROM monitoring_periods
-            WHERE household_id = \(householdId) AND started_on <= \(day)::date AND (ended_on IS NULL OR ended_on >= \(day)::date)
+            WHERE household_id = ANY(\(lineage)) AND started_on <= \(day)::date AND (ended_on IS NULL OR ended_on >= \(day)::date)
             ORDER BY started_on DESC LIMIT 1
             """, logger: logger)
         for try await (caseId, category) in monitored.decode((String, String).self) {
@@ -67,7 +89,7 @@ struct CoveredHousehold: Sendable {
         }
         let certified = try await connection.query("""
             SELECT id FROM certifications
-            WHERE household_id = \(householdId) AND valid_from <= \(day)::date AND valid_until >= \(day)::date
+            WHERE household_id = ANY(\(lineage)) AND valid_from <= \(day)::date AND valid_until >= \(day)::date
               AND (revoked_at IS NULL OR (revoked_at AT TIME ZONE 'Asia/Shanghai')::date > \(day)::date)
             ORDER BY valid_from DESC LIMIT 1
             """, logger: logger)

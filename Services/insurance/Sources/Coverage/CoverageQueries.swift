@@ -47,15 +47,15 @@ struct CoverageQueries: Sendable {
             var periods: [View.Period] = []
             let rows = try await connection.query("""
                 SELECT case_id, category, to_char(started_on, 'YYYY-MM-DD'), to_char(ended_on, 'YYYY-MM-DD') FROM monitoring_periods
-                WHERE household_id = \(id) ORDER BY started_on
+                WHERE household_id = ANY(\(household.lineage)) ORDER BY started_on
                 """, logger: logger)
             for try await (caseId, category, started, ended) in rows.decode((String, String, String, String?).self) {
                 periods.append(.init(caseId: caseId, category: category, startedOn: started, endedOn: ended))
             }
             var binds = PostgresBindings()
-            binds.append(id)
+            binds.append(household.lineage)
             let certifications = try await CertificationStore.views(
-                where: "household_id = $1 ORDER BY valid_from", binds: binds, on: connection, logger: logger)
+                where: "household_id = ANY($1) ORDER BY valid_from", binds: binds, on: connection, logger: logger)
             let year = Int(day.prefix(4)) ?? 0
             var lines: [View.LineUse] = []
             for rule in try await PolicyStore.policy(year, on: connection, logger: logger)?.lines ?? [] {
