@@ -47,8 +47,10 @@ struct NotificationDirectory: Sendable {
     }
 
     /// The applicants' phones (and openids) become their households' first way in: they asked for
-    /// help. One statement for a run of applications; a household's latest application wins, and an
-    /// openid stays until a newer one replaces it.
+    /// help. One statement for a run of applications; a household's latest application wins. An openid
+    /// belongs to the phone of the application that gave it: it stays while later applications come from
+    /// that phone, and goes with a phone that changes (so that a stranger's account, given with another
+    /// phone, is never trusted once the register's phone applies without one).
     func apply(_ applications: [ApplicationSubmitted], on connection: PostgresConnection) async throws {
         var latest: [String: (village: String, phone: String, openId: String?)] = [:]
         var order: [String] = []
@@ -56,8 +58,10 @@ struct NotificationDirectory: Sendable {
             let earlier = latest[application.householdId]
             if earlier == nil { order.append(application.householdId) }
             // A household's village is the first application's (a later one only updates the contact).
+            let samePhone = earlier?.phone == application.applicant.phone
             latest[application.householdId] = (
-                earlier?.village ?? application.villageCode, application.applicant.phone, application.wechatOpenId ?? earlier?.openId
+                earlier?.village ?? application.villageCode, application.applicant.phone,
+                application.wechatOpenId ?? (samePhone ? earlier?.openId : nil)
             )
         }
         let rows = order.map { ($0, latest[$0]!) }
@@ -67,7 +71,8 @@ struct NotificationDirectory: Sendable {
             FROM unnest(\(rows.map(\.0))::text[], \(rows.map(\.1.village))::text[], \(rows.map(\.1.phone))::text[],
                 \(rows.map { $0.1.openId ?? "" })::text[]) AS a(h, v, p, o)
             ON CONFLICT (household_id) DO UPDATE SET applicant_phone = EXCLUDED.applicant_phone,
-                wechat_openid = coalesce(EXCLUDED.wechat_openid, household_contacts.wechat_openid)
+                wechat_openid = CASE WHEN EXCLUDED.wechat_openid IS NOT NULL THEN EXCLUDED.wechat_openid
+                    WHEN EXCLUDED.applicant_phone = household_contacts.applicant_phone THEN household_contacts.wechat_openid END
             """, logger: logger)
     }
 
