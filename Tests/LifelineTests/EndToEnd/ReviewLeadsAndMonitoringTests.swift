@@ -234,6 +234,13 @@ extension EndToEndTests {
                 let people = household == able ? 2 : 1
                 _ = try await driver.takeThroughAllSteps(caseId, household: household, visit: ReviewDriver.homeVisit(wagesYuan: 10_000 * Int64(people), people: people))
             }
+            // A self-applicant's household (one member, labour not recorded) monitored in another village, which
+            // the district's file later merges into a registered household: the rules read the family where it lives now.
+            let elsewhere = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let merging = try await registeredHousehold(elsewhere, people: 1, labour: nil)
+            try await gridLead(elsewhere, household: merging)
+            let mergingCase = try #require(try await elsewhere.openCase(of: merging)["caseId"] as? String)
+            _ = try await elsewhere.takeThroughAllSteps(mergingCase, household: merging, visit: ReviewDriver.homeVisit(wagesYuan: 10_000, people: 1))
             // Too early: the village may start, and the rule ends the case with what is missing.
             let early = try await driver.post("/v1/monitored/\(able)/elimination", [:], as: .village)
             #expect(early.status == 201)
@@ -246,7 +253,7 @@ extension EndToEndTests {
 
             // Seven months later (the start date moved back, as time would), with a measure in place.
             try await TestDatabase.with(try TestEnvironment.database(schema: "review")) { database in
-                _ = try await database.query("UPDATE monitored_households SET started_on = started_on - 210 WHERE household_id = ANY(\([able, unable]))").collect()
+                _ = try await database.query("UPDATE monitored_households SET started_on = started_on - 210 WHERE household_id = ANY(\([able, unable, merging]))").collect()
             }
             for household in [able, unable] {
                 let measure = try await driver.post("/v1/monitored/\(household)/measures", ["kind": "employment", "description": "安排公益性岗位", "startedOn": BeijingToday.text], as: .village)
@@ -259,6 +266,23 @@ extension EndToEndTests {
             let noLabourCase = try #require((noLabour.json["case"] as? [String: Any])?["caseId"] as? String)
             let refused = try await driver.post("/v1/cases/\(noLabourCase)/home-verification", ReviewDriver.homeVisit(wagesYuan: 12_000, people: 1), as: .village)
             #expect((refused.json["case"] as? [String: Any])?["decisionReason"] as? String == "不符合风险消除条件：家庭无劳动力，不标注风险消除")
+
+            let measure = try await elsewhere.post("/v1/monitored/\(merging)/measures", ["kind": "employment", "description": "安排公益性岗位", "startedOn": BeijingToday.text], as: .village)
+            #expect(measure.status == 201, "\(measure.text)")
+            let absorbing = HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: elsewhere.village, people: 2, labour: .full)
+            try await OutsideSystem.publish([absorbing, HouseholdRegistered(
+                householdId: merging, villageCode: elsewhere.village, householdGroupId: nil, provisional: false, members: [],
+                updatedAt: Date().addingTimeInterval(5), source: "merged", supersededBy: absorbing.householdId)], source: "/lifeline/intake")
+            _ = try await eventually("the merge in review's registry copy") { () -> Bool? in
+                let merged = try await TestDatabase.count(schema: "review", "SELECT count(*) FROM households WHERE id = \(merging) AND superseded_by = \(absorbing.householdId)")
+                let arrived = try await TestDatabase.count(schema: "review", "SELECT count(*) FROM households WHERE id = \(absorbing.householdId)")
+                return merged == 1 && arrived == 1 ? true : nil
+            }
+            let mergedStart = try await elsewhere.post("/v1/monitored/\(merging)/elimination", [:], as: .village)
+            let mergedCase = try #require((mergedStart.json["case"] as? [String: Any])?["caseId"] as? String, "\(mergedStart.text)")
+            let mergedVisit = try await elsewhere.post("/v1/cases/\(mergedCase)/home-verification", ReviewDriver.homeVisit(wagesYuan: 24_000, people: 2), as: .village)
+            #expect(mergedVisit.status == 200 && (mergedVisit.json["case"] as? [String: Any])?["outcome"] as? String == nil, "\(mergedVisit.text)")
+            #expect(try await elsewhere.stage(mergedCase) == "democraticAppraisal")
 
             let started = try await driver.post("/v1/monitored/\(able)/elimination", [:], as: .village)
             let caseId = try #require((started.json["case"] as? [String: Any])?["caseId"] as? String)

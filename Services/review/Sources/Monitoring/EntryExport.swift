@@ -64,7 +64,8 @@ extension CaseStore {
                        coalesce(h.head_id_number, ''), m.people, m.category, m.risks, m.per_capita_income_fen, to_char(m.started_on, 'YYYY-MM-DD'),
                        m.road, m.cadre_name, m.cadre_phone
                 FROM monitored_households m
-                LEFT JOIN households h ON h.id = m.household_id
+                LEFT JOIN households d ON d.id = m.household_id
+                LEFT JOIN households h ON h.id = coalesce(d.superseded_by, d.id)  -- a merged household's head lives in its successor
                 LEFT JOIN grid_units t ON t.code = m.town_code
                 LEFT JOIN grid_units v ON v.code = m.village_code
                 WHERE m.village_code LIKE \(like) AND extract(year FROM m.started_on) = \(year)
