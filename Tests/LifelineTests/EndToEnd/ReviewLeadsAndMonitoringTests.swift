@@ -3,6 +3,7 @@ import Foundation
 import LifelineAuth
 import LifelineEvents
 import LifelinePersistence
+import Logging
 import Review
 import Testing
 
@@ -83,6 +84,41 @@ extension EndToEndTests {
             let leads = try #require(try await driver.detail(caseId)["leads"] as? [[String: Any]])
             #expect(Set(leads.compactMap { $0["road"] as? String }) == ["gridReport", "petitionAndHotline"])
             #expect(leads.allSatisfy { $0["status"] as? String == "joined" })
+        }
+    }
+
+    /// The town settles a lead waiting for its verification at the moment a case opens for the household:
+    /// the lead keeps the town's outcome (its caller gets one final answer) instead of joining the case.
+    @Test func aLeadTheTownSettlesWhileACaseOpensKeepsItsOutcome() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let household = try await registeredHousehold(driver)
+            let origin = TestData.unique("RL")
+            try await OutsideSystem.publish([RiskLeadRaised(
+                leadId: origin, orderNumber: "12345-9", channel: .hotline12345, villageCode: driver.village, householdId: household, raisedAt: Date())],
+                source: "/lifeline/hotline")
+            let leadId = try await eventually("the lead awaiting verification") { () -> String? in
+                let leads = try await driver.get("/v1/leads/verification", as: .town).json["leads"] as? [[String: Any]] ?? []
+                return leads.first { $0["originId"] as? String == origin }?["leadId"] as? String
+            }
+            let logger = Logger(label: "test")
+            try await TestDatabase.with(try TestEnvironment.database(schema: "review")) { database in
+                try await database.transaction { connection in
+                    // As the town's verification does: the lead locked and settled, not committed yet.
+                    try await connection.query("SELECT id FROM leads WHERE id = \(leadId) FOR UPDATE", logger: logger)
+                    try await connection.query("UPDATE leads SET status = 'closed', outcome = 'falseAlarm' WHERE id = \(leadId)", logger: logger)
+                    try await gridLead(driver, household: household)
+                    _ = try await eventually("the opening case waiting for the lead") { () -> Bool? in
+                        try await TestDatabase.count(schema: "review", """
+                            SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')
+                            """) >= 1 ? true : nil
+                    }
+                }
+            }
+            let caseId = try #require(try await driver.openCase(of: household)["caseId"] as? String)
+            let leads = try #require(try await driver.detail(caseId)["leads"] as? [[String: Any]])
+            #expect(leads.compactMap { $0["road"] as? String } == ["gridReport"], "\(leads)")
+            #expect(try await TestDatabase.count(schema: "review", "SELECT count(*) FROM leads WHERE id = \(leadId) AND status = 'closed'") == 1)
         }
     }
 

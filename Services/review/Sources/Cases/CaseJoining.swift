@@ -52,9 +52,12 @@ struct CaseJoining: Sendable {
         ), on: connection, causedBy: cause)
         guard opened else { return }
         // Leads of the household still waiting for the town's verification join the case that opened
-        // meanwhile: its home visit verifies them all.
+        // meanwhile: its home visit verifies them all. Locked as read: a lead the town is settling at this
+        // moment is read once the town commits, and then no longer waits (it keeps the town's outcome,
+        // and its origin gets one final answer).
         let waiting = try await LeadRecord.list(
-            where: "WHERE household_id = \(household) AND status = 'verification' AND id <> \(lead.id) ORDER BY received_at", on: connection, logger: logger)
+            where: "WHERE household_id = \(household) AND status = 'verification' AND id <> \(lead.id) ORDER BY received_at FOR UPDATE",
+            on: connection, logger: logger)
         for other in waiting {
             try await join(other, household: household, village: village, cause: cause, on: connection)
         }
