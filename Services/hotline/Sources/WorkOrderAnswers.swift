@@ -29,6 +29,8 @@ struct WorkOrderAnswers: Sendable {
     /// is not final: the case's decision follows).
     func leadSettled(_ settled: LeadSettled, cause: CloudEvent, on connection: PostgresConnection) async throws {
         guard settled.origin.road == .petitionAndHotline, settled.outcome != .confirmed else { return }
+        // An order joining the lead at this moment commits first, and is answered below with the others.
+        try await LeadLock.hold(settled.origin.originId, on: connection, logger: logger)
         let rows = try await connection.query("""
             UPDATE work_orders SET final_outcome = \(settled.outcome.rawValue), answered_at = now()
             WHERE lead_id = \(settled.origin.originId) AND final_outcome IS NULL

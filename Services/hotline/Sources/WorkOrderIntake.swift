@@ -60,7 +60,8 @@ struct WorkOrderIntake: Sendable {
         let found = try await resolver.resolve(order, thirdParty: reading.thirdParty, grid: &grid, on: connection)
         // A repeat (the same household and a risk in common, its lead not settled, within the window)
         // joins the earlier order's lead instead of raising another.
-        let earlierLead = reading.category == .risk ? try await openLead(household: found.householdId, risks: reading.risks, before: order.receivedAt, on: connection) : nil
+        var earlierLead = reading.category == .risk ? try await openLead(household: found.householdId, risks: reading.risks, before: order.receivedAt, on: connection) : nil
+        if let lead = earlierLead, try await !stillUnsettled(lead, on: connection) { earlierLead = nil }
         let leadId = reading.category == .risk
             ? earlierLead ?? "XS" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16).lowercased() : nil
         let now = Date()
@@ -88,6 +89,16 @@ struct WorkOrderIntake: Sendable {
             matchedRules: reading.matches.filter { $0.discounted == nil }.map { "\($0.rule)「\($0.phrase)」" }, confidence: reading.confidence,
             receivedAt: order.receivedAt
         ), on: connection, causedBy: cause)
+    }
+
+    /// Whether the lead is still unsettled once its settlement, if one is committing, has committed
+    /// (`LeadLock`); the lock is then held until this order is recorded.
+    private func stillUnsettled(_ lead: String, on connection: PostgresConnection) async throws -> Bool {
+        try await LeadLock.hold(lead, on: connection, logger: logger)
+        let rows = try await connection.query(
+            "SELECT 1 FROM work_orders WHERE lead_id = \(lead) AND final_outcome IS NULL LIMIT 1", logger: logger)
+        for try await _ in rows { return true }
+        return false
     }
 
     /// The lead of an earlier order about the same household with a risk in common, not yet settled,

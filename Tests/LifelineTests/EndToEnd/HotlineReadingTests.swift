@@ -3,6 +3,7 @@ import Hotline
 import LifelineAuth
 import LifelineEvents
 import LifelineKafka
+import LifelinePersistence
 import Logging
 import Testing
 
@@ -175,6 +176,66 @@ extension EndToEndTests {
                 #expect(!String(decoding: lead.value, as: UTF8.self).contains(household.members[0].idNumber))
                 #expect(!String(decoding: lead.value, as: UTF8.self).contains(phone))
             }
+        }
+    }
+
+    /// A repeat arriving while review's settlement of the earlier order's lead is committing does not
+    /// join that lead (whose callers are being answered): it raises a lead of its own, and so is
+    /// answered in its turn.
+    @Test func aRepeatArrivingAsItsLeadIsSettledRaisesItsOwnLead() async throws {
+        try await withServices([HotlineService.definition]) { services in
+            let hotline = services["hotline"]!.baseURL
+            let village = TestData.villageCode()
+            let household = HouseholdRegistered(
+                householdId: TestData.unique("H").replacingOccurrences(of: "-", with: ""), villageCode: village, householdGroupId: nil, provisional: false,
+                members: [.init(name: "贾明远", idNumber: TestData.idNumber(), relation: "户主")], updatedAt: Date())
+            try await OutsideSystem.publish([household], source: "/lifeline/intake")
+            _ = try await eventually("hotline's registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "hotline", "SELECT count(*) FROM registry_households WHERE household_id = \(household.householdId)") == 1 ? true : nil
+            }
+            let district = try await TestEnvironment.token(role: .district)
+            @Sendable func push(_ number: String) async throws {
+                let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: Logger(label: "12345"))
+                let order = WorkOrderPushed(
+                    orderNumber: number, channel: .hotline12345, villageCode: nil, householdId: nil, summary: "来电人反映家里老人住院，花了不少钱",
+                    receivedAt: Date(), caller: .init(name: "贾明远", idNumber: household.members[0].idNumber), address: nil, sourceCategory: "社会救助",
+                    dueAt: Date().addingTimeInterval(5 * 86_400))
+                try await producer.send(KafkaRecord(
+                    topic: EventTopic.hotlineInbound.name, key: order.partitionKey,
+                    value: try CloudEventKafkaBinding.encodeStructured(try order.cloudEvent(source: "/gov/jinan/12345")),
+                    headers: [KafkaHeader(key: "content-type", text: CloudEventKafkaBinding.structuredContentType)]))
+                await producer.shutdown()
+            }
+            @Sendable func recorded(_ number: String) async throws -> [String: Any]? {
+                let result = try await HTTP.get("\(hotline)/v1/work-orders/\(number)", token: district)
+                return result.status == 200 ? result.json : nil
+            }
+            let (first, repeated) = (TestData.unique("RP"), TestData.unique("RP"))
+            try await push(first)
+            let lead = try #require(try await eventually("the first order's lead") { try await recorded(first) }["leadId"] as? String)
+            let logger = Logger(label: "test")
+            try await TestDatabase.with(try TestEnvironment.database(schema: "hotline")) { database in
+                try await database.transaction { connection in
+                    // As review's LeadSettled does on hotline: the lead's lock, then its orders answered.
+                    try await LeadLock.hold(lead, on: connection, logger: logger)
+                    try await connection.query(
+                        "UPDATE work_orders SET final_outcome = 'notMonitored', answered_at = now() WHERE lead_id = \(lead) AND final_outcome IS NULL",
+                        logger: logger)
+                    try await push(repeated)
+                    // The repeat waits for the settlement (or, were it not to, is recorded meanwhile).
+                    _ = try await eventually("the repeat waiting or recorded") { () -> Bool? in
+                        let waiting = try await TestDatabase.count(schema: "hotline", """
+                            SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+                            """)
+                        let done = try await recorded(repeated) != nil
+                        return waiting > 0 || done ? true : nil
+                    }
+                }
+            }
+            let view = try await eventually("the repeat recorded") { try await recorded(repeated) }
+            let own = try #require(view["leadId"] as? String, "\(view)")
+            #expect(own != lead, "\(view)")
+            #expect(view["finalOutcome"] == nil || view["finalOutcome"] is NSNull, "\(view)")
         }
     }
 }
