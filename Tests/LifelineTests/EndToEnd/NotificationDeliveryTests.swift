@@ -114,6 +114,13 @@ extension EndToEndTests {
                     "POST", "\(notification)/v1/delivery-reports", json: ["reports": [["messageId": retried["messageId"]!, "status": "delivered"]]],
                     headers: ["X-Report-Secret": try TestEnvironment.require("NOTIFY_REPORT_SECRET")])
                 #expect(report.status == 200 && report.json["accepted"] as? Int == 1, "\(report.text)")
+                // A report that overtakes its message's "sent" (here: the household's SMS, still held) is asked again.
+                let early = try await HTTP.request(
+                    "POST", "\(notification)/v1/delivery-reports", json: ["reports": [["messageId": householdSMS["messageId"]!, "status": "failed", "reason": "空号"]]],
+                    headers: ["X-Report-Secret": try TestEnvironment.require("NOTIFY_REPORT_SECRET")])
+                #expect(early.status == 503 && early.json["notYetSent"] as? Int == 1 && early.json["accepted"] as? Int == 0, "\(early.text)")
+                let held = try await HTTP.get("\(notification)/v1/messages/\(householdSMS["messageId"]!)", token: villageToken)
+                #expect(held.json["status"] as? String == "queued", "\(held.text)")
                 let forged = try await HTTP.request("POST", "\(notification)/v1/delivery-reports", json: ["reports": []], headers: ["X-Report-Secret": "guess"])
                 #expect(forged.status == 401)
                 let status = try await HTTP.get("\(notification)/v1/messages/\(retried["messageId"]!)", token: villageToken)

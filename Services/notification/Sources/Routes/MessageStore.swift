@@ -189,10 +189,19 @@ struct MessageStore: Sendable {
 
     // MARK: delivery reports
 
-    /// The gateway's word on a sent message: delivered, or failed at the operator.
-    func report(_ id: String, delivered: Bool, reason: String?) async throws {
+    /// What became of a delivery report.
+    enum ReportOutcome: Sendable {
+        /// Applied, or a repeat of one applied (changes nothing).
+        case taken
+        /// The message is not recorded as sent yet (its round still sending): to be reported again.
+        case early
+    }
+
+    /// The gateway's word on a sent message: delivered, or failed at the operator. A report that
+    /// arrives before the message's round recorded it `sent` is not applied, and says so (`early`).
+    func report(_ id: String, delivered: Bool, reason: String?) async throws -> ReportOutcome {
         let reason = reason.map { String($0.filter { !$0.isNewline }.prefix(200)) }
-        try await database.transaction { connection in
+        return try await database.transaction { connection -> ReportOutcome in
             let rows = try await connection.query("""
                 UPDATE messages SET status = \(delivered ? "delivered" : "failed"),
                     delivered_at = CASE WHEN \(delivered) THEN now() END, failed_at = CASE WHEN \(delivered) THEN NULL ELSE now() END,
@@ -214,11 +223,11 @@ struct MessageStore: Sendable {
                         message: reference, attempts: attempts, reasonCode: "operator_failed",
                         reason: reason ?? "the operator could not deliver it", failedAt: Date()), on: connection)
                 }
-                return
+                return .taken
             }
-            // Already reported, or not a sent SMS: a repeated report changes nothing.
-            let known = try await connection.query("SELECT 1 FROM messages WHERE id = \(id) AND channel = 'sms'", logger: logger)
-            for try await _ in known { return }
+            // Already reported (a repeated report changes nothing), or not recorded as sent yet.
+            let known = try await connection.query("SELECT status FROM messages WHERE id = \(id) AND channel = 'sms'", logger: logger)
+            for try await status in known.decode(String.self) { return status == "queued" ? .early : .taken }
             throw NotificationError(.notFound, "没有这条短信")
         }
     }

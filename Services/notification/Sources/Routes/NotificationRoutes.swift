@@ -200,15 +200,25 @@ struct DeliveryReportRoutes: Sendable {
                 problems.append(.init(field: "reports.\(index).status", message: "应为 delivered 或 failed"))
             }
             if !problems.isEmpty { throw APIError.validation(problems) }
-            var unknown: [String] = []
+            var unknown = 0, early = 0
             for report in body.reports {
                 do {
-                    try await messages.report(report.messageId, delivered: report.status == "delivered", reason: report.reason)
+                    if try await messages.report(report.messageId, delivered: report.status == "delivered", reason: report.reason) == .early {
+                        early += 1
+                    }
                 } catch let error as NotificationError where error.code == .notFound {
-                    unknown.append(report.messageId)
+                    unknown += 1
                 }
             }
-            return try JSONResponse.make(["accepted": body.reports.count - unknown.count, "unknown": unknown.count])
+            let counts = ["accepted": body.reports.count - unknown - early, "unknown": unknown, "notYetSent": early]
+            // A report that overtook its message's "sent" is asked again (the gateway retries a 503; the
+            // reports already applied are repeats then, which change nothing).
+            guard early == 0 else {
+                var response = try JSONResponse.make(counts, status: .serviceUnavailable)
+                response.headers[.retryAfter] = "10"
+                return response
+            }
+            return try JSONResponse.make(counts)
         }
     }
 
