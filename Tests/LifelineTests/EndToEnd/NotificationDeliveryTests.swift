@@ -1,6 +1,7 @@
 import Foundation
 import LifelineAuth
 import LifelineEvents
+import LifelinePersistence
 import Notification
 import Testing
 
@@ -121,6 +122,18 @@ extension EndToEndTests {
                 #expect(early.status == 503 && early.json["notYetSent"] as? Int == 1 && early.json["accepted"] as? Int == 0, "\(early.text)")
                 let held = try await HTTP.get("\(notification)/v1/messages/\(householdSMS["messageId"]!)", token: villageToken)
                 #expect(held.json["status"] as? String == "queued", "\(held.text)")
+                // Quiet hours hold when sending, not only when a message falls due: the held SMS made due now
+                // (as if due before the window, its lease run out on a stopped instance) waits again.
+                let heldId = try #require(householdSMS["messageId"] as? String)
+                try await TestDatabase.with(try TestEnvironment.database(schema: "notification")) { database in
+                    _ = try await database.query("UPDATE messages SET next_attempt_at = now() WHERE id = \(heldId)").collect()
+                }
+                _ = try await eventually("the due SMS leased and held again", timeout: .seconds(30)) { () -> Bool? in
+                    try await TestDatabase.count(schema: "notification", """
+                        SELECT count(*) FROM messages WHERE id = \(heldId) AND status = 'queued' AND next_attempt_at > now() + interval '1 minute'
+                        """) == 1 ? true : nil
+                }
+                #expect(try await Self.received(applicantPhone, channel: "sms").isEmpty)
                 let forged = try await HTTP.request("POST", "\(notification)/v1/delivery-reports", json: ["reports": []], headers: ["X-Report-Secret": "guess"])
                 #expect(forged.status == 401)
                 let status = try await HTTP.get("\(notification)/v1/messages/\(retried["messageId"]!)", token: villageToken)

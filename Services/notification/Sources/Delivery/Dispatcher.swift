@@ -71,11 +71,19 @@ struct Dispatcher: Service {
         let leased = try await Deadline.run(limit: Self.databaseDeadline) { try await lease() }
         guard !leased.isEmpty else { return 0 }
         logger.debug("round leased messages", metadata: ["messages": "\(leased.count)"])
-        var outcomes: [(Leased, Outcome)] = []
+        // Quiet hours hold at the moment of sending, not only when a message was due: a message due
+        // before the window and sent late (its lease ran out on an instance that stopped, or a slow
+        // round) waits for the window's end.
+        let start = now()
+        var outcomes: [(Leased, Outcome)] = leased.compactMap { message in
+            let allowed = held(message, start)
+            return allowed > start ? (message, .deferred(due: allowed)) : nil
+        }
+        let due = leased.filter { held($0, start) <= start }
         let sendable: [Leased]
         var ratesUnavailable = false
         do {
-            let (allowed, held) = try await Deadline.run(limit: Self.databaseDeadline) { try await takeRates(for: leased) }
+            let (allowed, held) = try await Deadline.run(limit: Self.databaseDeadline) { try await takeRates(for: due) }
             sendable = allowed
             outcomes += held
         } catch {
@@ -83,7 +91,7 @@ struct Dispatcher: Service {
             // messages go back to the queue as soon as the outcome can be recorded.
             logger.warning("could not take the rates; the round's messages wait", metadata: ["error.type": "\(type(of: error))"])
             sendable = []
-            outcomes = leased.map { ($0, .deferred(due: now())) }
+            outcomes += due.map { ($0, .deferred(due: now())) }
             ratesUnavailable = true
         }
         let sent = await withTaskGroup(of: (Leased, Outcome).self, returning: [(Leased, Outcome)].self) { group in
