@@ -27,6 +27,11 @@ enum ReviewMigrations {
             "CREATE INDEX cases_household ON cases (household_id)",
         ]),
         Migration(version: 101, name: "workflow", statements: leads + cases + steps + registry + monitoring + audit),
+        // A lead reads whether its household, or one merged into it, is monitored or has an open case:
+        // the look-up goes from the absorbing household to the absorbed ones.
+        Migration(version: 102, name: "merged households by successor", statements: [
+            "CREATE INDEX households_superseded_by ON households (superseded_by) WHERE superseded_by IS NOT NULL",
+        ]),
     ]
 
     private static let leads = [

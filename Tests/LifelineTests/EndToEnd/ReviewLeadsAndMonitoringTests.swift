@@ -122,6 +122,59 @@ extension EndToEndTests {
         }
     }
 
+    /// Households intake merged into another (self-applicants' provisional households placed by the
+    /// district's file): a new lead about the absorbing household finds the family already monitored, or
+    /// joins its case still open, under the household review decided about, instead of opening a second.
+    @Test func leadsOfAnAbsorbingHouseholdFindTheMergedHouseholdsCaseOrMonitoring() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let (monitored, inCase) = (try await registeredHousehold(driver, people: 1), try await registeredHousehold(driver, people: 1))
+            try await gridLead(driver, household: monitored)
+            let monitoredCase = try #require(try await driver.openCase(of: monitored)["caseId"] as? String)
+            _ = try await driver.takeThroughAllSteps(monitoredCase, household: monitored, visit: ReviewDriver.homeVisit(wagesYuan: 10_000, people: 1))
+            try await gridLead(driver, household: inCase)
+            let openCaseId = try #require(try await driver.openCase(of: inCase)["caseId"] as? String)
+
+            let (intoMonitored, intoCase) = (
+                HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: driver.village, people: 2),
+                HouseholdRegistered.sample(id: TestData.unique("H").replacingOccurrences(of: "-", with: ""), village: driver.village, people: 2))
+            func merged(_ id: String, into successor: String) -> HouseholdRegistered {
+                HouseholdRegistered(
+                    householdId: id, villageCode: driver.village, householdGroupId: nil, provisional: false, members: [],
+                    updatedAt: Date().addingTimeInterval(5), source: "merged", supersededBy: successor)
+            }
+            try await OutsideSystem.publish([
+                intoMonitored, intoCase, merged(monitored, into: intoMonitored.householdId), merged(inCase, into: intoCase.householdId),
+            ], source: "/lifeline/intake")
+            _ = try await eventually("the merges in review's registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "review", """
+                    SELECT count(*) FROM households WHERE id = ANY(\([intoMonitored.householdId, intoCase.householdId]))
+                       OR (id = ANY(\([monitored, inCase])) AND superseded_by IS NOT NULL)
+                    """) == 4 ? true : nil
+            }
+            let (first, second) = (TestData.unique("GL"), TestData.unique("GL"))
+            for (leadId, household) in [(first, intoMonitored.householdId), (second, intoCase.householdId)] {
+                try await OutsideSystem.publish([GridLeadRaised(
+                    leadId: leadId, meetingId: TestData.unique("M"), householdId: household, villageCode: driver.village, observedRisks: [.illness],
+                    reason: "主题党日议定", meetingDate: BeijingToday.text, raisedAt: Date())], source: "/lifeline/intake")
+            }
+            _ = try await eventually("both leads routed") { () -> Bool? in
+                try await TestDatabase.count(schema: "review", """
+                    SELECT count(*) FROM leads WHERE origin_id = ANY(\([first, second])) AND status <> 'triage'
+                    """) == 2 ? true : nil
+            }
+            #expect(try await TestDatabase.count(schema: "review", """
+                SELECT count(*) FROM leads WHERE origin_id = \(first) AND status = 'recheck' AND outcome = 'alreadyCovered'
+                """) == 1)
+            #expect(try await TestDatabase.count(schema: "review", """
+                SELECT count(*) FROM leads WHERE origin_id = \(second) AND status = 'joined' AND case_id = \(openCaseId)
+                """) == 1)
+            #expect(try await TestDatabase.count(schema: "review", """
+                SELECT count(*) FROM cases WHERE household_id = ANY(\([intoMonitored.householdId, intoCase.householdId]))
+                """) == 0)
+        }
+    }
+
     @Test func findingsAgainstMonitoringWaitForTheTownWhichMayEndTheCase() async throws {
         try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
             let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())

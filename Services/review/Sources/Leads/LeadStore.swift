@@ -51,23 +51,48 @@ struct LeadStore: Sendable {
     func route(_ leadId: String, verified: Bool = false, cause: CloudEvent?, on connection: PostgresConnection) async throws {
         guard let lead = try await LeadRecord.load(leadId, on: connection, logger: logger) else { throw ReviewError(.recordMissing, "线索读取失败") }
         guard let household = lead.householdId, let village = lead.villageCode else { return }  // stays in triage
-        if try await isMonitored(household, on: connection) {
+        // The family may be monitored, or have its case open, under a household intake merged into this
+        // one (a self-applicant's provisional household): review keeps those on the household it decided about.
+        let lineage = try await householdAndAbsorbed(household, on: connection)
+        if try await isMonitored(lineage, on: connection) {
             try await settle(lead, status: "recheck", outcome: .alreadyCovered, reason: "该户已纳入监测，列入村级月度复核", caseId: nil,
                              by: .review, cause: cause, on: connection)
             return
         }
-        let openCase = try await CaseRecord.openCase(of: household, on: connection, logger: logger)
+        var target = (household: household, village: village)
+        var openCase = try await CaseRecord.openCase(of: household, on: connection, logger: logger)
+        if openCase == nil, lineage.count > 1 {
+            openCase = try await CaseRecord.list(
+                where: "WHERE household_id = ANY(\(Array(lineage.dropFirst()))) AND closed_at IS NULL ORDER BY opened_at", on: connection, logger: logger
+            ).first
+            if let openCase { target = (openCase.householdId, openCase.villageCode) }
+        }
         if openCase == nil, lead.needsTownVerification, !verified {
             try await connection.query("UPDATE leads SET status = 'verification' WHERE id = \(leadId)", logger: logger)
             return
         }
         try await CaseJoining(publisher: publisher, audit: audit, logger: logger)
-            .join(lead, household: household, village: village, cause: cause, on: connection)
+            .join(lead, household: target.household, village: target.village, cause: cause, on: connection)
     }
 
-    private func isMonitored(_ household: String, on connection: PostgresConnection) async throws -> Bool {
+    /// The household first, then those merged into it, through any chain of merges.
+    private func householdAndAbsorbed(_ household: String, on connection: PostgresConnection) async throws -> [String] {
+        let rows = try await connection.query("""
+            WITH RECURSIVE absorbed(id, depth) AS (
+                SELECT id, 1 FROM households WHERE superseded_by = \(household)
+                UNION ALL
+                SELECT h.id, a.depth + 1 FROM absorbed a JOIN households h ON h.superseded_by = a.id WHERE a.depth < 10
+            )
+            SELECT id FROM absorbed ORDER BY depth, id
+            """, logger: logger)
+        var lineage = [household]
+        for try await id in rows.decode(String.self) { lineage.append(id) }
+        return lineage
+    }
+
+    private func isMonitored(_ households: [String], on connection: PostgresConnection) async throws -> Bool {
         try await connection.query(
-            "SELECT 1 FROM monitored_households WHERE household_id = \(household) AND ended_on IS NULL", logger: logger
+            "SELECT 1 FROM monitored_households WHERE household_id = ANY(\(households)) AND ended_on IS NULL", logger: logger
         ).hasRow
     }
 
