@@ -51,4 +51,45 @@ import Testing
             }
         }
     }
+
+    /// A household merged into another (intake republishes it empty, without a household group) is
+    /// looked after by the successor's 联户长, or else by the successor village's grid members.
+    @Test func aMergedHouseholdsGridMembersAreItsSuccessors() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            try await TestDatabase.with(configuration) { database in
+                _ = try await Migrator(database: database, logger: Logger(label: "test")).migrate(SharedMigrations.all + NotificationMigrations.all)
+                let directory = NotificationDirectory(logger: Logger(label: "test"))
+                let (oldVillage, newVillage) = (TestData.villageCode(), TestData.villageCode())
+                let group = newVillage + "007"
+                func unit(_ code: String, _ level: GridUnitLevel, parent: String, member: String) -> GridUnitRegistered {
+                    GridUnitRegistered(code: code, level: level, name: code, parentCode: parent, members: [
+                        .init(id: member, name: "王" + member.suffix(2), duty: level == .village ? "专职网格员" : "联户长", phone: TestData.phone()),
+                    ], updatedAt: Date())
+                }
+                let (grouped, villageOnly) = ("HM" + TestData.unique("n"), "HV" + TestData.unique("n"))
+                let (groupedSuccessor, villageSuccessor) = ("HS" + TestData.unique("n"), "HT" + TestData.unique("n"))
+                let known = try await database.transaction { connection -> Known in
+                    for item in [unit(oldVillage, .village, parent: String(oldVillage.prefix(9)), member: "GMold"),
+                                 unit(newVillage, .village, parent: String(newVillage.prefix(9)), member: "GMnew"),
+                                 unit(group, .householdGroup, parent: newVillage, member: "LHnew")] {
+                        try await directory.apply(item, on: connection)
+                    }
+                    for (id, village, groupId) in [(groupedSuccessor, newVillage, group as String?), (villageSuccessor, newVillage, nil)] {
+                        try await directory.apply(HouseholdRegistered(
+                            householdId: id, villageCode: village, householdGroupId: groupId, provisional: false,
+                            members: [.init(name: "李秀英", idNumber: TestData.idNumber(male: false), relation: "户主", phone: TestData.phone())],
+                            updatedAt: Date()), on: connection)
+                    }
+                    for (id, successor) in [(grouped, groupedSuccessor), (villageOnly, villageSuccessor)] {
+                        try await directory.apply(HouseholdRegistered(
+                            householdId: id, villageCode: oldVillage, householdGroupId: nil, provisional: false, members: [], updatedAt: Date(),
+                            source: "merged", supersededBy: successor), on: connection)
+                    }
+                    return try await directory.lookUp(households: [grouped, villageOnly], villages: [oldVillage], offices: [], on: connection)
+                }
+                #expect(known.gridMembers(of: grouped, village: oldVillage).map(\.id) == ["LHnew"])
+                #expect(known.gridMembers(of: villageOnly, village: oldVillage).map(\.id) == ["GMnew"])
+            }
+        }
+    }
 }

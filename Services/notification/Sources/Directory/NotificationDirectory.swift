@@ -94,21 +94,25 @@ struct NotificationDirectory: Sendable {
     func lookUp(households: Set<String>, villages: Set<String>, offices: Set<String>, on connection: PostgresConnection) async throws -> Known {
         var known = Known()
         if !households.isEmpty {
-            // The household (its successor when merged), how to reach it, and its household group.
+            // The household (its successor when merged: phones, openid, household group and village), how
+            // to reach it, and its household group.
             let rows = try await connection.query("""
-                SELECT h.household_id, h.household_group_id, coalesce(s.register_phone, s.applicant_phone, h.register_phone, h.applicant_phone),
+                SELECT h.household_id, CASE WHEN s.household_id IS NOT NULL THEN s.household_group_id ELSE h.household_group_id END,
+                    coalesce(s.register_phone, s.applicant_phone, h.register_phone, h.applicant_phone),
                     CASE WHEN s.household_id IS NOT NULL THEN
                         CASE WHEN s.register_phone IS NULL OR s.register_phone = s.applicant_phone THEN s.wechat_openid END
-                    ELSE CASE WHEN h.register_phone IS NULL OR h.register_phone = h.applicant_phone THEN h.wechat_openid END END
+                    ELSE CASE WHEN h.register_phone IS NULL OR h.register_phone = h.applicant_phone THEN h.wechat_openid END END,
+                    s.village_code
                 FROM household_contacts h LEFT JOIN household_contacts s ON s.household_id = h.superseded_by
                 WHERE h.household_id = ANY(\(Array(households))::text[])
                 """, logger: logger)
-            for try await (household, group, phone, openId) in rows.decode((String, String?, String?, String?).self) {
+            for try await (household, group, phone, openId, successorVillage) in rows.decode((String, String?, String?, String?, String?).self) {
                 known.contacts[household] = HouseholdContact(phone: phone, wechatOpenId: openId)
                 if let group { known.householdGroups[household] = group }
+                if let successorVillage { known.successorVillages[household] = successorVillage }
             }
         }
-        let units = villages.union(known.householdGroups.values)
+        let units = villages.union(known.householdGroups.values).union(known.successorVillages.values)
         if !units.isEmpty {
             let rows = try await connection.query(
                 "SELECT code, members::text FROM grid_units WHERE code = ANY(\(Array(units))::text[])", logger: logger)
@@ -167,8 +171,10 @@ struct PlaceNames: Sendable, Hashable {
 /// What the directory knew of a run's households, units and offices when it was read.
 struct Known: Sendable {
     var contacts: [String: NotificationDirectory.HouseholdContact] = [:]
-    /// Household → its household group's code (a grid unit).
+    /// Household → its household group's code (a grid unit); a merged household's is its successor's.
     var householdGroups: [String: String] = [:]
+    /// A household merged into another → the successor's village, whose grid members now look after it.
+    var successorVillages: [String: String] = [:]
     /// Grid unit → its members whose duty is a grid member's (网格长, 网格员, 联户长).
     var unitMembers: [String: [NotificationDirectory.GridMember]] = [:]
     /// Office code → the e-mail address it gave.
@@ -176,10 +182,10 @@ struct Known: Sendable {
     var placeNames: [String: PlaceNames] = [:]
 
     /// The household's grid members: the 联户长 of its household group, else the village unit's
-    /// members whose duty is a grid member's, else nobody.
+    /// members whose duty is a grid member's (the successor's village for a merged household), else nobody.
     func gridMembers(of household: String?, village: String?) -> [NotificationDirectory.GridMember] {
         if let household, let group = householdGroups[household], let members = unitMembers[group], !members.isEmpty { return members }
-        guard let village else { return [] }
+        guard let village = household.flatMap({ successorVillages[$0] }) ?? village else { return [] }
         return unitMembers[village] ?? []
     }
 }
