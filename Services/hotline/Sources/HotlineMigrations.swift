@@ -33,6 +33,11 @@ enum HotlineMigrations {
         Migration(version: 105, name: "open leads by household", statements: [
             "CREATE INDEX work_orders_household_lead ON work_orders (household_id, received_at) WHERE lead_id IS NOT NULL"
         ]),
+        // A repeat about a household also joins the open lead of a household merged into it: the look-up
+        // goes from the absorbing household to the absorbed ones.
+        Migration(version: 106, name: "merged households by successor", statements: [
+            "CREATE INDEX registry_households_superseded_by ON registry_households (superseded_by) WHERE superseded_by IS NOT NULL"
+        ]),
     ]
 
     /// Each order's due time (the source's, or the channel's default), flags for due soon and overdue,

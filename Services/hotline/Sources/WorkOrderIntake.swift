@@ -101,13 +101,18 @@ struct WorkOrderIntake: Sendable {
         return false
     }
 
-    /// The lead of an earlier order about the same household with a risk in common, not yet settled,
-    /// received within the merge window.
+    /// The lead of an earlier order about the same household (or a household merged into it since, whose
+    /// orders keep their household) with a risk in common, not yet settled, received within the merge window.
     private func openLead(household: String?, risks: [String], before received: Date, on connection: PostgresConnection) async throws -> String? {
         guard let household, mergeDays > 0 else { return nil }
         let rows = try await connection.query("""
+            WITH RECURSIVE family(id, depth) AS (
+                SELECT \(household)::text, 0
+                UNION ALL
+                SELECT r.household_id, f.depth + 1 FROM family f JOIN registry_households r ON r.superseded_by = f.id WHERE f.depth < 10
+            )
             SELECT lead_id FROM work_orders
-            WHERE household_id = \(household) AND lead_id IS NOT NULL AND category = 'risk' AND final_outcome IS NULL
+            WHERE household_id IN (SELECT id FROM family) AND lead_id IS NOT NULL AND category = 'risk' AND final_outcome IS NULL
               AND (risks && \(risks)::text[] OR cardinality(risks) = 0 OR cardinality(\(risks)::text[]) = 0)
               AND received_at > \(received) - make_interval(days => \(mergeDays)::int) AND received_at <= \(received) + interval '1 day'
             ORDER BY received_at LIMIT 1

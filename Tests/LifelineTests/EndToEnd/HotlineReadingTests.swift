@@ -238,4 +238,57 @@ extension EndToEndTests {
             #expect(view["finalOutcome"] == nil || view["finalOutcome"] is NSNull, "\(view)")
         }
     }
+
+    /// A repeat about a household joins the open lead of an earlier order about a household merged
+    /// into it since (the earlier order keeps its household): the same family, one lead.
+    @Test func aRepeatJoinsTheLeadOfAHouseholdMergedIntoItsOwn() async throws {
+        try await withServices([HotlineService.definition]) { services in
+            let hotline = services["hotline"]!.baseURL
+            let village = TestData.villageCode()
+            let caller = HouseholdRegistered.Member(name: "贾明远", idNumber: TestData.idNumber(), relation: "户主")
+            let (provisional, successor) = (TestData.unique("H").replacingOccurrences(of: "-", with: ""), TestData.unique("H").replacingOccurrences(of: "-", with: ""))
+            try await OutsideSystem.publish([HouseholdRegistered(
+                householdId: provisional, villageCode: village, householdGroupId: nil, provisional: true, members: [caller], updatedAt: Date())],
+                source: "/lifeline/intake")
+            _ = try await eventually("hotline's registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "hotline", "SELECT count(*) FROM registry_households WHERE household_id = \(provisional)") == 1 ? true : nil
+            }
+            let district = try await TestEnvironment.token(role: .district)
+            @Sendable func push(_ number: String) async throws {
+                let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: Logger(label: "12345"))
+                let order = WorkOrderPushed(
+                    orderNumber: number, channel: .hotline12345, villageCode: nil, householdId: nil, summary: "来电人反映家里老人住院，花了不少钱",
+                    receivedAt: Date(), caller: .init(name: caller.name, idNumber: caller.idNumber), address: nil, sourceCategory: "社会救助",
+                    dueAt: Date().addingTimeInterval(5 * 86_400))
+                try await producer.send(KafkaRecord(
+                    topic: EventTopic.hotlineInbound.name, key: order.partitionKey,
+                    value: try CloudEventKafkaBinding.encodeStructured(try order.cloudEvent(source: "/gov/jinan/12345")),
+                    headers: [KafkaHeader(key: "content-type", text: CloudEventKafkaBinding.structuredContentType)]))
+                await producer.shutdown()
+            }
+            @Sendable func recorded(_ number: String) async throws -> [String: Any]? {
+                let result = try await HTTP.get("\(hotline)/v1/work-orders/\(number)", token: district)
+                return result.status == 200 ? result.json : nil
+            }
+            let (first, repeated) = (TestData.unique("MG"), TestData.unique("MG"))
+            try await push(first)
+            let firstView = try await eventually("the first order") { try await recorded(first) }
+            #expect(firstView["householdId"] as? String == provisional)
+            let lead = try #require(firstView["leadId"] as? String)
+            // The district's file places the caller in a registered household; intake merges the provisional one into it.
+            try await OutsideSystem.publish([
+                HouseholdRegistered(householdId: successor, villageCode: village, householdGroupId: nil, provisional: false, members: [caller], updatedAt: Date()),
+                HouseholdRegistered(householdId: provisional, villageCode: village, householdGroupId: nil, provisional: false, members: [],
+                                    updatedAt: Date().addingTimeInterval(5), source: "merged", supersededBy: successor),
+            ], source: "/lifeline/intake")
+            _ = try await eventually("the merge in hotline's copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "hotline", """
+                    SELECT count(*) FROM registry_households WHERE household_id = \(provisional) AND superseded_by = \(successor)
+                    """) == 1 ? true : nil
+            }
+            try await push(repeated)
+            let view = try await eventually("the repeat") { try await recorded(repeated) }
+            #expect(view["householdId"] as? String == successor && view["leadId"] as? String == lead, "\(view)")
+        }
+    }
 }
