@@ -194,22 +194,8 @@ extension EndToEndTests {
                 try await TestDatabase.count(schema: "hotline", "SELECT count(*) FROM registry_households WHERE household_id = \(household.householdId)") == 1 ? true : nil
             }
             let district = try await TestEnvironment.token(role: .district)
-            @Sendable func push(_ number: String) async throws {
-                let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: Logger(label: "12345"))
-                let order = WorkOrderPushed(
-                    orderNumber: number, channel: .hotline12345, villageCode: nil, householdId: nil, summary: "来电人反映家里老人住院，花了不少钱",
-                    receivedAt: Date(), caller: .init(name: "贾明远", idNumber: household.members[0].idNumber), address: nil, sourceCategory: "社会救助",
-                    dueAt: Date().addingTimeInterval(5 * 86_400))
-                try await producer.send(KafkaRecord(
-                    topic: EventTopic.hotlineInbound.name, key: order.partitionKey,
-                    value: try CloudEventKafkaBinding.encodeStructured(try order.cloudEvent(source: "/gov/jinan/12345")),
-                    headers: [KafkaHeader(key: "content-type", text: CloudEventKafkaBinding.structuredContentType)]))
-                await producer.shutdown()
-            }
-            @Sendable func recorded(_ number: String) async throws -> [String: Any]? {
-                let result = try await HTTP.get("\(hotline)/v1/work-orders/\(number)", token: district)
-                return result.status == 200 ? result.json : nil
-            }
+            @Sendable func push(_ number: String) async throws { try await Self.pushHospitalOrder(number, caller: household.members[0]) }
+            @Sendable func recorded(_ number: String) async throws -> [String: Any]? { try await Self.recordedOrder(number, hotline: hotline, token: district) }
             let (first, repeated) = (TestData.unique("RP"), TestData.unique("RP"))
             try await push(first)
             let lead = try #require(try await eventually("the first order's lead") { try await recorded(first) }["leadId"] as? String)
@@ -254,22 +240,8 @@ extension EndToEndTests {
                 try await TestDatabase.count(schema: "hotline", "SELECT count(*) FROM registry_households WHERE household_id = \(provisional)") == 1 ? true : nil
             }
             let district = try await TestEnvironment.token(role: .district)
-            @Sendable func push(_ number: String) async throws {
-                let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: Logger(label: "12345"))
-                let order = WorkOrderPushed(
-                    orderNumber: number, channel: .hotline12345, villageCode: nil, householdId: nil, summary: "来电人反映家里老人住院，花了不少钱",
-                    receivedAt: Date(), caller: .init(name: caller.name, idNumber: caller.idNumber), address: nil, sourceCategory: "社会救助",
-                    dueAt: Date().addingTimeInterval(5 * 86_400))
-                try await producer.send(KafkaRecord(
-                    topic: EventTopic.hotlineInbound.name, key: order.partitionKey,
-                    value: try CloudEventKafkaBinding.encodeStructured(try order.cloudEvent(source: "/gov/jinan/12345")),
-                    headers: [KafkaHeader(key: "content-type", text: CloudEventKafkaBinding.structuredContentType)]))
-                await producer.shutdown()
-            }
-            @Sendable func recorded(_ number: String) async throws -> [String: Any]? {
-                let result = try await HTTP.get("\(hotline)/v1/work-orders/\(number)", token: district)
-                return result.status == 200 ? result.json : nil
-            }
+            @Sendable func push(_ number: String) async throws { try await Self.pushHospitalOrder(number, caller: caller) }
+            @Sendable func recorded(_ number: String) async throws -> [String: Any]? { try await Self.recordedOrder(number, hotline: hotline, token: district) }
             let (first, repeated) = (TestData.unique("MG"), TestData.unique("MG"))
             try await push(first)
             let firstView = try await eventually("the first order") { try await recorded(first) }
@@ -290,5 +262,26 @@ extension EndToEndTests {
             let view = try await eventually("the repeat") { try await recorded(repeated) }
             #expect(view["householdId"] as? String == successor && view["leadId"] as? String == lead, "\(view)")
         }
+    }
+
+    /// Pushes a 12345 order about hospital costs from `caller` to hotline's inbound topic, as the hotline
+    /// system does.
+    static func pushHospitalOrder(_ number: String, caller: HouseholdRegistered.Member) async throws {
+        let producer = try KafkaProducer(configuration: KafkaProducerConfiguration(client: try TestEnvironment.kafka()), logger: Logger(label: "12345"))
+        let order = WorkOrderPushed(
+            orderNumber: number, channel: .hotline12345, villageCode: nil, householdId: nil, summary: "来电人反映家里老人住院，花了不少钱",
+            receivedAt: Date(), caller: .init(name: caller.name, idNumber: caller.idNumber), address: nil, sourceCategory: "社会救助",
+            dueAt: Date().addingTimeInterval(5 * 86_400))
+        try await producer.send(KafkaRecord(
+            topic: EventTopic.hotlineInbound.name, key: order.partitionKey,
+            value: try CloudEventKafkaBinding.encodeStructured(try order.cloudEvent(source: "/gov/jinan/12345")),
+            headers: [KafkaHeader(key: "content-type", text: CloudEventKafkaBinding.structuredContentType)]))
+        await producer.shutdown()
+    }
+
+    /// The order as hotline recorded it, or `nil` while it is not recorded yet.
+    static func recordedOrder(_ number: String, hotline: String, token: String) async throws -> [String: Any]? {
+        let result = try await HTTP.get("\(hotline)/v1/work-orders/\(number)", token: token)
+        return result.status == 200 ? result.json : nil
     }
 }
