@@ -52,23 +52,9 @@ struct CoveredHousehold: Sendable {
         where ClaimStore.sees(user, village: village) {
             return CoveredHousehold(
                 householdId: householdId, villageCode: village, monitoringCategory: category, monitoringEndedOn: ended, supersededBy: superseded,
-                absorbed: try await absorbed(into: householdId, on: connection, logger: logger))
+                absorbed: try await MergeChain.absorbed(into: householdId, table: "households", idColumn: "household_id", on: connection, logger: logger))
         }
         throw InsuranceError(.notFound, "未找到该户，或不在本辖区", field: "householdId")
-    }
-
-    private static func absorbed(into householdId: String, on connection: PostgresConnection, logger: Logger) async throws -> [String] {
-        let rows = try await connection.query("""
-            WITH RECURSIVE absorbed(household_id, depth) AS (
-                SELECT household_id, 1 FROM households WHERE superseded_by = \(householdId)
-                UNION ALL
-                SELECT h.household_id, a.depth + 1 FROM absorbed a JOIN households h ON h.superseded_by = a.household_id WHERE a.depth < 10
-            )
-            SELECT household_id FROM absorbed ORDER BY depth, household_id
-            """, logger: logger)
-        var ids: [String] = []
-        for try await id in rows.decode(String.self) { ids.append(id) }
-        return ids
     }
 
     /// What covers the household on `day` (yyyy-MM-dd): review's monitoring first, then the

@@ -53,7 +53,7 @@ struct LeadStore: Sendable {
         guard let household = lead.householdId, let village = lead.villageCode else { return }  // stays in triage
         // The family may be monitored, or have its case open, under a household intake merged into this
         // one (a self-applicant's provisional household): review keeps those on the household it decided about.
-        let lineage = try await householdAndAbsorbed(household, on: connection)
+        let lineage = [household] + (try await MergeChain.absorbed(into: household, table: "households", idColumn: "id", on: connection, logger: logger))
         if try await isMonitored(lineage, on: connection) {
             try await settle(lead, status: "recheck", outcome: .alreadyCovered, reason: "该户已纳入监测，列入村级月度复核", caseId: nil,
                              by: .review, cause: cause, on: connection)
@@ -73,21 +73,6 @@ struct LeadStore: Sendable {
         }
         try await CaseJoining(publisher: publisher, audit: audit, logger: logger)
             .join(lead, household: target.household, village: target.village, cause: cause, on: connection)
-    }
-
-    /// The household first, then those merged into it, through any chain of merges.
-    private func householdAndAbsorbed(_ household: String, on connection: PostgresConnection) async throws -> [String] {
-        let rows = try await connection.query("""
-            WITH RECURSIVE absorbed(id, depth) AS (
-                SELECT id, 1 FROM households WHERE superseded_by = \(household)
-                UNION ALL
-                SELECT h.id, a.depth + 1 FROM absorbed a JOIN households h ON h.superseded_by = a.id WHERE a.depth < 10
-            )
-            SELECT id FROM absorbed ORDER BY depth, id
-            """, logger: logger)
-        var lineage = [household]
-        for try await id in rows.decode(String.self) { lineage.append(id) }
-        return lineage
     }
 
     private func isMonitored(_ households: [String], on connection: PostgresConnection) async throws -> Bool {
