@@ -87,12 +87,27 @@ import Glibc
         }
         await producer.shutdown()
 
-        let cases = try await eventually("\(Self.orders) cases after \(name)", timeout: .seconds(150), interval: .seconds(1)) { () -> Int? in
-            let count = try? await countCases(village: village, environment: environment)
-            return count == Self.orders ? count : nil
+        let cases: Int
+        do {
+            cases = try await eventually("\(Self.orders) cases after \(name)", timeout: .seconds(150), interval: .seconds(1)) { () -> Int? in
+                let count = try? await countCases(village: village, environment: environment)
+                return count == Self.orders ? count : nil
+            }
+        } catch {
+            // How far it got tells a slow recovery from a lost event.
+            let reached = try? await countCases(village: village, environment: environment)
+            let orders = try? await countOrders(village: village, environment: environment)
+            Issue.record("after \(name): \(reached.map(String.init) ?? "?") cases and \(orders.map(String.init) ?? "?") orders of \(Self.orders) when the wait ended")
+            throw error
         }
-        _ = try await eventually("ready again after \(name)", timeout: .seconds(60)) {
-            (try? await HTTP.get("\(hotline.baseURL)/health/ready").status) == 200 ? true : nil
+        do {
+            _ = try await eventually("ready again after \(name)", timeout: .seconds(60)) {
+                (try? await HTTP.get("\(hotline.baseURL)/health/ready").status) == 200 ? true : nil
+            }
+        } catch {
+            // Which check was still failing.
+            Issue.record("hotline's readiness after \(name): \((try? await HTTP.get("\(hotline.baseURL)/health/ready").text) ?? "no answer")")
+            throw error
         }
         watching.cancel()
         print("reliability: \(name): \(Self.orders) orders at 10/s, \(cases) cases, readiness false \(readiness.notReadyCount) of \(readiness.statuses.withLock { $0.count }) probes")
