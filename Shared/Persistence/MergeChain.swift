@@ -26,4 +26,24 @@ public enum MergeChain {
         for try await id in rows.decode(String.self) { ids.append(id) }
         return ids
     }
+
+    /// The household where `household`'s people live now: the last one the copy knows along the chain of
+    /// successors (at most 10 steps), `household` itself when it was never merged, `nil` when the copy
+    /// does not know `household`. `table` and `idColumn` as for `absorbed`.
+    public static func survivor(
+        of household: String, table: StaticString, idColumn: StaticString, on connection: PostgresConnection, logger: Logger
+    ) async throws -> String? {
+        var binds = PostgresBindings()
+        binds.append(household)
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: """
+            WITH RECURSIVE chain(id, successor, depth) AS (
+                SELECT \(idColumn), superseded_by, 0 FROM \(table) WHERE \(idColumn) = $1
+                UNION ALL
+                SELECT h.\(idColumn), h.superseded_by, c.depth + 1 FROM chain c JOIN \(table) h ON h.\(idColumn) = c.successor WHERE c.depth < 10
+            )
+            SELECT id FROM chain ORDER BY depth DESC LIMIT 1
+            """, binds: binds), logger: logger)
+        for try await id in rows.decode(String.self) { return id }
+        return nil
+    }
 }

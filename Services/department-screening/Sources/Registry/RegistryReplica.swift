@@ -62,16 +62,8 @@ struct RegistryReplica: Sendable {
     /// whether it is monitored is read through the merge (`ScreeningQueries.monitored`), so review's
     /// later events about it still count.
     private func carryHistory(of absorbed: String, into successor: String, on connection: PostgresConnection) async throws {
-        var survivor = successor
-        for try await last in try await connection.query("""
-            WITH RECURSIVE chain(household_id, superseded_by, depth) AS (
-                SELECT household_id, superseded_by, 0 FROM registry_households WHERE household_id = \(successor)
-                UNION ALL
-                SELECT h.household_id, h.superseded_by, c.depth + 1
-                FROM chain c JOIN registry_households h ON h.household_id = c.superseded_by WHERE c.depth < 10
-            )
-            SELECT household_id FROM chain WHERE superseded_by IS NULL
-            """, logger: logger).decode(String.self) { survivor = last }
+        let survivor = try await MergeChain.survivor(
+            of: successor, table: "registry_households", idColumn: "household_id", on: connection, logger: logger) ?? successor
         guard survivor != absorbed else { return }
         try await connection.query("UPDATE department_records SET household_id = \(survivor) WHERE household_id = \(absorbed)", logger: logger)
         try await connection.query("UPDATE warned_facts SET household_id = \(survivor) WHERE household_id = \(absorbed)", logger: logger)

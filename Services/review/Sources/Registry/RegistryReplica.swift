@@ -39,14 +39,9 @@ struct RegistryFacts: Sendable {
     /// while review keeps its case and monitoring on it, so the facts are those of the household that
     /// absorbed it (through any chain of merges, as far as the copy knows it).
     static func load(_ household: String, on connection: PostgresConnection, logger: Logger) async throws -> RegistryFacts? {
+        let current = try await MergeChain.survivor(of: household, table: "households", idColumn: "id", on: connection, logger: logger) ?? household
         let rows = try await connection.query("""
-            WITH RECURSIVE chain(id, superseded_by, depth) AS (
-                SELECT id, superseded_by, 0 FROM households WHERE id = \(household)
-                UNION ALL
-                SELECT h.id, h.superseded_by, c.depth + 1 FROM chain c JOIN households h ON h.id = c.superseded_by WHERE c.depth < 10
-            )
-            SELECT h.head_name, h.formerly_poor, h.people, h.able_to_work, h.labour_unknown
-            FROM chain c JOIN households h ON h.id = c.id ORDER BY c.depth DESC LIMIT 1
+            SELECT head_name, formerly_poor, people, able_to_work, labour_unknown FROM households WHERE id = \(current)
             """, logger: logger)
         for try await (name, poor, people, able, unknown) in rows.decode((String, Bool, Int, Int, Int).self) {
             return RegistryFacts(headName: name, formerlyPoor: poor, people: people, ableToWork: able, labourUnknown: unknown)
