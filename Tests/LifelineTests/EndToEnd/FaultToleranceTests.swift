@@ -51,10 +51,7 @@ import Glibc
         serviceEnvironment["OUTBOX_STALL_SECONDS"] = "10"
         let hotline = try ServiceProcess.start("lifeline-hotline", environment: serviceEnvironment)
         let review = try ServiceProcess.start("lifeline-review", environment: serviceEnvironment)
-        defer {
-            hotline.process.terminate()
-            review.process.terminate()
-        }
+        defer { Self.stop([hotline, review]) }
         try await hotline.waitUntilReady()
         try await review.waitUntilReady()
 
@@ -180,7 +177,6 @@ import Glibc
         return (review, first, second)
     }
 
-    /// Thaws (in case a test froze one) and stops the processes.
     /// One service process on the fault profile, ready, that accepts the tokens the test signs with the
     /// test profile's key (the fault profile has keys of its own). The caller stops it.
     static func startAcceptingTestTokens(_ executable: String, _ environment: [String: String]) async throws -> ServiceProcess {
@@ -196,10 +192,16 @@ import Glibc
         return process
     }
 
+    /// Thaws (in case a test froze one) and stops the processes. Waits up to 20 s for them to exit, so
+    /// that the next test does not meet them still leaving their consumer groups or holding the lease.
     static func stop(_ processes: [ServiceProcess]) {
         for process in processes where process.process.isRunning {
             kill(process.process.processIdentifier, SIGCONT)
             process.process.terminate()
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while processes.contains(where: { $0.process.isRunning }) && ContinuousClock.now < deadline {
+            usleep(100_000)
         }
     }
 
@@ -207,10 +209,16 @@ import Glibc
         let environment = try await FaultInfrastructure.up()
         let (review, first, second) = try await startReviewAndTwoHotlines(environment)
         defer { Self.stop([first, second, review]) }
-        let holder = try await eventually("a hotline relay leads") { try await relayHolder(schema: "hotline", environment: environment) }
-        let leaderPid = pid_t(holder.split(separator: "/")[1]) ?? 0
+        // The lease may still be held by an instance an earlier test stopped (a killed one keeps it until
+        // it expires), so wait until one of this test's two instances leads.
+        let ours = [first.process.processIdentifier, second.process.processIdentifier]
+        let leaderPid = try await eventually("one of the two hotline instances leads the relay", timeout: .seconds(45)) { () -> pid_t? in
+            guard let holder = try await relayHolder(schema: "hotline", environment: environment) else { return nil }
+            let parts = holder.split(separator: "/")
+            guard parts.count > 1, let pid = pid_t(parts[1]), ours.contains(pid) else { return nil }
+            return pid
+        }
         let standby = first.process.processIdentifier == leaderPid ? second : first
-        #expect([first.process.processIdentifier, second.process.processIdentifier].contains(leaderPid))
 
         kill(leaderPid, SIGSTOP)
         let frozenAt = ContinuousClock.now
