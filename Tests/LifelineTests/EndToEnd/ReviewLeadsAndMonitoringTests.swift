@@ -175,6 +175,50 @@ extension EndToEndTests {
         }
     }
 
+    /// A lead that needs the town's verification arrives while another transaction is opening a case for
+    /// its household: it waits for that transaction and joins the case, instead of waiting in the town's
+    /// list beside an open case that neither transaction could see.
+    @Test func aLeadArrivingWhileACaseOpensJoinsTheCase() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let household = try await registeredHousehold(driver)
+            let caseId = TestData.unique("AJ")
+            let origin = TestData.unique("RL")
+            let logger = Logger(label: "test")
+            try await TestDatabase.with(try TestEnvironment.database(schema: "review")) { database in
+                try await database.transaction { connection in
+                    // As a case opening for another lead of the household does: the routing lock held and
+                    // the case inserted, not committed yet.
+                    try await connection.query("SELECT pg_advisory_xact_lock(hashtext('review.household:' || \(household)))::text", logger: logger)
+                    let now = Date()
+                    try await connection.query("""
+                        INSERT INTO cases (id, household_id, village_code, town_code, road, stage, kind, opened_at, discovered_at, due_by)
+                        VALUES (\(caseId), \(household), \(driver.village), \(String(driver.village.prefix(9))), 'gridReport',
+                                'homeVerification', 'identification', \(now), \(now), \(now.addingTimeInterval(15 * 86_400)))
+                        """, logger: logger)
+                    try await OutsideSystem.publish([RiskLeadRaised(
+                        leadId: origin, orderNumber: "12345-9", channel: .hotline12345, villageCode: driver.village, householdId: household,
+                        raisedAt: Date())], source: "/lifeline/hotline")
+                    _ = try await eventually("the hotline lead waiting for the opening case") { () -> Bool? in
+                        try await TestDatabase.count(schema: "review", """
+                            SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype = 'advisory'
+                                AND objid::bigint = (hashtext('review.household:' || \(household))::bigint & 4294967295)
+                            """) >= 1 ? true : nil
+                    }
+                }
+            }
+            let joined = try await eventually("the hotline lead in the case") { () -> Int? in
+                let count = try await TestDatabase.count(schema: "review", """
+                    SELECT count(*) FROM leads WHERE origin_id = \(origin) AND status = 'joined' AND case_id = \(caseId)
+                    """)
+                return count == 1 ? count : nil
+            }
+            #expect(joined == 1)
+            let waiting = try await driver.get("/v1/leads/verification", as: .town).json["leads"] as? [[String: Any]] ?? []
+            #expect(!waiting.contains { $0["originId"] as? String == origin })
+        }
+    }
+
     @Test func findingsAgainstMonitoringWaitForTheTownWhichMayEndTheCase() async throws {
         try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
             let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())

@@ -17,7 +17,7 @@ extension LeadStore {
 
     /// Assigns a triage lead to a household of the registry; it then goes where any lead of that household goes.
     func assign(_ leadId: String, household: String, by user: AuthenticatedUser) async throws -> LeadRecord {
-        try await withLead(leadId, action: "lead.assign", expecting: "triage", by: user) { lead, connection in
+        try await withLead(leadId, action: "lead.assign", expecting: "triage", by: user, routingTo: household) { lead, connection in
             let rows = try await connection.query("SELECT village_code FROM households WHERE id = \(household) AND superseded_by IS NULL", logger: logger)
             var village: String?
             for try await code in rows.decode(String.self) { village = code }
@@ -52,12 +52,17 @@ extension LeadStore {
     }
 
     /// Runs `body` on a lead in the caller's jurisdiction and in the expected status, then reads it back.
-    /// Out of reach answers "not found" and is audited.
+    /// Out of reach answers "not found" and is audited. The routing locks of the lead's household and of
+    /// `routingTo` are taken before the lead's row (HouseholdLock's order).
     private func withLead(
-        _ leadId: String, action: String, expecting status: String, by user: AuthenticatedUser,
+        _ leadId: String, action: String, expecting status: String, by user: AuthenticatedUser, routingTo target: String? = nil,
         _ body: @Sendable (LeadRecord, PostgresConnection) async throws -> Void
     ) async throws -> LeadRecord {
         let found = try await database.transaction { connection -> LeadRecord? in
+            let named = try await connection.query("SELECT household_id FROM leads WHERE id = \(leadId)", logger: logger)
+            var households = Set([target].compactMap { $0 })
+            for try await household in named.decode(String?.self) { if let household { households.insert(household) } }
+            for household in households.sorted() { try await HouseholdLock.hold(household, on: connection, logger: logger) }
             guard let lead = try await LeadRecord.load(leadId, forUpdate: true, on: connection, logger: logger),
                   lead.townCode.isEmpty ? DivisionCode.significantPrefix(user.region).count <= 6 : user.covers(region: lead.villageCode ?? lead.townCode)
             else { return nil }
