@@ -311,6 +311,69 @@ extension EndToEndTests {
             await service.stop()
         }
 
+        /// A claim paid to a self-applicant's provisional household counts against the yearly cap of the
+        /// household intake merges it into: one family, one yearly cap.
+        @Test func aMergedHouseholdsPaymentsCountAgainstTheYearlyCapOfTheOneThatAbsorbedIt() async throws {
+            let service = try await InProcessService.start(InsuranceService.definition)
+            do {
+                let insurance = service.baseURL
+                let village = TestData.villageCode(town: Self.town)
+                let (townToken, insurer) = (try await TestEnvironment.token(role: .town, region: Self.town), try await TestEnvironment.token(role: .insurer))
+                // 1,000 yuan deductible, 60%, 3,000 per claim, 4,000 per year.
+                let year = try await Self.policyYear(
+                    insurance, fundFen: 5_000_000, rule: Self.medicalRule(deductibleFen: 100_000, ratio: 6000, claimCapFen: 300_000, yearCapFen: 400_000))
+                var provisional = Self.household(village: village, category: nil)
+                provisional.provisional = true
+                let absorbing = Self.household(village: village, category: .marginal)
+                try await Self.registered([provisional, absorbing])
+                let caseId = TestData.unique("AJ")
+                try await OutsideSystem.publish([MonitoringStarted(
+                    householdId: provisional.householdId, villageCode: village, caseId: caseId, category: .suddenHardship, risks: [.illness],
+                    people: 1, startedOn: "\(year)-01-10")], source: "/lifeline/review")
+                _ = try await eventually("the monitoring applied", timeout: .seconds(90)) { () -> Bool? in
+                    try await TestDatabase.count(schema: "insurance", "SELECT count(*) FROM monitoring_periods WHERE case_id = \(caseId)") == 1 ? true : nil
+                }
+                // Before the merge: (6,000 − 1,000) × 60% = 3,000 paid to the provisional household.
+                let first = try await Self.post(
+                    "\(insurance)/v1/claims", Self.claim(provisional.householdId, year: year, lossFen: 600_000), token: townToken, key: TestData.unique("claim"))
+                let firstId = try #require(first.json["claimId"] as? String, "\(first.text)")
+                let approved = try await Self.post("\(insurance)/v1/claims/\(firstId)/approval", [:], token: insurer)
+                #expect(approved.json["payoutFen"] as? Int == 300_000, "\(approved.text)")
+
+                let merged = HouseholdRegistered(
+                    householdId: provisional.householdId, villageCode: village, householdGroupId: nil, provisional: false, members: [],
+                    updatedAt: Date().addingTimeInterval(1), source: "merged", supersededBy: absorbing.householdId)
+                try await OutsideSystem.publish([merged], source: "/lifeline/intake")
+                _ = try await eventually("the merge applied", timeout: .seconds(90)) { () -> Bool? in
+                    try await TestDatabase.count(schema: "insurance", """
+                        SELECT count(*) FROM households WHERE household_id = \(provisional.householdId) AND superseded_by = \(absorbing.householdId)
+                        """) == 1 ? true : nil
+                }
+                #expect(try await TestDatabase.count(schema: "insurance", """
+                    SELECT coalesce(sum(committed_fen), 0)::bigint FROM household_usage WHERE year = \(year) AND household_id = \(absorbing.householdId)
+                    """) == 300_000)
+                #expect(try await TestDatabase.count(
+                    schema: "insurance", "SELECT count(*) FROM household_usage WHERE household_id = \(provisional.householdId)") == 0)
+
+                // After it: the same loss on the absorbing household gets what is left of the year's 4,000.
+                let second = try await Self.post(
+                    "\(insurance)/v1/claims", Self.claim(absorbing.householdId, year: year, lossFen: 600_000), token: townToken, key: TestData.unique("claim"))
+                let secondId = try #require(second.json["claimId"] as? String, "\(second.text)")
+                #expect((second.json["estimate"] as? [[String: Any]])?.last?["amountFen"] as? Int == 100_000, "\(second.text)")
+                let capped = try await Self.post("\(insurance)/v1/claims/\(secondId)/approval", [:], token: insurer)
+                #expect(capped.json["payoutFen"] as? Int == 100_000, "\(capped.text)")
+                let third = try await Self.post(
+                    "\(insurance)/v1/claims", Self.claim(absorbing.householdId, year: year, lossFen: 500_000), token: townToken, key: TestData.unique("claim"))
+                let thirdId = try #require(third.json["claimId"] as? String, "\(third.text)")
+                let refused = try await Self.post("\(insurance)/v1/claims/\(thirdId)/approval", [:], token: insurer)
+                #expect(refused.json["status"] as? String == "rejected", "\(refused.text)")
+            } catch {
+                await service.stop()
+                throw error
+            }
+            await service.stop()
+        }
+
         /// Two instances approve 240 claims of 24 households at once against a nearly empty fund (enough
         /// for 30 of them): the fund is never overspent, every claim ends paid or rejected (for the fund or
         /// the household's yearly cap), and no household gets more than its cap.

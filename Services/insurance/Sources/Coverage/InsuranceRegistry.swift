@@ -19,6 +19,8 @@ struct InsuranceRegistry: Sendable {
                 superseded_by = EXCLUDED.superseded_by, updated_at = EXCLUDED.updated_at
             WHERE households.updated_at <= EXCLUDED.updated_at
             """, logger: logger)
+        // A merge passes what the household has committed this year to the one that absorbed it.
+        try await HouseholdUsage.fold(household.householdId, merged: household.supersededBy != nil, on: connection, logger: logger)
     }
 
     func apply(_ unit: GridUnitRegistered, on connection: PostgresConnection) async throws {

@@ -6,10 +6,21 @@ import Logging
 
 /// What a household has committed (reserved or paid) per line and year. Its row is locked by the
 /// approving transaction, so concurrent approvals for one household are decided one after the other.
+///
+/// The row belongs to the household the family lives in now: a claim of a household intake merged into
+/// another counts against the absorbing household's caps, and what the merged household had committed
+/// moves there when the merge arrives (`fold`), so one family never gets two yearly caps.
 enum HouseholdUsage {
+    /// Whose yearly caps `household`'s claims count against: the last household of its merge chain the
+    /// copy knows, or `household` itself.
+    static func holder(of household: String, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        try await MergeChain.survivor(of: household, table: "households", idColumn: "household_id", on: connection, logger: logger) ?? household
+    }
+
     static func committed(year: Int, household: String, line: InsuranceLine, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let holder = try await holder(of: household, on: connection, logger: logger)
         let rows = try await connection.query("""
-            SELECT committed_fen FROM household_usage WHERE year = \(year) AND household_id = \(household) AND line = \(line.rawValue)
+            SELECT committed_fen FROM household_usage WHERE year = \(year) AND household_id = \(holder) AND line = \(line.rawValue)
             """, logger: logger)
         for try await value in rows.decode(Int64.self) { return value }
         return 0
@@ -17,14 +28,47 @@ enum HouseholdUsage {
 
     /// Locks the household's row of the line and year (creating it) and returns what it has committed.
     static func lock(year: Int, household: String, line: InsuranceLine, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
+        let holder = try await holder(of: household, on: connection, logger: logger)
         try await connection.query("""
-            INSERT INTO household_usage (year, household_id, line) VALUES (\(year), \(household), \(line.rawValue)) ON CONFLICT DO NOTHING
+            INSERT INTO household_usage (year, household_id, line) VALUES (\(year), \(holder), \(line.rawValue)) ON CONFLICT DO NOTHING
             """, logger: logger)
         let rows = try await connection.query("""
-            SELECT committed_fen FROM household_usage WHERE year = \(year) AND household_id = \(household) AND line = \(line.rawValue) FOR UPDATE
+            SELECT committed_fen FROM household_usage WHERE year = \(year) AND household_id = \(holder) AND line = \(line.rawValue) FOR UPDATE
             """, logger: logger)
         for try await value in rows.decode(Int64.self) { return value }
         throw InsuranceError(.recordMissing, "额度记录未能读取")
+    }
+
+    /// Adds `amount` (negative to give back) to the household's row, within `capFen` when given; returns
+    /// whether the row took it.
+    static func add(
+        _ amount: Int64, year: Int, household: String, line: InsuranceLine, capFen: Int64?, on connection: PostgresConnection, logger: Logger
+    ) async throws -> Bool {
+        let holder = try await holder(of: household, on: connection, logger: logger)
+        let rows = try await connection.query("""
+            UPDATE household_usage SET committed_fen = committed_fen + \(amount)
+            WHERE year = \(year) AND household_id = \(holder) AND line = \(line.rawValue) AND (\(capFen)::bigint IS NULL OR committed_fen + \(amount) <= \(capFen))
+            RETURNING 1
+            """, logger: logger)
+        for try await _ in rows { return true }
+        return false
+    }
+
+    /// Moves what `household` (when `merged`), and every household merged into it, committed to the
+    /// household the family lives in now. Deleting the rows waits for an approval holding one; a second
+    /// call finds nothing. A household neither merged nor absorbing costs one index probe.
+    static func fold(_ household: String, merged: Bool, on connection: PostgresConnection, logger: Logger) async throws {
+        let absorbed = try await MergeChain.absorbed(into: household, table: "households", idColumn: "household_id", on: connection, logger: logger)
+        guard merged || !absorbed.isEmpty else { return }
+        let holder = try await holder(of: household, on: connection, logger: logger)
+        let sources = ([household] + absorbed).filter { $0 != holder }
+        guard !sources.isEmpty else { return }
+        try await connection.query("""
+            WITH moved AS (DELETE FROM household_usage WHERE household_id = ANY(\(sources)) RETURNING year, line, committed_fen)
+            INSERT INTO household_usage (year, household_id, line, committed_fen)
+            SELECT year, \(holder), line, sum(committed_fen) FROM moved GROUP BY year, line
+            ON CONFLICT (year, household_id, line) DO UPDATE SET committed_fen = household_usage.committed_fen + EXCLUDED.committed_fen
+            """, logger: logger)
     }
 }
 
@@ -56,13 +100,8 @@ struct FundLedger: Sendable {
         var balance: (fund: Int64, committed: Int64, thresholds: [Int])?
         for try await row in reserved.decode((Int64, Int64, [Int]).self) { balance = row }
         guard let balance else { return false }
-        let usage = try await connection.query("""
-            UPDATE household_usage SET committed_fen = committed_fen + \(amount)
-            WHERE year = \(entry.year) AND household_id = \(entry.householdId) AND line = \(entry.line.rawValue) AND committed_fen + \(amount) <= \(yearCapFen)
-            RETURNING 1
-            """, logger: logger)
-        var capHeld = false
-        for try await _ in usage { capHeld = true }
+        let capHeld = try await HouseholdUsage.add(
+            amount, year: entry.year, household: entry.householdId, line: entry.line, capFen: yearCapFen, on: connection, logger: logger)
         // The caller computed the amount under the row's lock, within the cap: anything else is a bug, and the transaction rolls back.
         guard capHeld else { throw InsuranceError(.recordMissing, "本户年度限额校验失败") }
         try await record(.reservation, amount, entry, on: connection)
@@ -82,10 +121,8 @@ struct FundLedger: Sendable {
     /// Gives a reservation back to the fund and to the household's yearly cap.
     func release(_ amount: Int64, for entry: Entry, on connection: PostgresConnection) async throws {
         // The household's row before the balance row, as approvals lock them: no two transactions wait for each other.
-        try await connection.query("""
-            UPDATE household_usage SET committed_fen = committed_fen - \(amount)
-            WHERE year = \(entry.year) AND household_id = \(entry.householdId) AND line = \(entry.line.rawValue)
-            """, logger: logger)
+        _ = try await HouseholdUsage.add(
+            -amount, year: entry.year, household: entry.householdId, line: entry.line, capFen: nil, on: connection, logger: logger)
         try await connection.query("UPDATE policy_years SET reserved_fen = reserved_fen - \(amount) WHERE year = \(entry.year)", logger: logger)
         try await record(.release, amount, entry, on: connection)
     }
