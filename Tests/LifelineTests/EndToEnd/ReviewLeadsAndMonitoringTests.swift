@@ -219,6 +219,39 @@ extension EndToEndTests {
         }
     }
 
+    /// A case that opens for a household intake merged into another also takes the absorbing household's
+    /// leads still waiting for the town's verification: one family, one case.
+    @Test func aCaseOpeningForAMergedHouseholdTakesTheFamilysWaitingLeads() async throws {
+        try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
+            let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())
+            let (absorbed, absorbing) = (try await registeredHousehold(driver, people: 1), try await registeredHousehold(driver, people: 2))
+            try await OutsideSystem.publish([HouseholdRegistered(
+                householdId: absorbed, villageCode: driver.village, householdGroupId: nil, provisional: false, members: [],
+                updatedAt: Date().addingTimeInterval(5), source: "merged", supersededBy: absorbing)], source: "/lifeline/intake")
+            _ = try await eventually("the merge in review's registry copy") { () -> Bool? in
+                try await TestDatabase.count(schema: "review", "SELECT count(*) FROM households WHERE id = \(absorbed) AND superseded_by = \(absorbing)") == 1
+                    ? true : nil
+            }
+            let origin = TestData.unique("RL")
+            try await OutsideSystem.publish([RiskLeadRaised(
+                leadId: origin, orderNumber: "12345-7", channel: .hotline12345, villageCode: driver.village, householdId: absorbing, raisedAt: Date())],
+                source: "/lifeline/hotline")
+            _ = try await eventually("the hotline lead waiting for the town") { () -> Bool? in
+                try await TestDatabase.count(schema: "review", "SELECT count(*) FROM leads WHERE origin_id = \(origin) AND status = 'verification'") == 1
+                    ? true : nil
+            }
+            try await gridLead(driver, household: absorbed)
+            let caseId = try #require(try await driver.openCase(of: absorbed)["caseId"] as? String)
+            let joined = try await eventually("the hotline lead in that case") { () -> Int? in
+                let count = try await TestDatabase.count(schema: "review", """
+                    SELECT count(*) FROM leads WHERE origin_id = \(origin) AND status = 'joined' AND case_id = \(caseId)
+                    """)
+                return count == 1 ? count : nil
+            }
+            #expect(joined == 1)
+        }
+    }
+
     @Test func findingsAgainstMonitoringWaitForTheTownWhichMayEndTheCase() async throws {
         try await withServices([ReviewService.definition], overrides: Self.reviewOverrides) { services in
             let driver = ReviewDriver(review: services["review"]!.baseURL, village: TestData.villageCode())

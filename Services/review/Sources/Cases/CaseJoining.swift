@@ -51,12 +51,15 @@ struct CaseJoining: Sendable {
             openedCase: opened, stage: record.stage, dueBy: record.dueBy
         ), on: connection, causedBy: cause)
         guard opened else { return }
-        // Leads of the household still waiting for the town's verification join the case that opened
+        // Leads of the family still waiting for the town's verification join the case that opened
         // meanwhile: its home visit verifies them all. Locked as read: a lead the town is settling at this
         // moment is read once the town commits, and then no longer waits (it keeps the town's outcome,
         // and its origin gets one final answer).
+        // The family's leads: those of a household merged into this one, or of the one that absorbed it.
+        let survivor = try await MergeChain.survivor(of: household, table: "households", idColumn: "id", on: connection, logger: logger) ?? household
+        let family = [survivor] + (try await MergeChain.absorbed(into: survivor, table: "households", idColumn: "id", on: connection, logger: logger))
         let waiting = try await LeadRecord.list(
-            where: "WHERE household_id = \(household) AND status = 'verification' AND id <> \(lead.id) ORDER BY received_at FOR UPDATE",
+            where: "WHERE household_id = ANY(\(family)) AND status = 'verification' AND id <> \(lead.id) ORDER BY received_at FOR UPDATE",
             on: connection, logger: logger)
         for other in waiting {
             try await join(other, household: household, village: village, cause: cause, on: connection)

@@ -62,7 +62,7 @@ extension LeadStore {
             let named = try await connection.query("SELECT household_id FROM leads WHERE id = \(leadId)", logger: logger)
             var households = Set([target].compactMap { $0 })
             for try await household in named.decode(String?.self) { if let household { households.insert(household) } }
-            for household in households.sorted() { try await HouseholdLock.hold(household, on: connection, logger: logger) }
+            try await HouseholdLock.hold(Array(households), on: connection, logger: logger)
             guard let lead = try await LeadRecord.load(leadId, forUpdate: true, on: connection, logger: logger),
                   lead.townCode.isEmpty ? DivisionCode.significantPrefix(user.region).count <= 6 : user.covers(region: lead.villageCode ?? lead.townCode)
             else { return nil }

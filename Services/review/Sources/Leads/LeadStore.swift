@@ -22,6 +22,8 @@ struct LeadStore: Sendable {
 
     /// Records a lead from an event, once (a redelivered event finds it and does nothing).
     func receive(_ lead: IncomingLead, cause: CloudEvent, on connection: PostgresConnection) async throws {
+        // Before the lead's audit record takes the audit trail's lock (HouseholdLock's order).
+        if let household = lead.householdId { try await HouseholdLock.hold([household], on: connection, logger: logger) }
         let leadId = try await ReviewNumbers.next("XS", sequence: "lead_number_seq", on: connection, logger: logger)
         let village = try await villageOf(lead, on: connection)
         let town = village.map { String($0.prefix(9)) } ?? lead.townCode ?? ""
@@ -51,7 +53,7 @@ struct LeadStore: Sendable {
     func route(_ leadId: String, verified: Bool = false, cause: CloudEvent?, on connection: PostgresConnection) async throws {
         guard let lead = try await LeadRecord.load(leadId, on: connection, logger: logger) else { throw ReviewError(.recordMissing, "线索读取失败") }
         guard let household = lead.householdId, let village = lead.villageCode else { return }  // stays in triage
-        try await HouseholdLock.hold(household, on: connection, logger: logger)
+        try await HouseholdLock.hold([household], on: connection, logger: logger)
         // The family may be monitored, or have its case open, under a household intake merged into this
         // one (a self-applicant's provisional household): review keeps those on the household it decided about.
         let lineage = [household] + (try await MergeChain.absorbed(into: household, table: "households", idColumn: "id", on: connection, logger: logger))
