@@ -17,6 +17,21 @@ enum HouseholdUsage {
         try await MergeChain.survivor(of: household, table: "households", idColumn: "household_id", on: connection, logger: logger) ?? household
     }
 
+    /// `holder(of:)`, kept until the transaction ends: the registry rows of `household` and of its holder
+    /// are locked (FOR SHARE), so a merge of either waits for this transaction, and this transaction
+    /// reads a merge that committed first. A merge's `fold` then finds every row this transaction wrote.
+    static func lockedHolder(of household: String, on connection: PostgresConnection, logger: Logger) async throws -> String {
+        var holder = try await holder(of: household, on: connection, logger: logger)
+        for _ in 0..<10 {
+            try await connection.query(
+                "SELECT 1 FROM households WHERE household_id = ANY(\([household, holder])) ORDER BY household_id FOR SHARE", logger: logger)
+            let current = try await self.holder(of: household, on: connection, logger: logger)
+            if current == holder { return holder }
+            holder = current
+        }
+        throw InsuranceError(.recordMissing, "该户的合并记录正在变化，请稍后重试")
+    }
+
     static func committed(year: Int, household: String, line: InsuranceLine, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
         let holder = try await holder(of: household, on: connection, logger: logger)
         let rows = try await connection.query("""
@@ -28,7 +43,7 @@ enum HouseholdUsage {
 
     /// Locks the household's row of the line and year (creating it) and returns what it has committed.
     static func lock(year: Int, household: String, line: InsuranceLine, on connection: PostgresConnection, logger: Logger) async throws -> Int64 {
-        let holder = try await holder(of: household, on: connection, logger: logger)
+        let holder = try await lockedHolder(of: household, on: connection, logger: logger)
         try await connection.query("""
             INSERT INTO household_usage (year, household_id, line) VALUES (\(year), \(holder), \(line.rawValue)) ON CONFLICT DO NOTHING
             """, logger: logger)
@@ -44,7 +59,7 @@ enum HouseholdUsage {
     static func add(
         _ amount: Int64, year: Int, household: String, line: InsuranceLine, capFen: Int64?, on connection: PostgresConnection, logger: Logger
     ) async throws -> Bool {
-        let holder = try await holder(of: household, on: connection, logger: logger)
+        let holder = try await lockedHolder(of: household, on: connection, logger: logger)
         let rows = try await connection.query("""
             UPDATE household_usage SET committed_fen = committed_fen + \(amount)
             WHERE year = \(year) AND household_id = \(holder) AND line = \(line.rawValue) AND (\(capFen)::bigint IS NULL OR committed_fen + \(amount) <= \(capFen))
@@ -54,8 +69,8 @@ enum HouseholdUsage {
         return false
     }
 
-    /// Moves what `household` (when `merged`), and every household merged into it, committed to the
-    /// household the family lives in now. Deleting the rows waits for an approval holding one; a second
+    /// Moves what `household` (when `merged`), and every household merged into it, committed in any year
+    /// to the household the family lives in now. Deleting the rows waits for an approval holding one; a second
     /// call finds nothing. A household neither merged nor absorbing costs one index probe.
     static func fold(_ household: String, merged: Bool, on connection: PostgresConnection, logger: Logger) async throws {
         let absorbed = try await MergeChain.absorbed(into: household, table: "households", idColumn: "household_id", on: connection, logger: logger)
