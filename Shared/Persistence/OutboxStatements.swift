@@ -47,20 +47,15 @@ struct OutboxUnsent: PostgresPreparedStatement {
     static let name = "lifeline_outbox_unsent"
     /// The headers come as two arrays, names and values in name order: PostgreSQL unpacks the jsonb in C,
     /// where Foundation's JSONDecoder took a tenth of intake's CPU under load decoding them in the relay.
-    /// The batch is chosen first, so the headers are unpacked for its rows only, whatever the plan.
     static let sql = """
-        WITH batch AS MATERIALIZED (
-            SELECT o.id, o.event_id, o.topic, o.partition_key, o.headers, o.payload, o.created_at
-            FROM outbox o
-            WHERE o.sent_at IS NULL AND o.parked_at IS NULL
-              AND NOT EXISTS (
-                  SELECT 1 FROM outbox p
-                  WHERE p.sent_at IS NULL AND p.parked_at IS NOT NULL AND p.topic = o.topic AND p.partition_key = o.partition_key AND p.id < o.id)
-            ORDER BY o.id LIMIT $1::int8)
-        SELECT b.id, b.event_id, b.topic, b.partition_key, h.names, h.values, b.payload, b.created_at
-        FROM batch b
-        CROSS JOIN LATERAL (SELECT array_agg(key ORDER BY key) AS names, array_agg(value ORDER BY key) AS values FROM jsonb_each_text(b.headers)) h
-        ORDER BY b.id
+        SELECT o.id, o.event_id, o.topic, o.partition_key, h.names, h.values, o.payload, o.created_at
+        FROM outbox o
+        CROSS JOIN LATERAL (SELECT array_agg(key ORDER BY key) AS names, array_agg(value ORDER BY key) AS values FROM jsonb_each_text(o.headers)) h
+        WHERE o.sent_at IS NULL AND o.parked_at IS NULL
+          AND NOT EXISTS (
+              SELECT 1 FROM outbox p
+              WHERE p.sent_at IS NULL AND p.parked_at IS NOT NULL AND p.topic = o.topic AND p.partition_key = o.partition_key AND p.id < o.id)
+        ORDER BY o.id LIMIT $1::int8
         """
     var limit: Int
 
