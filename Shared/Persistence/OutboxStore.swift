@@ -175,13 +175,15 @@ public struct OutboxStore: Sendable {
         try await wakeRelayAfterCommit(on: connection)
     }
 
+    private static let headerDecoder = JSONDecoder()
+
     /// The oldest unsent entries, in outbox order, leaving out parked entries and every later entry of
     /// a parked entry's key on the same topic (so that no household's events overtake each other).
     public func unsent(limit: Int) async throws -> [OutboxEntry] {
         var entries: [OutboxEntry] = []
-        for (id, eventId, topic, key, names, values, payload, createdAt) in try await database.execute(OutboxUnsent(limit: limit)) {
-            let headers = Dictionary(zip(names ?? [], values ?? []), uniquingKeysWith: { first, _ in first })
-            entries.append(OutboxEntry(id: id, eventId: eventId, topic: topic, partitionKey: key, headers: headers, payload: Array(payload.readableBytesView), createdAt: createdAt))
+        for (id, eventId, topic, key, headers, payload, createdAt) in try await database.execute(OutboxUnsent(limit: limit)) {
+            let decoded = try Self.headerDecoder.decode([String: String].self, from: Data(headers.utf8))
+            entries.append(OutboxEntry(id: id, eventId: eventId, topic: topic, partitionKey: key, headers: decoded, payload: Array(payload.readableBytesView), createdAt: createdAt))
         }
         return entries
     }
