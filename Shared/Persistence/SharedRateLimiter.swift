@@ -6,8 +6,9 @@ import PostgresNIO
 /// instance of the service draws from the same buckets: each key (a client network, an application
 /// number with its client) gets `capacity` requests at once and `capacity` more per `period`.
 ///
-/// One statement per decision, atomic under concurrency (the row lock serialises takers of one key),
-/// committed without waiting for the WAL flush (`synchronous_commit = off`): a crash may forget the
+/// Atomic under concurrency (the row lock serialises takers of one key); the takes of one instance
+/// that arrive together share one statement (`TokenTakeQueue`), each answered as if it came alone.
+/// Committed without waiting for the WAL flush (`synchronous_commit = off`): a crash may forget the
 /// last few hundred milliseconds of counting, which is harmless for a rate limit, and a public request
 /// does not pay an fsync before its real work.
 /// Buckets that have filled up again are deleted now and then, so the table holds only keys active
@@ -28,6 +29,8 @@ public struct SharedRateLimiter: Sendable {
     /// The time in which a bucket refills completely.
     public let period: Duration
     private let database: Database
+    /// Concurrent takes go to the database together (see `TokenTakeQueue`).
+    let takes: TokenTakeQueue
 
     /// Creates a limit of `capacity` requests per `period` per key, stored in `database`'s schema.
     public init(scope: String, capacity: Int, period: Duration, database: Database) {
@@ -36,9 +39,14 @@ public struct SharedRateLimiter: Sendable {
         self.capacity = capacity
         self.period = period
         self.database = database
+        takes = TokenTakeQueue(
+            scope: scope, capacity: capacity,
+            refillPerSecond: Self.refillPerSecond(capacity: capacity, period: period), database: database)
     }
 
-    private var refillPerSecond: Double {
+    private var refillPerSecond: Double { Self.refillPerSecond(capacity: capacity, period: period) }
+
+    private static func refillPerSecond(capacity: Int, period: Duration) -> Double {
         Double(capacity) / max(0.001, Double(period.components.seconds) + Double(period.components.attoseconds) / 1e18)
     }
 
@@ -51,8 +59,7 @@ public struct SharedRateLimiter: Sendable {
         guard cost <= self.capacity else {
             return Decision(allowed: false, retryAfterSeconds: max(1, Int((tokens / rate).rounded(.up))))
         }
-        let taken = try await database.execute(TakeTokens(scope: scope, key: key, capacity: capacity, refillPerSecond: rate, tokens: tokens)).count
-        if taken > 0 {
+        if try await takes.take(key, cost: cost) {
             if Int.random(in: 0..<500) == 0 { try? await pruneFullBuckets() }
             return Decision(allowed: true, retryAfterSeconds: 0)
         }
@@ -111,39 +118,6 @@ public struct SharedRateLimiter: Sendable {
     private func write(_ statement: PostgresQuery) async throws -> Int {
         try await database.writeWithoutFlushWait(statement)
     }
-}
-
-/// `SharedRateLimiter.acquire`'s one statement, prepared: every request of a limited route runs it.
-/// Takes the tokens if the bucket has them (after refilling it for the time since its last take),
-/// committed without waiting for the WAL flush; a row comes back only when the tokens were taken.
-private struct TakeTokens: PostgresPreparedStatement {
-    typealias Row = Void
-    static let name = "lifeline_rate_limit_take"
-    static let sql = Database.withoutFlushWait("""
-        INSERT INTO rate_limit_buckets AS b (scope, key, tokens, updated_at) VALUES ($1::text, $2::text, $3::float8 - $5::float8, clock_timestamp())
-        ON CONFLICT (scope, key) DO UPDATE SET
-            tokens = LEAST($3::float8, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * $4::float8) - $5::float8,
-            updated_at = clock_timestamp()
-        WHERE LEAST($3::float8, b.tokens + EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)::float8 * $4::float8) >= $5::float8
-        RETURNING tokens
-        """)
-    var scope: String
-    var key: String
-    var capacity: Double
-    var refillPerSecond: Double
-    var tokens: Double
-
-    func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 5)
-        bindings.append(scope)
-        bindings.append(key)
-        bindings.append(capacity)
-        bindings.append(refillPerSecond)
-        bindings.append(tokens)
-        return bindings
-    }
-
-    func decodeRow(_ row: PostgresRow) throws {}
 }
 
 extension PostgresRowSequence {

@@ -55,6 +55,39 @@ import Testing
         }
     }
 
+    /// Concurrent takes go to the database together, and together they give exactly what one at a time
+    /// would: a bucket with 2 tokens left lets 2 of 5 simultaneous requests through, a fresh bucket of 10
+    /// lets 10 of 30, other keys are not affected by either.
+    @Test func concurrentTakesShareStatementsAndGiveExactlyTheBucketsTokens() async throws {
+        try await TestDatabase.withScratchSchema { configuration in
+            try await TestDatabase.with(configuration) { database in
+                try await Migrator(database: database, logger: logger).migrate(SharedMigrations.all)
+                let limiter = SharedRateLimiter(scope: "test.together", capacity: 10, period: .seconds(3600), database: database)
+                #expect(try await limiter.acquire("nearly-spent", cost: 8).allowed)
+                // Many clients with one request each are what combining is for; the refused keys above are
+                // decided one request at a time whatever the batching.
+                let clients = (1...20).map { "client-\($0)" }
+                let keys = Array(repeating: "nearly-spent", count: 5) + Array(repeating: "fresh", count: 30) + ["alone"] + clients
+                let decisions = try await withThrowingTaskGroup(of: (String, SharedRateLimiter.Decision).self) { group in
+                    for key in keys { group.addTask { (key, try await limiter.acquire(key)) } }
+                    var all: [(String, SharedRateLimiter.Decision)] = []
+                    for try await decision in group { all.append(decision) }
+                    return all
+                }
+                func allowed(_ key: String) -> Int { decisions.filter { $0.0 == key && $0.1.allowed }.count }
+                #expect(allowed("nearly-spent") == 2)
+                #expect(allowed("fresh") == 10)
+                #expect(allowed("alone") == 1)
+                #expect(clients.allSatisfy { allowed($0) == 1 })
+                #expect(decisions.filter { !$0.1.allowed }.allSatisfy { $0.1.retryAfterSeconds >= 1 })
+                let statements = await limiter.takes.statements, takes = await limiter.takes.takes
+                #expect(takes == 57)
+                #expect(statements < takes, "takes should have been combined: \(statements) statements for \(takes) takes")
+                #expect(!(try await limiter.acquire("fresh").allowed))
+            }
+        }
+    }
+
     /// Record numbers keep counting past 999,999 instead of cutting the seventh digit off (which made
     /// department screening's warning numbers repeat after a million warnings and fail every import).
     @Test func recordNumbersGrowPastSixDigits() async throws {
